@@ -1,0 +1,48 @@
+# Everything a fresh machine needs: python3 and make. The first run creates .venv and installs.
+# Prefer a Python the embedded PostgreSQL (pgserver) ships wheels for: 3.12, 3.11, 3.10.
+PYTHON ?= $(shell for p in python3.12 python3.11 python3.10 python3; do \
+	if $$p -c 'import venv' >/dev/null 2>&1; then echo $$p; break; fi; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck hadolint unit openapi seed migrate create-admin verify-audit bench backup restore clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -qq --upgrade pip
+	$(BIN)/python -m pip install -qq -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## start the service with demo data on http://127.0.0.1:$${PORT:-8000}
+	LOAD_DEMO_DATA=$${LOAD_DEMO_DATA:-true} $(BIN)/python -m api serve
+
+test: $(STAMP) lint typecheck hadolint  ## everything CI runs
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check api tests migrations
+
+typecheck: $(STAMP)
+	$(BIN)/mypy api
+
+hadolint: $(STAMP)
+	$(BIN)/hadolint Dockerfile
+
+openapi: $(STAMP)  ## regenerate openapi/openapi.json from the code
+	$(BIN)/python -m api openapi
+
+migrate: $(STAMP)
+	$(BIN)/python -m api migrate
+
+seed: $(STAMP)
+	$(BIN)/python -m api seed
+
+create-admin: $(STAMP)
+	$(BIN)/python -m api create-admin --username $${ADMIN_USERNAME:-admin}
+
+verify-audit: $(STAMP)
+	$(BIN)/python -m api verify-audit
+
+clean:
+	rm -rf $(VENV) .data .mypy_cache .ruff_cache

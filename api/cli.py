@@ -1,0 +1,156 @@
+"""`python -m api <command>`: serve, migrate, seed, create-admin, verify-audit, openapi, backup, restore."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from api.config import Settings, get_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+EMBEDDED_DB_NAME = "setagaya_iko"
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """DATABASE_URL when set; otherwise start (or reuse) the embedded server under DATA_DIR."""
+    if settings.database_url:
+        return settings.database_url
+    from api.db.embedded import start_embedded
+    from api.db.engine import create_database
+
+    server = start_embedded(settings.data_dir)
+    url = asyncio.run(create_database(server.url("postgres"), EMBEDDED_DB_NAME))
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    return url
+
+
+def _settings_with_db() -> Settings:
+    settings = get_settings()
+    resolve_database_url(settings)
+    return get_settings()
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    settings = _settings_with_db()
+    assert settings.database_url
+    command.upgrade(alembic_config(settings.database_url), args.revision)
+
+
+def cmd_downgrade(args: argparse.Namespace) -> None:
+    settings = _settings_with_db()
+    assert settings.database_url
+    command.downgrade(alembic_config(settings.database_url), args.revision)
+
+
+def cmd_seed(args: argparse.Namespace) -> None:
+    from api.demo.load import load_demo_data
+
+    settings = _settings_with_db()
+    created = asyncio.run(load_demo_data(settings, only_if_empty=not args.force))
+    print("demo data loaded" if created else "database already has data; nothing loaded (use --force)")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = _settings_with_db()
+    assert settings.database_url
+    command.upgrade(alembic_config(settings.database_url), "head")
+    if settings.load_demo_data or args.demo:
+        from api.demo.load import load_demo_data
+
+        asyncio.run(load_demo_data(settings, only_if_empty=True))
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+    )
+
+
+def cmd_create_admin(args: argparse.Namespace) -> None:
+    from api.services.bootstrap import create_first_admin
+
+    settings = _settings_with_db()
+    password = os.environ.get("ADMIN_PASSWORD") or getpass.getpass("Password for the new admin: ")
+    if len(password) < 12:
+        raise SystemExit("The password must have at least 12 characters.")
+    asyncio.run(create_first_admin(settings, args.username, args.display_name, password))
+    print(f"admin {args.username!r} created")
+
+
+def cmd_verify_audit(args: argparse.Namespace) -> None:
+    from api.services.audit_check import verify_chain
+
+    settings = _settings_with_db()
+    report = asyncio.run(verify_chain(settings))
+    if report.ok:
+        print(f"audit chain intact: {report.checked} events verified")
+        return
+    print(f"audit chain BROKEN at seq {report.first_broken_seq}: {report.reason} "
+          f"({report.checked} events verified before it)")
+    sys.exit(1)
+
+
+def cmd_openapi(args: argparse.Namespace) -> None:
+    from api.openapi_export import current_spec
+
+    spec = json.dumps(current_spec(), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    out = Path(args.out)
+    if args.check:
+        if not out.exists() or out.read_text(encoding="utf-8") != spec:
+            raise SystemExit(f"{out} is out of date: run `make openapi`")
+        print(f"{out} is up to date")
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(spec, encoding="utf-8")
+    print(f"wrote {out}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m api")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="migrate, seed demo data when empty (with --demo), serve")
+    p.add_argument("--demo", action="store_true", help="load demo data into an empty database")
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("migrate", help="upgrade the schema (default: head)")
+    p.add_argument("revision", nargs="?", default="head")
+    p.set_defaults(func=cmd_migrate)
+    p = sub.add_parser("downgrade", help="downgrade the schema to a revision (base = empty)")
+    p.add_argument("revision")
+    p.set_defaults(func=cmd_downgrade)
+    p = sub.add_parser("seed", help="load the demo data (only into an empty database unless --force)")
+    p.add_argument("--force", action="store_true")
+    p.set_defaults(func=cmd_seed)
+    p = sub.add_parser("create-admin", help="create the first admin (password from ADMIN_PASSWORD or a prompt)")
+    p.add_argument("--username", required=True)
+    p.add_argument("--display-name", default="Administrator")
+    p.set_defaults(func=cmd_create_admin)
+    p = sub.add_parser("verify-audit", help="verify the audit hash chain; names the first broken row")
+    p.set_defaults(func=cmd_verify_audit)
+    p = sub.add_parser("openapi", help="write (or --check) the committed OpenAPI document")
+    p.add_argument("--out", default=str(ROOT / "openapi" / "openapi.json"))
+    p.add_argument("--check", action="store_true")
+    p.set_defaults(func=cmd_openapi)
+    args = parser.parse_args(argv)
+    args.func(args)

@@ -1,0 +1,82 @@
+"""Settings, read once from the environment (see README: "Settings")."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    database_url: str | None = Field(
+        default=None,
+        description="postgresql+asyncpg://… of the server to use; unset starts an embedded PostgreSQL.",
+    )
+    database_replica_url: str | None = Field(
+        default=None, description="Read replica for statistics and exports; unset uses the primary."
+    )
+    data_dir: Path = Path(".data")
+    port: int = Field(default=8000, ge=1, le=65535)
+    host: str = "127.0.0.1"
+    workers: int = Field(default=1, ge=1, le=64)
+
+    db_pool_size: int = Field(default=20, ge=1, le=500)
+    db_max_overflow: int = Field(default=10, ge=0, le=500)
+    db_statement_timeout_ms: int = Field(default=15_000, ge=100)
+    db_connect_timeout_s: float = Field(default=3.0, gt=0)
+
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    page_size_default: int = Field(default=50, ge=1, le=500)
+    page_size_max: int = Field(default=200, ge=1, le=1000)
+
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    jwt_issuer: str = "https://setagaya-iko.example/auth"
+    jwt_audience: str = "setagaya-iko-api"
+    jwt_algorithm: str = Field(default="ES256", pattern="^(ES256|RS256)$")
+    jwt_private_key: SecretStr | None = Field(
+        default=None, description="PEM private key; unset generates a development key into DATA_DIR."
+    )
+    jwt_previous_public_keys: SecretStr | None = Field(
+        default=None, description="PEM public keys still accepted during a key rotation, concatenated."
+    )
+    access_token_ttl_s: int = Field(default=900, ge=60, le=3600)
+    refresh_token_ttl_s: int = Field(default=14 * 24 * 3600, ge=3600)
+
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_s: int = Field(default=900, ge=60)
+    rate_limit_per_minute: int = Field(default=600, ge=1)
+    rate_limit_anonymous_per_minute: int = Field(default=120, ge=1)
+
+    daily_visit_capacity: int = Field(default=5, ge=1, le=20)
+    stats_suppression_threshold: int = Field(default=5, ge=1, le=10)
+
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50)
+    webhook_dispatch_interval_s: float = Field(default=2.0, gt=0)
+    run_background_workers: bool = True
+
+    load_demo_data: bool = Field(default=False, description="Seed demo data when the database is empty.")
+    log_level: str = "INFO"
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [o.strip() for o in value.split(",") if o.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _no_wildcard_mixups(self) -> Settings:
+        if "*" in self.cors_origins and len(self.cors_origins) > 1:
+            raise ValueError("CORS_ORIGINS is either '*' alone or a list of origins")
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,117 @@
+"""An embedded PostgreSQL for machines with no DATABASE_URL: the `pgserver` wheel, else the
+PostgreSQL binaries on PATH, in the same data folder; failing both, a message naming DATABASE_URL."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("api.embedded")
+
+
+class EmbeddedUnavailable(RuntimeError):
+    pass
+
+
+@dataclass
+class EmbeddedPostgres:
+    data_dir: Path
+    socket_dir: Path
+    _handle: Any = field(default=None, repr=False)
+    _uses_binaries: bool = False
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+asyncpg://postgres@/{database}?host={self.socket_dir}"
+
+    def stop(self) -> None:
+        if self._uses_binaries:
+            pg_ctl = shutil.which("pg_ctl") or _debian_binary("pg_ctl")
+            if pg_ctl:
+                subprocess.run(
+                    [pg_ctl, "-D", str(self.data_dir), "stop", "-m", "fast", "-w"],
+                    check=False,
+                    capture_output=True,
+                )
+            self._uses_binaries = False
+        elif self._handle is not None:
+            with contextlib.suppress(Exception):
+                self._handle.cleanup()
+            self._handle = None
+
+
+def _debian_binary(name: str) -> str | None:
+    root = Path("/usr/lib/postgresql")
+    if not root.is_dir():
+        return None
+    for version in sorted(root.iterdir(), reverse=True):
+        candidate = version / "bin" / name
+        if candidate.exists():
+            return str(candidate)
+    return None
+
+
+def _start_with_pgserver(pgdata: Path) -> EmbeddedPostgres:
+    try:
+        import pgserver
+    except ImportError as exc:  # no wheel for this Python
+        raise EmbeddedUnavailable("the pgserver package is not installed") from exc
+    server = pgserver.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
+    uri: str = server.get_uri()
+    # pgserver answers postgresql://postgres:@/postgres?host=<socket dir>
+    socket_dir = Path(uri.split("host=", 1)[1])
+    return EmbeddedPostgres(data_dir=pgdata, socket_dir=socket_dir, _handle=server)
+
+
+def _start_with_binaries(pgdata: Path) -> EmbeddedPostgres:
+    initdb = shutil.which("initdb") or _debian_binary("initdb")
+    pg_ctl = shutil.which("pg_ctl") or _debian_binary("pg_ctl")
+    if not initdb or not pg_ctl:
+        raise EmbeddedUnavailable("no initdb/pg_ctl on PATH")
+    if not (pgdata / "PG_VERSION").exists():
+        pgdata.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [initdb, "-D", str(pgdata), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C"],
+            check=True,
+            capture_output=True,
+        )
+    # Unix socket paths are limited to ~107 bytes, so the socket lives in a short temp folder.
+    socket_dir = Path(tempfile.mkdtemp(prefix="iko-pg-"))
+    status = subprocess.run([pg_ctl, "-D", str(pgdata), "status"], capture_output=True, check=False)
+    if status.returncode == 0:
+        subprocess.run([pg_ctl, "-D", str(pgdata), "stop", "-m", "fast", "-w"], capture_output=True, check=False)
+    subprocess.run(
+        [
+            pg_ctl, "-D", str(pgdata), "-w", "-l", str(pgdata / "server.log"),
+            "-o", f"-k {socket_dir} -c listen_addresses='' -c max_connections=200", "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return EmbeddedPostgres(data_dir=pgdata, socket_dir=socket_dir, _uses_binaries=True)
+
+
+def start_embedded(data_dir: Path) -> EmbeddedPostgres:
+    pgdata = (data_dir / "pg").resolve()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    errors = []
+    for starter in (_start_with_pgserver, _start_with_binaries):
+        try:
+            server = starter(pgdata)
+        except (EmbeddedUnavailable, subprocess.CalledProcessError, OSError) as exc:
+            errors.append(f"{starter.__name__}: {exc}")
+            continue
+        atexit.register(server.stop)
+        log.info("embedded PostgreSQL running in %s", pgdata)
+        return server
+    raise SystemExit(
+        "Could not start an embedded PostgreSQL ("
+        + "; ".join(errors)
+        + "). Set DATABASE_URL=postgresql+asyncpg://user:password@host:5432/dbname to use an existing server."
+    )

@@ -1,0 +1,19 @@
+"""Every table, imported here so Alembic and the drift test see the whole metadata."""
+
+from api.db.models.audit import AuditEvent
+from api.db.models.base import Base
+from api.db.models.identity import Agency, ApiClient, Branch, RefreshToken, RevokedAccessToken, UserAccount
+from api.db.models.infra import IdempotencyRecord, RateCounter
+
+__all__ = [
+    "Agency",
+    "ApiClient",
+    "AuditEvent",
+    "Base",
+    "Branch",
+    "IdempotencyRecord",
+    "RateCounter",
+    "RefreshToken",
+    "RevokedAccessToken",
+    "UserAccount",
+]

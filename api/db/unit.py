@@ -1,0 +1,81 @@
+"""One unit of work per request: one session, one commit point, and the audit events the request
+produced, written in the same transaction as the work they record."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db import audit_chain
+from api.db.audit_chain import PendingEvent
+
+log = logging.getLogger("api.unit")
+
+
+@dataclass(slots=True)
+class RequestUnit:
+    session: AsyncSession
+    context: dict[str, Any]
+    actor: dict[str, Any] = field(default_factory=dict)
+    events: list[PendingEvent] = field(default_factory=list)
+    finished: bool = False
+
+    def set_actor(
+        self, *, kind: str, id: uuid.UUID | None, name: str | None, role: str | None, agency_id: uuid.UUID | None
+    ) -> None:
+        self.actor = {"actor_kind": kind, "actor_id": id, "actor_name": name, "role": role, "agency_id": agency_id}
+
+    def audit(
+        self,
+        action: str,
+        resource_type: str,
+        *,
+        resource_id: object = None,
+        client_id: uuid.UUID | None = None,
+        outcome: str = "success",
+        subject: str | None = None,
+        detail: dict[str, Any] | None = None,
+        durable: bool = False,
+        actor: dict[str, Any] | None = None,
+    ) -> None:
+        self.events.append(
+            PendingEvent(
+                action=action,
+                resource_type=resource_type,
+                resource_id=None if resource_id is None else str(resource_id),
+                client_id=client_id,
+                outcome=outcome,
+                subject=subject,
+                detail=detail,
+                durable=durable,
+                actor=actor if actor is not None else dict(self.actor or {"actor_kind": "anonymous"}),
+            )
+        )
+
+    async def commit(self) -> None:
+        if self.finished:
+            return
+        self.finished = True
+        await audit_chain.append(self.session, self.events, self.context)
+        await self.session.commit()
+
+    async def fail(self) -> None:
+        """The work is rolled back; denials and failed logins are still recorded, in a fresh transaction."""
+        if self.finished:
+            return
+        self.finished = True
+        durable = [e for e in self.events if e.durable]
+        try:
+            await self.session.rollback()
+            if durable:
+                await audit_chain.append(self.session, durable, self.context)
+                await self.session.commit()
+        except Exception:  # the database may be the reason we failed; the request's own error wins
+            log.warning("could not record durable audit events", exc_info=True)
+            with contextlib.suppress(Exception):
+                await self.session.rollback()

@@ -1,0 +1,150 @@
+"""Typed dependencies every router uses: the unit of work, the principal, role guards."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import text
+
+from api.config import Settings
+from api.db.unit import RequestUnit
+from api.domain.principal import Principal
+from api.domain.roles import Role
+from api.problems import Problem
+from api.security import TokenError, TokenService
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def get_unit(request: Request) -> AsyncIterator[RequestUnit]:
+    maker = request.app.state.sessionmaker
+    async with maker() as session:
+        purpose = request.headers.get("x-access-purpose")
+        unit = RequestUnit(
+            session=session,
+            context={
+                "request_id": request.scope.get("state", {}).get("request_id"),
+                "client_addr": client_address(request),
+                "purpose": purpose[:200] if purpose else None,
+            },
+        )
+        request.state.unit = unit
+        yield unit
+
+
+UnitDep = Annotated[RequestUnit, Depends(get_unit)]
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+_USER_SQL = text(
+    """
+    SELECT u.id, u.display_name AS name, u.role, u.agency_id, u.branch_codes, a.type AS agency_type,
+           (u.active AND a.active) AS active,
+           EXISTS (SELECT 1 FROM revoked_access_token r WHERE r.jti = :jti) AS revoked
+    FROM user_account u JOIN agency a ON a.id = u.agency_id
+    WHERE u.id = :id
+    """
+)
+_CLIENT_SQL = text(
+    """
+    SELECT c.id, c.name, c.role, c.agency_id, ARRAY[]::varchar[] AS branch_codes, a.type AS agency_type,
+           (c.active AND a.active) AS active,
+           EXISTS (SELECT 1 FROM revoked_access_token r WHERE r.jti = :jti) AS revoked
+    FROM api_client c JOIN agency a ON a.id = c.agency_id
+    WHERE c.id = :id
+    """
+)
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return token.strip()
+
+
+def _unauthenticated(detail: str, slug: str = "unauthenticated") -> Problem:
+    return Problem(slug, detail, headers={"WWW-Authenticate": 'Bearer realm="setagaya-iko"'})
+
+
+async def _load_principal(request: Request, unit: RequestUnit, *, required: bool) -> Principal | None:
+    token = _bearer(request)
+    if token is None:
+        if required:
+            raise _unauthenticated("Send an access token: Authorization: Bearer <token>.")
+        return None
+    tokens: TokenService = request.app.state.tokens
+    try:
+        claims = tokens.verify_access_token(token)
+    except TokenError as exc:
+        raise _unauthenticated("The access token is not valid.", "invalid-token") from exc
+    sql = _USER_SQL if claims.principal_kind == "user" else _CLIENT_SQL
+    row = (await unit.session.execute(sql, {"id": claims.sub, "jti": claims.jti})).one_or_none()
+    if row is None or not row.active or row.revoked:
+        raise _unauthenticated("The access token is not valid.", "invalid-token")
+    principal = Principal(
+        kind=claims.principal_kind,
+        id=row.id,
+        name=row.name,
+        role=Role(row.role),
+        agency_id=row.agency_id,
+        agency_type=row.agency_type,
+        branches=frozenset(row.branch_codes or ()),
+    )
+    unit.set_actor(kind=principal.kind, id=principal.id, name=principal.name, role=principal.role,
+                   agency_id=principal.agency_id)
+    request.scope.setdefault("state", {})["principal_id"] = str(principal.id)
+    request.state.principal = principal
+    request.state.token_jti = claims.jti
+    request.state.token_exp = claims.exp
+    return principal
+
+
+async def get_principal(request: Request, unit: UnitDep) -> Principal:
+    principal = await _load_principal(request, unit, required=True)
+    assert principal is not None
+    return principal
+
+
+async def get_optional_principal(request: Request, unit: UnitDep) -> Principal | None:
+    return await _load_principal(request, unit, required=False)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """A route-level guard for actions that depend on the role alone (not on the record)."""
+    allowed = frozenset(roles)
+
+    async def guard(principal: PrincipalDep, unit: UnitDep, request: Request) -> Principal:
+        if principal.role not in allowed:
+            unit.audit("denied", "route", subject=f"{request.method} {request.url.path}", outcome="denied",
+                       durable=True)
+            raise Problem("forbidden", f"The {principal.role} role may not do this.")
+        return principal
+
+    guard.__name__ = "require_" + "_".join(sorted(allowed))
+    return guard
+
+
+def parse_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None

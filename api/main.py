@@ -1,0 +1,195 @@
+"""create_app(): settings, engine, middleware, problem handlers, routers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import pkgutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+import api.routers
+from api.config import Settings, get_settings
+from api.db.engine import create_engine, create_sessionmaker
+from api.middleware import BodyLimitMiddleware, RequestContextMiddleware, configure_logging
+from api.openapi_doc import build_openapi
+from api.problems import (
+    KINDS,
+    Problem,
+    http_exception_handler,
+    problem_handler,
+    render,
+    validation_handler,
+)
+from api.security import KeyRing, TokenService
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def schema_head() -> str:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
+
+
+def _render_exc(request: Request, slug: str, detail: str) -> Response:
+    return render(
+        KINDS[slug],
+        detail=detail,
+        request_id=request.scope.get("state", {}).get("request_id"),
+        accept_language=request.headers.get("accept-language"),
+    )
+
+
+async def _stale_handler(request: Request, exc: Exception) -> Response:
+    return _render_exc(request, "precondition-failed", "The resource was changed by someone else; re-read it.")
+
+
+async def _integrity_handler(request: Request, exc: Exception) -> Response:
+    return _render_exc(request, "conflict", "The change conflicts with existing data.")
+
+
+async def _db_error_handler(request: Request, exc: Exception) -> Response:
+    if (isinstance(exc, DBAPIError) and exc.connection_invalidated) or _is_unavailable(exc):
+        return _render_exc(request, "unavailable", "The database is not reachable; try again shortly.")
+    raise exc
+
+
+def _is_unavailable(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (OSError, asyncio.TimeoutError, ConnectionError)):
+            return True
+        name = type(current).__name__
+        if name in {"ConnectionDoesNotExistError", "CannotConnectNowError", "InterfaceError",
+                    "ConnectionFailureError", "AdminShutdownError", "QueryCanceledError"}:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+async def _timeout_handler(request: Request, exc: Exception) -> Response:
+    return _render_exc(request, "unavailable", "The database did not answer in time; try again shortly.")
+
+
+def _include_routers(app: FastAPI) -> None:
+    for info in sorted(pkgutil.iter_modules(api.routers.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"api.routers.{info.name}")
+        router = getattr(module, "router", None)
+        if router is not None:
+            app.include_router(router)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    if settings.database_url is None:
+        raise SystemExit(
+            "DATABASE_URL is not set. Use `make run` (it starts the embedded PostgreSQL) or set "
+            "DATABASE_URL=postgresql+asyncpg://user:password@host:5432/dbname."
+        )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        background = getattr(app.state, "background", None)
+        if background is not None:
+            await background.start()
+        try:
+            yield
+        finally:
+            if background is not None:
+                await background.stop()
+            await app.state.engine.dispose()
+            if app.state.replica_engine is not app.state.engine:
+                await app.state.replica_engine.dispose()
+
+    app = FastAPI(
+        title="Setagaya community-transition support API",
+        version="1.0.0",
+        description=(
+            "Case management for Setagaya ward's community-transition support network "
+            "(世田谷区地域自立支援協議会・地域移行部会). Errors are RFC 9457 problem documents."
+        ),
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+        generate_unique_id_function=lambda route: route.name,
+    )
+    app.state.settings = settings
+    app.state.engine = create_engine(settings.database_url, settings)
+    app.state.sessionmaker = create_sessionmaker(app.state.engine)
+    app.state.replica_engine = (
+        create_engine(settings.database_replica_url, settings)
+        if settings.database_replica_url
+        else app.state.engine
+    )
+    app.state.replica_sessionmaker = create_sessionmaker(app.state.replica_engine)
+    app.state.schema_head = schema_head()
+    app.state.tokens = TokenService(KeyRing.from_settings(settings), settings)
+
+    app.add_exception_handler(Problem, problem_handler)
+    app.add_exception_handler(StarletteHTTPException, http_exception_handler)
+    app.add_exception_handler(RequestValidationError, validation_handler)
+    app.add_exception_handler(StaleDataError, _stale_handler)
+    app.add_exception_handler(IntegrityError, _integrity_handler)
+    app.add_exception_handler(DBAPIError, _db_error_handler)
+    app.add_exception_handler(TimeoutError, _timeout_handler)
+
+    _include_routers(app)
+    _mount_docs(app)
+    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
+
+    # Outermost last: request ids wrap everything, so even a 413 or a CORS refusal carries one.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        wildcard = settings.cors_origins == ["*"]
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=not wildcard,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-ID",
+                           "X-Access-Purpose", "Accept-Language"],
+            expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
+            max_age=600,
+        )
+    app.add_middleware(RequestContextMiddleware)
+    return app
+
+
+def _mount_docs(app: FastAPI) -> None:
+    """Swagger UI from the installed swagger-ui-bundle: ward networks are closed, no CDN."""
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/docs/static", StaticFiles(directory=str(swagger_ui_path)), name="swagger-static")
+
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=app.title + " — API docs",
+            swagger_js_url="/docs/static/swagger-ui-bundle.js",
+            swagger_css_url="/docs/static/swagger-ui.css",
+            swagger_favicon_url="/docs/static/favicon-32x32.png",
+        )
+
+    app.router.routes.append(APIRoute("/docs", docs, include_in_schema=False, response_class=HTMLResponse))

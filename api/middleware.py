@@ -1,0 +1,165 @@
+"""Pure ASGI middleware: request ids with one JSON log line per request, the last-resort 500
+problem, and the request body limit. Pure ASGI (not BaseHTTPMiddleware) keeps them cheap and
+lets streaming responses pass through untouched."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+import traceback
+import uuid
+from typing import Any
+
+import orjson
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.problems import KINDS, render
+
+access_log = logging.getLogger("api.access")
+error_log = logging.getLogger("api.error")
+
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+
+class JsonLogFormatter(logging.Formatter):
+    """Every field is JSON-encoded, so a newline in any input cannot start a forged log line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            entry.update(fields)
+        if record.exc_info:
+            entry["exc"] = "".join(traceback.format_exception(*record.exc_info))
+        return orjson.dumps(entry, default=str).decode()
+
+
+def configure_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonLogFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("uvicorn.access",):
+        logging.getLogger(noisy).disabled = True
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = _header(scope, b"x-request-id")
+        request_id = incoming if incoming and _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        started = time.perf_counter()
+        status_holder = [500]
+        response_started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status_holder[0] = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            error_log.exception(
+                "unhandled error", extra={"fields": {"request_id": request_id, "path": scope.get("path")}}
+            )
+            if not response_started:
+                response = render(
+                    KINDS["internal"],
+                    detail="The error was logged; quote the request id when reporting it.",
+                    request_id=request_id,
+                    accept_language=_header(scope, b"accept-language"),
+                )
+                await response(scope, receive, send_with_id)
+        finally:
+            client = scope.get("client")
+            access_log.info(
+                "request",
+                extra={
+                    "fields": {
+                        "request_id": request_id,
+                        "method": scope.get("method"),
+                        "path": scope.get("path"),
+                        "status": status_holder[0],
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        "principal": state.get("principal_id"),
+                        "client_addr": client[0] if client else None,
+                    }
+                },
+            )
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body exceeds {limit} bytes.")
+
+
+class BodyLimitMiddleware:
+    """413 before reading a declared-too-large body; for chunked bodies, as soon as the running
+    total passes the limit, so an oversized body is never held whole in memory."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _header(scope, b"content-length")
+        if declared is not None:
+            try:
+                too_large = int(declared) > self.max_bytes
+            except ValueError:
+                too_large = False
+            if too_large:
+                response = render(
+                    KINDS["content-too-large"],
+                    detail=f"The request body exceeds {self.max_bytes} bytes.",
+                    request_id=scope.get("state", {}).get("request_id"),
+                    accept_language=_header(scope, b"accept-language"),
+                    headers={"Connection": "close"},
+                )
+                await response(scope, receive, send)
+                return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        await self.app(scope, limited_receive, send)

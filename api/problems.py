@@ -1,0 +1,250 @@
+"""RFC 9457 problem details: the one renderer every error goes through.
+
+`type` is a stable URI per kind of problem so front-ends can show their own text; titles come in
+English and Japanese (`Accept-Language: ja`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+PROBLEM_BASE = "https://setagaya-iko.example/problems/"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemKind:
+    slug: str
+    status: int
+    title_en: str
+    title_ja: str
+
+    @property
+    def type_uri(self) -> str:
+        return PROBLEM_BASE + self.slug
+
+
+_KINDS: tuple[ProblemKind, ...] = (
+    ProblemKind("bad-request", 400, "Bad request", "リクエストが不正です"),
+    ProblemKind("idempotency-key-missing", 400, "Idempotency-Key required", "Idempotency-Key が必要です"),
+    ProblemKind("unauthenticated", 401, "Authentication required", "認証が必要です"),
+    ProblemKind("invalid-token", 401, "Invalid or expired token", "トークンが無効か期限切れです"),
+    ProblemKind("invalid-grant", 400, "Invalid credentials", "認証情報が正しくありません"),
+    ProblemKind("invalid-client", 401, "Invalid client credentials", "クライアント認証に失敗しました"),
+    ProblemKind("unsupported-grant-type", 400, "Unsupported grant type", "未対応のグラント種別です"),
+    ProblemKind("forbidden", 403, "Not allowed", "この操作は許可されていません"),
+    ProblemKind("not-found", 404, "Not found", "見つかりません"),
+    ProblemKind("method-not-allowed", 405, "Method not allowed", "許可されていないメソッドです"),
+    ProblemKind("not-acceptable", 406, "Not acceptable", "受け入れ可能な形式がありません"),
+    ProblemKind("conflict", 409, "Conflict", "競合が発生しました"),
+    ProblemKind("illegal-transition", 409, "Transition not allowed", "この状態遷移はできません"),
+    ProblemKind("consent-missing", 409, "Consent does not cover this", "本人同意の範囲外です"),
+    ProblemKind("possible-duplicate", 409, "Possible duplicate", "重複の可能性があります"),
+    ProblemKind("idempotency-in-progress", 409, "Request still in progress", "同じリクエストを処理中です"),
+    ProblemKind("gone", 410, "Gone", "削除されました"),
+    ProblemKind("precondition-failed", 412, "Resource changed", "データが更新されています"),
+    ProblemKind("content-too-large", 413, "Request body too large", "リクエストが大きすぎます"),
+    ProblemKind("unsupported-media-type", 415, "Unsupported media type", "未対応のメディアタイプです"),
+    ProblemKind("validation", 422, "Invalid request", "入力内容に誤りがあります"),
+    ProblemKind("idempotency-key-reused", 422, "Idempotency-Key reused", "Idempotency-Key が別の内容で使われました"),
+    ProblemKind("precondition-required", 428, "If-Match required", "If-Match ヘッダーが必要です"),
+    ProblemKind("rate-limited", 429, "Too many requests", "リクエストが多すぎます"),
+    ProblemKind("login-throttled", 429, "Too many failed logins", "ログイン失敗が多すぎます"),
+    ProblemKind("internal", 500, "Internal error", "内部エラーが発生しました"),
+    ProblemKind("unavailable", 503, "Service unavailable", "サービスを利用できません"),
+)
+KINDS: Mapping[str, ProblemKind] = {k.slug: k for k in _KINDS}
+_BY_STATUS: dict[int, ProblemKind] = {}
+for _k in _KINDS:
+    _BY_STATUS.setdefault(_k.status, _k)
+
+
+class Problem(Exception):
+    """Raise anywhere below a router; rendered as application/problem+json."""
+
+    def __init__(
+        self,
+        slug: str,
+        detail: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        self.kind = KINDS[slug]
+        self.detail = detail
+        self.headers = dict(headers or {})
+        self.extensions = extensions
+        super().__init__(f"{slug}: {detail}")
+
+
+def not_found(what: str = "resource") -> Problem:
+    return Problem("not-found", f"No such {what}.")
+
+
+def forbidden(reason: str) -> Problem:
+    return Problem("forbidden", reason)
+
+
+def wants_japanese(accept_language: str | None) -> bool:
+    if not accept_language:
+        return False
+    best, best_q = "", -1.0
+    for part in accept_language.split(","):
+        lang, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        if q > best_q:
+            best, best_q = lang.strip().lower(), q
+    return best.startswith("ja")
+
+
+def render(
+    kind: ProblemKind,
+    *,
+    detail: str | None,
+    request_id: str | None,
+    accept_language: str | None,
+    extensions: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+    status: int | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": kind.type_uri,
+        "title": kind.title_ja if wants_japanese(accept_language) else kind.title_en,
+        "status": status or kind.status,
+    }
+    if detail:
+        body["detail"] = detail
+    if extensions:
+        body.update(extensions)
+    if request_id:
+        body["request_id"] = request_id
+    out_headers = {"Cache-Control": "no-store"}
+    if headers:
+        out_headers.update(headers)
+    if accept_language is not None:
+        out_headers["Content-Language"] = "ja" if wants_japanese(accept_language) else "en"
+    return Response(
+        orjson.dumps(body),
+        status_code=status or kind.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=out_headers,
+    )
+
+
+def _request_id(request: Request) -> str | None:
+    rid = request.scope.get("state", {}).get("request_id")
+    return rid if isinstance(rid, str) else None
+
+
+async def problem_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Problem)
+    return render(
+        exc.kind,
+        detail=exc.detail,
+        request_id=_request_id(request),
+        accept_language=request.headers.get("accept-language"),
+        extensions=exc.extensions,
+        headers=exc.headers,
+    )
+
+
+async def http_exception_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    kind = _BY_STATUS.get(exc.status_code)
+    if kind is None:
+        kind = ProblemKind("http-" + str(exc.status_code), exc.status_code, HTTPStatus(exc.status_code).phrase,
+                           HTTPStatus(exc.status_code).phrase)
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"No route matches {request.url.path}."
+    if exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}."
+    return render(
+        kind,
+        detail=detail,
+        request_id=_request_id(request),
+        accept_language=request.headers.get("accept-language"),
+        headers=dict(exc.headers or {}),
+    )
+
+
+def _field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
+    out = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ())]
+        out.append(
+            {
+                # pydantic's `input` is never echoed: it may hold the very data being protected.
+                "field": ".".join(loc),
+                "message": str(err.get("msg", "invalid")),
+                "code": str(err.get("type", "invalid")),
+            }
+        )
+    return out
+
+
+async def validation_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = _field_errors(exc.errors())
+    return render(
+        KINDS["validation"],
+        detail=f"{len(errors)} invalid field(s).",
+        request_id=_request_id(request),
+        accept_language=request.headers.get("accept-language"),
+        extensions={"errors": errors},
+    )
+
+
+def problem_schema() -> dict[str, Any]:
+    """JSON schema of a problem document, for the OpenAPI error responses."""
+    return {
+        "title": "Problem",
+        "type": "object",
+        "required": ["type", "title", "status"],
+        "properties": {
+            "type": {"type": "string", "format": "uri"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "request_id": {"type": "string"},
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "field": {"type": "string"},
+                        "message": {"type": "string"},
+                        "code": {"type": "string"},
+                    },
+                },
+            },
+        },
+        "additionalProperties": True,
+    }
+
+
+def problem_response(request: Request, slug: str, detail: str | None = None,
+                     headers: Mapping[str, str] | None = None, **extensions: Any) -> Response:
+    """A problem returned (not raised): the request's unit of work still commits, which is how a
+    refused login keeps its failure count and its audit row."""
+    return render(
+        KINDS[slug],
+        detail=detail,
+        request_id=_request_id(request),
+        accept_language=request.headers.get("accept-language"),
+        extensions=extensions,
+        headers=headers,
+    )

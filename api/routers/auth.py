@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from starlette.responses import Response
+
+from api.db.models import Agency
+from api.deps import PrincipalDep, SettingsDep, UnitDep, client_address
+from api.problems import Problem, problem_response
+from api.routing import CommitRoute
+from api.schemas.auth import AgencyRef, JWKSet, MeRead, TokenResponse
+from api.services import auth as auth_service
+
+router = APIRouter(tags=["auth"], route_class=CommitRoute)
+
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:], validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, sep, secret = decoded.partition(":")
+    return (client_id, secret) if sep else None
+
+
+@router.post(
+    "/v1/auth/token",
+    operation_id="create_token",
+    summary="Log in: OAuth2 password, client_credentials or refresh_token grant",
+    response_model=TokenResponse,
+)
+async def create_token(
+    request: Request,
+    unit: UnitDep,
+    settings: SettingsDep,
+    grant_type: Annotated[Literal["password", "client_credentials", "refresh_token"], Form()],
+    username: Annotated[str | None, Form(max_length=64)] = None,
+    password: Annotated[str | None, Form(max_length=1024)] = None,
+    client_id: Annotated[str | None, Form(max_length=64)] = None,
+    client_secret: Annotated[str | None, Form(max_length=1024)] = None,
+    refresh_token: Annotated[str | None, Form(max_length=512)] = None,
+    scope: Annotated[str | None, Form(max_length=200)] = None,
+) -> Response:
+    tokens = request.app.state.tokens
+    address = client_address(request)
+    result: auth_service.Granted | auth_service.Refused
+    if grant_type == "password":
+        if not username or password is None:
+            raise Problem("validation", "The password grant needs username and password.")
+        result = await auth_service.password_grant(unit, settings, tokens, username, password, address)
+    elif grant_type == "client_credentials":
+        basic = _basic_credentials(request)
+        cid, secret = basic if basic else (client_id, client_secret)
+        if not cid or secret is None:
+            raise Problem("validation", "The client_credentials grant needs client_id and client_secret.")
+        result = await auth_service.client_credentials_grant(unit, settings, tokens, cid, secret, address)
+    else:
+        if not refresh_token:
+            raise Problem("validation", "The refresh_token grant needs refresh_token.")
+        result = await auth_service.refresh_grant(unit, settings, tokens, refresh_token)
+    if isinstance(result, auth_service.Refused):
+        headers = dict(_NO_STORE)
+        if result.retry_after is not None:
+            headers["Retry-After"] = str(result.retry_after)
+        return problem_response(request, result.slug, result.detail, headers=headers)
+    body = TokenResponse(access_token=result.access_token, expires_in=result.expires_in,
+                         refresh_token=result.refresh_token)
+    return JSONResponse(body.model_dump(exclude_none=True), headers=_NO_STORE)
+
+
+@router.post("/v1/auth/revoke", operation_id="revoke_token", summary="Revoke a refresh or access token (RFC 7009)",
+             status_code=200, response_model=dict[str, str])
+async def revoke_token(
+    request: Request,
+    unit: UnitDep,
+    token: Annotated[str, Form(max_length=4096)],
+    token_type_hint: Annotated[str | None, Form(max_length=32)] = None,
+) -> dict[str, str]:
+    await auth_service.revoke(unit, request.app.state.tokens, token)
+    return {"status": "revoked"}
+
+
+@router.get("/v1/me", operation_id="get_me", summary="Who the token belongs to, as the server sees it now",
+            response_model=MeRead)
+async def get_me(principal: PrincipalDep, unit: UnitDep) -> MeRead:
+    agency = await unit.session.scalar(select(Agency).where(Agency.id == principal.agency_id))
+    assert agency is not None
+    return MeRead(
+        id=principal.id,
+        kind=principal.kind,
+        name=principal.name,
+        role=principal.role,
+        agency=AgencyRef.model_validate(agency, from_attributes=True),
+        branches=sorted(principal.branches),
+    )
+
+
+@router.get("/.well-known/jwks.json", operation_id="get_jwks", summary="Public keys that verify access tokens",
+            response_model=JWKSet)
+async def get_jwks(request: Request) -> JSONResponse:
+    return JSONResponse(request.app.state.tokens.keys.jwks(), headers={"Cache-Control": "public, max-age=300"})

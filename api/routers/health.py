@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy import text
+
+from api.problems import Problem
+from api.routing import CommitRoute
+
+router = APIRouter(tags=["health"], route_class=CommitRoute)
+
+
+@router.get("/healthz", operation_id="healthz", summary="The process is alive")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", operation_id="readyz", summary="The database is reachable and the schema is at head")
+async def readyz(request: Request) -> dict[str, Any]:
+    expected: str = request.app.state.schema_head
+    try:
+        async with request.app.state.engine.connect() as conn:
+            current = await conn.scalar(text("SELECT version_num FROM alembic_version"))
+    except Exception as exc:
+        raise Problem("unavailable", "The database is not reachable.") from exc
+    if current != expected:
+        raise Problem("unavailable", f"The schema is at {current}, the code expects {expected}.")
+    return {"status": "ready", "schema": current}

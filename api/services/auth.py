@@ -1,0 +1,180 @@
+"""Login (password and client-credentials grants), refresh-token rotation and revocation."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.config import Settings
+from api.db import rate_counters
+from api.db.models import Agency, ApiClient, RefreshToken, RevokedAccessToken, UserAccount
+from api.db.unit import RequestUnit
+from api.security import (
+    TokenError,
+    TokenService,
+    hash_password,
+    needs_rehash,
+    new_opaque_token,
+    opaque_token_hash,
+    verify_password,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Granted:
+    access_token: str
+    expires_in: int
+    refresh_token: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    slug: str
+    detail: str
+    retry_after: int | None = None
+
+
+def _actor(kind: str, principal_id: uuid.UUID, name: str, role: str, agency_id: uuid.UUID) -> dict[str, object]:
+    return {"actor_kind": kind, "actor_id": principal_id, "actor_name": name, "role": role, "agency_id": agency_id}
+
+
+async def _throttled(session: AsyncSession, settings: Settings, buckets: list[str]) -> int | None:
+    for bucket in buckets:
+        count, retry_after = await rate_counters.current(session, bucket, settings.login_window_s)
+        if count >= settings.login_max_failures:
+            return retry_after
+    return None
+
+
+async def _fail(unit: RequestUnit, settings: Settings, buckets: list[str], subject: str, detail: str) -> None:
+    for bucket in buckets:
+        await rate_counters.bump(unit.session, bucket, settings.login_window_s)
+    unit.audit("login_failed", "session", subject=subject, outcome="failure", detail={"reason": detail})
+
+
+async def _issue_refresh(session: AsyncSession, settings: Settings, user_id: uuid.UUID,
+                         family_id: uuid.UUID | None = None) -> str:
+    token = new_opaque_token()
+    session.add(
+        RefreshToken(
+            token_hash=opaque_token_hash(token),
+            family_id=family_id or uuid.uuid4(),
+            user_id=user_id,
+            expires_at=datetime.now(UTC) + timedelta(seconds=settings.refresh_token_ttl_s),
+        )
+    )
+    await session.flush()
+    return token
+
+
+async def password_grant(unit: RequestUnit, settings: Settings, tokens: TokenService, username: str,
+                         password: str, address: str | None) -> Granted | Refused:
+    session = unit.session
+    buckets = [f"login:user:{username.lower()}", f"login:addr:{address or '-'}"]
+    retry_after = await _throttled(session, settings, buckets)
+    if retry_after is not None:
+        unit.audit("login_failed", "session", subject=username.lower(), outcome="throttled")
+        return Refused("login-throttled", "Too many failed logins; wait before trying again.", retry_after)
+    row = (
+        await session.execute(
+            select(UserAccount, Agency.active)
+            .join(Agency, Agency.id == UserAccount.agency_id)
+            .where(func.lower(UserAccount.username) == username.lower())
+        )
+    ).one_or_none()
+    user = row[0] if row else None
+    # Always one Argon2 verification, so unknown user and wrong password take the same time.
+    ok = verify_password(user.password_hash if user else None, password)
+    if row is None or user is None or not ok or not user.active or not row[1]:
+        await _fail(unit, settings, buckets, username.lower(), "bad credentials or inactive account")
+        return Refused("invalid-grant", "The username or password is wrong, or the account is disabled.")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    await rate_counters.reset(session, buckets[0])
+    access, ttl = tokens.issue_access_token(user.id, "user")
+    refresh = await _issue_refresh(session, settings, user.id)
+    unit.audit("login", "session", subject=user.username.lower(),
+               actor=_actor("user", user.id, user.display_name, user.role, user.agency_id))
+    return Granted(access, ttl, refresh)
+
+
+async def client_credentials_grant(unit: RequestUnit, settings: Settings, tokens: TokenService, client_id: str,
+                                   secret: str, address: str | None) -> Granted | Refused:
+    session = unit.session
+    buckets = [f"login:client:{client_id}", f"login:addr:{address or '-'}"]
+    retry_after = await _throttled(session, settings, buckets)
+    if retry_after is not None:
+        unit.audit("login_failed", "session", subject=client_id, outcome="throttled")
+        return Refused("login-throttled", "Too many failed logins; wait before trying again.", retry_after)
+    row = (
+        await session.execute(
+            select(ApiClient, Agency.active)
+            .join(Agency, Agency.id == ApiClient.agency_id)
+            .where(ApiClient.client_id == client_id)
+        )
+    ).one_or_none()
+    machine = row[0] if row else None
+    ok = verify_password(machine.secret_hash if machine else None, secret)
+    if row is None or machine is None or not ok or not machine.active or not row[1]:
+        await _fail(unit, settings, buckets, client_id, "bad client credentials or inactive client")
+        return Refused("invalid-client", "The client id or secret is wrong, or the client is disabled.")
+    access, ttl = tokens.issue_access_token(machine.id, "client")
+    unit.audit("login", "session", subject=client_id,
+               actor=_actor("client", machine.id, machine.name, machine.role, machine.agency_id))
+    return Granted(access, ttl, None)
+
+
+async def refresh_grant(unit: RequestUnit, settings: Settings, tokens: TokenService,
+                        refresh_token: str) -> Granted | Refused:
+    session = unit.session
+    now = datetime.now(UTC)
+    stored = await session.scalar(
+        select(RefreshToken).where(RefreshToken.token_hash == opaque_token_hash(refresh_token)).with_for_update()
+    )
+    if stored is None or stored.expires_at <= now:
+        unit.audit("login_failed", "session", outcome="failure", detail={"reason": "unknown or expired refresh token"})
+        return Refused("invalid-grant", "The refresh token is not valid.")
+    if stored.used_at is not None or stored.revoked_at is not None:
+        # A spent token came back: someone holds a copy. End the whole login.
+        await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.family_id == stored.family_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        unit.audit("login_failed", "session", outcome="failure", resource_id=stored.family_id,
+                   detail={"reason": "refresh token reuse; family revoked"})
+        return Refused("invalid-grant", "The refresh token is not valid.")
+    user = await session.get(UserAccount, stored.user_id)
+    agency_active = await session.scalar(select(Agency.active).where(Agency.id == user.agency_id)) if user else False
+    if user is None or not user.active or not agency_active:
+        return Refused("invalid-grant", "The account is disabled.")
+    stored.used_at = now
+    refresh = await _issue_refresh(session, settings, user.id, stored.family_id)
+    access, ttl = tokens.issue_access_token(user.id, "user")
+    unit.audit("login", "session", subject="refresh",
+               actor=_actor("user", user.id, user.display_name, user.role, user.agency_id))
+    return Granted(access, ttl, refresh)
+
+
+async def revoke(unit: RequestUnit, tokens: TokenService, token: str) -> None:
+    """RFC 7009: revoking answers the same whether or not the token was valid."""
+    session = unit.session
+    stored = await session.scalar(select(RefreshToken).where(RefreshToken.token_hash == opaque_token_hash(token)))
+    if stored is not None:
+        await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.family_id == stored.family_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=datetime.now(UTC))
+        )
+        unit.audit("revoke", "session", resource_id=stored.family_id)
+        return
+    try:
+        claims = tokens.verify_access_token(token)
+    except TokenError:
+        return
+    await session.merge(RevokedAccessToken(jti=claims.jti, expires_at=datetime.fromtimestamp(claims.exp, UTC)))
+    unit.audit("revoke", "session", resource_id=claims.jti)

@@ -1,0 +1,122 @@
+"""Test harness: a real PostgreSQL (TEST_DATABASE_URL, else the embedded server), one database
+built by Alembic per run, a committed baseline world, and each test in a transaction rolled
+back at the end (the app's sessions join it through savepoints)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from alembic import command
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from api.cli import alembic_config
+from api.config import Settings
+from api.db.engine import create_database, create_engine, drop_database
+from api.main import create_app
+from tests.world import World, build_world
+
+
+@pytest.fixture(scope="session")
+def tmp_data_dir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="iko-test-") as tmp:
+        yield Path(tmp)
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_data_dir: Path) -> Iterator[str]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    from api.db.embedded import start_embedded
+
+    server = start_embedded(tmp_data_dir)
+    try:
+        yield server.url("postgres")
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+async def database_url(server_url: str) -> AsyncIterator[str]:
+    name = f"iko_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    url = await create_database(server_url, name, drop_first=True)
+    await asyncio.to_thread(command.upgrade, alembic_config(url), "head")
+    try:
+        yield url
+    finally:
+        await drop_database(server_url, name)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_data_dir: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_data_dir,
+        run_background_workers=False,
+        log_level="WARNING",
+        rate_limit_per_minute=100_000,
+        rate_limit_anonymous_per_minute=100_000,
+    )
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    yield application
+    await application.state.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    eng = create_engine(settings.database_url or "", settings, pool_size=5)
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture(scope="session")
+async def world(engine: AsyncEngine, app: FastAPI) -> World:
+    async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+        built = await build_world(session, app.state.tokens)
+        await session.commit()
+    return built
+
+
+@pytest.fixture
+async def conn(engine: AsyncEngine, app: FastAPI, world: World) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as connection:
+        outer = await connection.begin()
+        previous = app.state.sessionmaker
+        app.state.sessionmaker = async_sessionmaker(
+            bind=connection, expire_on_commit=False, autoflush=False, join_transaction_mode="create_savepoint"
+        )
+        try:
+            yield connection
+        finally:
+            app.state.sessionmaker = previous
+            if outer.is_active:
+                await outer.rollback()
+
+
+@pytest.fixture
+async def db(conn: AsyncConnection) -> AsyncIterator[AsyncSession]:
+    """A session on the test's transaction, for arranging data and checking what the API wrote."""
+    async with async_sessionmaker(
+        bind=conn, expire_on_commit=False, autoflush=False, join_transaction_mode="create_savepoint"
+    )() as session:
+        yield session
+
+
+@pytest.fixture
+async def client(app: FastAPI, conn: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
