@@ -97,7 +97,9 @@ def _include_routers(app: FastAPI) -> None:
         module = importlib.import_module(f"api.routers.{info.name}")
         router = getattr(module, "router", None)
         if router is not None:
-            app.include_router(router)
+            # Routers carry their full paths; adding the routes themselves keeps app.routes flat
+            # (newer FastAPI nests included routers), which the OpenAPI post-processing walks.
+            app.router.routes.extend(router.routes)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -37,14 +37,16 @@ async def test_unknown_route_is_404_problem_with_request_id(client: httpx.AsyncC
     assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
     assert response.headers["x-request-id"] == "abc-123"
     body = response.json()
-    assert body["status"] == 404 and body["request_id"] == "abc-123"
+    assert body["status"] == 404
+    assert body["request_id"] == "abc-123"
     assert body["type"].endswith("/not-found")
 
 
 async def test_generated_request_id_when_header_is_unsafe(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz", headers={"X-Request-ID": "evil\nid with spaces"})
     rid = response.headers["x-request-id"]
-    assert rid != "evil\nid with spaces" and len(rid) == 32
+    assert rid != "evil\nid with spaces"
+    assert len(rid) == 32
 
 
 async def test_wrong_method_is_405_problem(client: httpx.AsyncClient) -> None:
@@ -113,7 +115,8 @@ async def test_unhandled_error_is_500_problem_without_trace(side_app: FastAPI) -
         response = await http.get("/boom")
     assert response.status_code == 500
     assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
-    assert "secret internals" not in response.text and "Traceback" not in response.text
+    assert "secret internals" not in response.text
+    assert "Traceback" not in response.text
     assert json.loads(response.text)["request_id"] == response.headers["x-request-id"]
 
 

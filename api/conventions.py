@@ -1,0 +1,89 @@
+"""HTTP conventions shared by every resource: ETag / If-Match, Idempotency-Key on creates,
+Cache-Control for client data. One way to do each."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Depends, Header
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from api.db import idempotency
+from api.db.unit import RequestUnit
+from api.domain.principal import Principal
+from api.problems import Problem
+
+NO_STORE = {"Cache-Control": "no-store"}
+_ETAG = re.compile(r'^(?:W/)?"(\d{1,12})"$')
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def if_match(
+    if_match: Annotated[str | None, Header(alias="If-Match", max_length=64,
+                                          description='The ETag last read, e.g. "3"')] = None,
+) -> int:
+    """The version the caller last read. Missing → 428; malformed can never match → 412."""
+    if if_match is None:
+        raise Problem("precondition-required", 'Send If-Match with the ETag you last read (e.g. If-Match: "3").')
+    found = _ETAG.match(if_match.strip())
+    if not found:
+        raise Problem("precondition-failed", "If-Match does not name a version of this resource.")
+    return int(found.group(1))
+
+
+IfMatchDep = Annotated[int, Depends(if_match)]
+
+
+def check_version(current: int, expected: int) -> None:
+    if current != expected:
+        raise Problem("precondition-failed", f"The resource is at version {current}; you sent {expected}. Re-read it.",
+                      current_etag=etag(current))
+
+
+IdempotencyKeyDep = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=200, min_length=1,
+           description="Makes a create safe to retry: a retry replays the first response."),
+]
+
+
+def json_response(model: BaseModel, *, status_code: int = 200, version: int | None = None,
+                  location: str | None = None, private: bool = True) -> Response:
+    headers: dict[str, str] = dict(NO_STORE) if private else {}
+    if version is not None:
+        headers["ETag"] = etag(version)
+    if location is not None:
+        headers["Location"] = location
+    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json",
+                    headers=headers)
+
+
+async def idempotent(
+    unit: RequestUnit,
+    principal: Principal,
+    key: str | None,
+    payload: BaseModel,
+    create: Callable[[], Awaitable[Response]],
+) -> Response:
+    """Run `create` once per (principal, key); replay its stored response to every retry."""
+    if key is None:
+        return await create()
+    digest = hashlib.sha256(orjson.dumps(payload.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)).hexdigest()
+    stored = await idempotency.reserve(unit.session, principal.id, key, digest)
+    if stored is not None:
+        replay_headers = {**stored.headers, "Idempotent-Replayed": "true"}
+        return Response(orjson.dumps(stored.body), status_code=stored.status_code, media_type="application/json",
+                        headers=replay_headers)
+    response = await create()
+    keep = {k: v for k, v in response.headers.items() if k.lower() in ("etag", "location", "cache-control")}
+    body: Any = bytes(response.body).decode()
+    await idempotency.store(unit.session, principal.id, key, response.status_code, body, keep)
+    return response

@@ -1,0 +1,62 @@
+"""Idempotency-Key records (IETF draft): the first completed response is replayed to retries."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.problems import Problem
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    status_code: int
+    body: Any
+    headers: dict[str, str]
+
+
+_RESERVE = text(
+    """
+    INSERT INTO idempotency_record (principal_id, key, request_hash)
+    VALUES (:principal, :key, :hash)
+    ON CONFLICT (principal_id, key) DO NOTHING
+    RETURNING key
+    """
+)
+_READ = text(
+    "SELECT request_hash, status_code, response_body, response_headers FROM idempotency_record "
+    "WHERE principal_id = :principal AND key = :key"
+)
+_STORE = text(
+    "UPDATE idempotency_record SET status_code = :status, response_body = CAST(:body AS jsonb), "
+    "response_headers = CAST(:headers AS jsonb) WHERE principal_id = :principal AND key = :key"
+)
+
+
+async def reserve(session: AsyncSession, principal: uuid.UUID, key: str, request_hash: str) -> Stored | None:
+    """None: go ahead (the key is now ours until this transaction ends). Otherwise the response
+    to replay. A concurrent first request holds the key's row lock, so a retry waits for it."""
+    reserved = await session.scalar(_RESERVE, {"principal": principal, "key": key, "hash": request_hash})
+    if reserved is not None:
+        return None
+    row = (await session.execute(_READ, {"principal": principal, "key": key})).one()
+    if row.request_hash != request_hash:
+        raise Problem("idempotency-key-reused", "This Idempotency-Key was used with a different request body.")
+    if row.status_code is None:
+        raise Problem("idempotency-in-progress", "The first request with this key is still being processed.")
+    return Stored(row.status_code, row.response_body, dict(row.response_headers or {}))
+
+
+async def store(session: AsyncSession, principal: uuid.UUID, key: str, status: int, body: str,
+                headers: dict[str, str]) -> None:
+    import orjson
+
+    await session.execute(
+        _STORE,
+        {"principal": principal, "key": key, "status": status, "body": body,
+         "headers": orjson.dumps(headers).decode()},
+    )

@@ -1,0 +1,87 @@
+"""The one pagination helper: keyset (cursor) pages in a stable order, `limit` capped by settings."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+import orjson
+from fastapi import Depends, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.sql.elements import ColumnElement
+
+from api.problems import Problem
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class PageParams(BaseModel):
+    limit: int
+    cursor: list[Any] | None
+    updated_since: datetime | None
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(list(values), default=str)).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = orjson.loads(base64.urlsafe_b64decode(padded))
+    except (binascii.Error, ValueError, orjson.JSONDecodeError) as exc:
+        raise Problem("validation", "The cursor is not valid; start again without it.") from exc
+    if not isinstance(values, list):
+        raise Problem("validation", "The cursor is not valid; start again without it.")
+    return values
+
+
+def page_params(
+    request: Request,
+    limit: Annotated[int | None, Query(ge=1, le=1000, description="Page size (capped by the server)")] = None,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    updated_since: Annotated[datetime | None, Query(description="Only records changed after this instant")] = None,
+) -> PageParams:
+    settings = request.app.state.settings
+    size = min(limit or settings.page_size_default, settings.page_size_max)
+    if updated_since is not None and updated_since.tzinfo is None:
+        raise Problem("validation", "updated_since needs a UTC offset, e.g. 2010-07-21T14:00:00+09:00.")
+    return PageParams(limit=size, cursor=decode_cursor(cursor) if cursor else None, updated_since=updated_since)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def after(columns: Sequence[ColumnElement[Any]], values: Sequence[Any]) -> ColumnElement[bool]:
+    """Rows strictly after `values` in ascending order of `columns` (a row-value comparison that
+    PostgreSQL answers from a matching index)."""
+    if len(values) != len(columns):
+        raise Problem("validation", "The cursor does not belong to this list.")
+    clauses = []
+    for i, column in enumerate(columns):
+        eq = [columns[j] == values[j] for j in range(i)]
+        clauses.append(and_(*eq, column > values[i]))
+    return or_(*clauses)
+
+
+def keyset(stmt: Select[Any], columns: Sequence[ColumnElement[Any]], params: PageParams) -> Select[Any]:
+    if params.cursor is not None:
+        stmt = stmt.where(after(columns, params.cursor))
+    return stmt.order_by(*columns).limit(params.limit + 1)
+
+
+def cut(rows: Sequence[T], params: PageParams, key: Any) -> tuple[list[T], str | None]:
+    """Split the limit+1 rows a keyset query returned into the page and the next cursor."""
+    items = list(rows[: params.limit])
+    if len(rows) > params.limit and items:
+        return items, encode_cursor(key(items[-1]))
+    return items, None
