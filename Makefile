@@ -21,7 +21,7 @@ test: $(STAMP) lint typecheck hadolint  ## everything CI runs
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check api tests migrations
+	$(BIN)/ruff check api tests migrations scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy api
