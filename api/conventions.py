@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any
 
 import orjson
@@ -64,6 +64,11 @@ def json_response(model: BaseModel, *, status_code: int = 200, version: int | No
         headers["Location"] = location
     return Response(model.model_dump_json(), status_code=status_code, media_type="application/json",
                     headers=headers)
+
+
+def list_response(items: Sequence[BaseModel], *, private: bool = True) -> Response:
+    body = b"[" + b",".join(item.model_dump_json().encode() for item in items) + b"]"
+    return Response(body, media_type="application/json", headers=dict(NO_STORE) if private else {})
 
 
 async def idempotent(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 from fastapi import Depends, Request
 from sqlalchemy import text
@@ -24,7 +25,9 @@ def client_address(request: Request) -> str | None:
 async def get_unit(request: Request) -> AsyncIterator[RequestUnit]:
     maker = request.app.state.sessionmaker
     async with maker() as session:
-        purpose = request.headers.get("x-access-purpose")
+        # Header values are Latin-1 on the wire: a Japanese purpose arrives percent-encoded UTF-8.
+        raw_purpose = request.headers.get("x-access-purpose")
+        purpose = unquote(raw_purpose, errors="replace") if raw_purpose else None
         unit = RequestUnit(
             session=session,
             context={

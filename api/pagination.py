@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -17,6 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from api.problems import Problem
 
 T = TypeVar("T")
+SelectT = TypeVar("SelectT", bound=Select)  # type: ignore[type-arg]
 
 
 class Page(BaseModel, Generic[T]):
@@ -61,7 +62,7 @@ def page_params(
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
-def after(columns: Sequence[ColumnElement[Any]], values: Sequence[Any]) -> ColumnElement[bool]:
+def after(columns: Sequence[Any], values: Sequence[Any]) -> ColumnElement[bool]:
     """Rows strictly after `values` in ascending order of `columns` (a row-value comparison that
     PostgreSQL answers from a matching index)."""
     if len(values) != len(columns):
@@ -73,10 +74,23 @@ def after(columns: Sequence[ColumnElement[Any]], values: Sequence[Any]) -> Colum
     return or_(*clauses)
 
 
-def keyset(stmt: Select[Any], columns: Sequence[ColumnElement[Any]], params: PageParams) -> Select[Any]:
+def keyset(stmt: SelectT, columns: Sequence[Any], params: PageParams) -> SelectT:
     if params.cursor is not None:
         stmt = stmt.where(after(columns, params.cursor))
     return stmt.order_by(*columns).limit(params.limit + 1)
+
+
+def typed_cursor(params: PageParams, parsers: Sequence[Callable[[str], Any]]) -> PageParams:
+    """The cursor's values turned back into the column types they came from (dates, uuids, …)."""
+    if params.cursor is None:
+        return params
+    if len(params.cursor) != len(parsers):
+        raise Problem("validation", "The cursor does not belong to this list.")
+    try:
+        values = [parse(str(v)) for parse, v in zip(parsers, params.cursor, strict=True)]
+    except ValueError as exc:
+        raise Problem("validation", "The cursor is not valid; start again without it.") from exc
+    return params.model_copy(update={"cursor": values})
 
 
 def cut(rows: Sequence[T], params: PageParams, key: Any) -> tuple[list[T], str | None]:

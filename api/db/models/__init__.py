@@ -2,16 +2,27 @@
 
 from api.db.models.audit import AuditEvent
 from api.db.models.base import Base
+from api.db.models.clients import CareTeamMember, Client, Consent, Programme
+from api.db.models.episodes import Activity, Decision, Episode, EpisodeStatusChange, Goal
 from api.db.models.identity import Agency, ApiClient, Branch, RefreshToken, RevokedAccessToken, UserAccount
 from api.db.models.infra import IdempotencyRecord, RateCounter
 
 __all__ = [
+    "Activity",
     "Agency",
     "ApiClient",
     "AuditEvent",
     "Base",
     "Branch",
+    "CareTeamMember",
+    "Client",
+    "Consent",
+    "Decision",
+    "Episode",
+    "EpisodeStatusChange",
+    "Goal",
     "IdempotencyRecord",
+    "Programme",
     "RateCounter",
     "RefreshToken",
     "RevokedAccessToken",

@@ -1,0 +1,56 @@
+"""Row visibility, decided once per resource: `*_visible_to(principal)` returns the WHERE clause
+that list, detail, export and statistics queries all use. Invisible rows answer 404."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from api.db.models import CareTeamMember, Client, Episode
+from api.domain.fiscal import today_tokyo
+from api.domain.principal import Principal
+from api.domain.roles import Role
+
+
+def on_care_team(principal: Principal, client_id: Any, on: date | None = None) -> ColumnElement[bool]:
+    day = on or today_tokyo()
+    return exists().where(
+        CareTeamMember.client_id == client_id,
+        CareTeamMember.user_id == principal.id,
+        CareTeamMember.from_date <= day,
+        or_(CareTeamMember.to_date.is_(None), CareTeamMember.to_date >= day),
+    )
+
+
+def clients_visible_to(principal: Principal) -> ColumnElement[bool]:
+    if principal.is_machine:
+        return false()
+    role = principal.role
+    if role == Role.supervisor:
+        return or_(Client.branch_code.in_(sorted(principal.branches)), on_care_team(principal, Client.id))
+    if role in (Role.caseworker, Role.mental_care_worker, Role.public_health_nurse, Role.peer_supporter):
+        return on_care_team(principal, Client.id)
+    if role == Role.coordinator:
+        run_by_agency = exists().where(
+            Episode.client_id == Client.id, Episode.operating_agency_id == principal.agency_id,
+            Episode.status != "cancelled",
+        )
+        return or_(run_by_agency, on_care_team(principal, Client.id))
+    return false()
+
+
+def client_visible(principal: Principal, client_id: object) -> ColumnElement[bool]:
+    """The same rule as a predicate on one client id (for child resources: episodes, consents…)."""
+    return exists(select(Client.id).where(Client.id == client_id, clients_visible_to(principal)))
+
+
+def episodes_visible_to(principal: Principal) -> ColumnElement[bool]:
+    if principal.is_machine or principal.role not in (
+        Role.supervisor, Role.caseworker, Role.mental_care_worker, Role.public_health_nurse, Role.peer_supporter,
+        Role.coordinator,
+    ):
+        return false()
+    return and_(true(), client_visible(principal, Episode.client_id))

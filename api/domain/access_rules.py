@@ -1,0 +1,79 @@
+"""Who may do what, by role: small pure rules returning allow or a reason (shared/DESIGN.md §2).
+
+Which *rows* a principal sees is decided in api/db/scopes.py; this module decides actions and
+fields. Every route asks here; nothing else encodes a role check."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from types import MappingProxyType
+
+from api.domain.principal import Principal
+from api.domain.roles import Role
+
+
+class Action(StrEnum):
+    client_create = "client.create"
+    client_update = "client.update"
+    client_deactivate = "client.deactivate"
+    consent_record = "consent.record"
+    consent_withdraw = "consent.withdraw"
+    care_team_manage = "care_team.manage"
+    episode_propose = "episode.propose"
+    episode_decide = "episode.decide"  # start, extend, finish: support-meeting decisions
+    episode_hold = "episode.hold"  # hold, resume
+    episode_cancel = "episode.cancel"
+    goal_write = "goal.write"
+    activity_record = "activity.record"
+    access_log_read = "client.access_log"
+    referral_send = "referral.send"
+    programme_manage = "programme.manage"
+    client_list = "client.list"  # lists of clients, episodes and activities
+
+
+_R = Role
+_PROFESSIONALS = frozenset({_R.supervisor, _R.caseworker, _R.mental_care_worker, _R.public_health_nurse,
+                            _R.coordinator})
+
+ALLOWED: Mapping[Action, frozenset[Role]] = MappingProxyType(
+    {
+        Action.client_create: frozenset({_R.supervisor, _R.caseworker}),
+        Action.client_update: _PROFESSIONALS,
+        Action.client_deactivate: frozenset({_R.supervisor, _R.caseworker}),
+        Action.consent_record: _PROFESSIONALS,
+        Action.consent_withdraw: _PROFESSIONALS | {_R.peer_supporter},  # the client's wish, whoever hears it
+        Action.care_team_manage: frozenset({_R.supervisor, _R.caseworker}),
+        Action.episode_propose: frozenset({_R.supervisor, _R.caseworker}),
+        Action.episode_decide: frozenset({_R.supervisor}),
+        Action.episode_hold: frozenset({_R.supervisor, _R.caseworker, _R.mental_care_worker, _R.coordinator}),
+        Action.episode_cancel: frozenset({_R.supervisor, _R.caseworker}),
+        Action.goal_write: frozenset({_R.supervisor, _R.caseworker, _R.mental_care_worker, _R.coordinator}),
+        Action.activity_record: _PROFESSIONALS | {_R.peer_supporter},
+        Action.access_log_read: frozenset({_R.supervisor, _R.caseworker}),
+        Action.referral_send: _PROFESSIONALS,
+        Action.programme_manage: frozenset({_R.admin}),
+        Action.client_list: _PROFESSIONALS | {_R.peer_supporter},
+    }
+)
+
+
+def can(principal: Principal, action: Action) -> str | None:
+    """None when allowed, else the reason (for the 403 problem and the audit row)."""
+    if principal.role in ALLOWED[action]:
+        return None
+    return f"The {principal.role} role may not {action.value.replace('.', ' ').replace('_', ' ')}."
+
+
+# Roles that see a client's sensitive fields (diagnosis, notes, public-assistance data).
+SENSITIVE_READERS = frozenset({_R.supervisor, _R.caseworker, _R.mental_care_worker, _R.public_health_nurse,
+                               _R.coordinator})
+
+
+def sees_sensitive(principal: Principal) -> bool:
+    return principal.role in SENSITIVE_READERS
+
+
+def peer_may_record(kind: str) -> bool:
+    """A peer supporter records peer-support activities only."""
+    return kind == "peer_support"

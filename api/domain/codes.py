@@ -1,0 +1,161 @@
+"""Coded lists with Japanese and English labels, served by GET /v1/reference/{list} so front-ends
+never hard-code them. Programmes and branches are data (tables), not code."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    code: str
+    ja: str
+    en: str
+    group: str | None = None
+
+
+def _codes(*items: tuple[str, str, str] | tuple[str, str, str, str]) -> tuple[Code, ...]:
+    return tuple(Code(*item) for item in items)
+
+
+SEXES = _codes(("female", "女性", "Female"), ("male", "男性", "Male"), ("other", "その他", "Other"),
+               ("unknown", "不明", "Not stated"))
+RESIDENCE_TYPES = _codes(
+    ("psychiatric_ward", "精神科病棟（入院中）", "Psychiatric ward (inpatient)"),
+    ("apartment", "アパート・単身", "Apartment"),
+    ("group_home", "グループホーム", "Group home"),
+    ("family_home", "家族と同居", "Family home"),
+    ("other", "その他", "Other"),
+)
+DIAGNOSIS_GROUPS = _codes(
+    ("schizophrenia", "統合失調症圏", "Schizophrenia spectrum"),
+    ("mood_depression", "うつ病", "Depression"),
+    ("mood_bipolar", "双極性障害", "Bipolar disorder"),
+    ("anxiety_stress", "不安・ストレス関連障害", "Anxiety and stress-related"),
+    ("personality", "パーソナリティ障害", "Personality disorder"),
+    ("substance", "物質使用による障害", "Substance use"),
+    ("developmental", "発達障害", "Developmental disorder"),
+    ("intellectual", "知的障害", "Intellectual disability"),
+    ("other", "その他", "Other"),
+)
+# ICD-10 chapter F codes in use, each mapped to the group statistics count it under.
+DIAGNOSIS_CODES = _codes(
+    ("F10", "アルコール使用による精神及び行動の障害", "Alcohol use disorders", "substance"),
+    ("F20", "統合失調症", "Schizophrenia", "schizophrenia"),
+    ("F22", "持続性妄想性障害", "Persistent delusional disorders", "schizophrenia"),
+    ("F25", "統合失調感情障害", "Schizoaffective disorders", "schizophrenia"),
+    ("F31", "双極性感情障害", "Bipolar affective disorder", "mood_bipolar"),
+    ("F32", "うつ病エピソード", "Depressive episode", "mood_depression"),
+    ("F33", "反復性うつ病性障害", "Recurrent depressive disorder", "mood_depression"),
+    ("F41", "その他の不安障害", "Other anxiety disorders", "anxiety_stress"),
+    ("F43", "重度ストレスへの反応及び適応障害", "Reaction to severe stress", "anxiety_stress"),
+    ("F60", "特定のパーソナリティ障害", "Specific personality disorders", "personality"),
+    ("F70", "軽度知的障害", "Mild intellectual disability", "intellectual"),
+    ("F84", "広汎性発達障害", "Pervasive developmental disorders", "developmental"),
+)
+ACTIVITY_KINDS = _codes(
+    ("home_visit", "家庭訪問", "Home visit"),
+    ("office_interview", "来所面接", "Office interview"),
+    ("accompaniment", "同行支援", "Accompaniment"),
+    ("phone_call", "電話相談", "Phone consultation"),
+    ("case_conference", "ケース会議", "Case conference"),
+    ("trial_stay", "体験宿泊", "Trial stay"),
+    ("peer_support", "ピアサポート", "Peer support"),
+    ("other", "その他", "Other"),
+)
+ACCOMPANIMENT_PURPOSES = _codes(
+    ("outpatient", "通院", "Outpatient visit"),
+    ("housing", "住居探し", "Flat search"),
+    ("procedure", "区役所等の手続き", "Ward-office procedures"),
+    ("outing", "外出（美術館・図書館等）", "Outing (museum, library)"),
+    ("shopping", "買い物", "Shopping"),
+    ("other", "その他", "Other"),
+)
+CLOSURE_REASONS = _codes(
+    ("goal_achieved", "目標達成", "Goal achieved"),
+    ("moved_away", "転居", "Moved away"),
+    ("assistance_ended", "生活保護廃止", "Public assistance ended"),
+    ("client_withdrew", "本人の希望による終了", "Client asked to stop"),
+    ("hospitalised", "入院", "Hospitalised"),
+    ("transferred", "他事業へ移行", "Transferred to another programme"),
+    ("died", "死亡", "Died"),
+    ("other", "その他", "Other"),
+)
+EPISODE_STATUSES = _codes(
+    ("proposed", "支援提案中", "Proposed"),
+    ("active", "支援中", "Active"),
+    ("on_hold", "一時中断（入院等）", "On hold"),
+    ("finished", "支援終了", "Finished"), ("cancelled", "取消", "Cancelled"),
+)
+GOAL_STATUSES = _codes(
+    ("proposed", "提案", "Proposed"), ("active", "取組中", "Active"), ("achieved", "達成", "Achieved"),
+    ("dropped", "中止", "Dropped"),
+)
+TEAM_ROLES = _codes(
+    ("caseworker", "ケースワーカー", "Caseworker"),
+    ("mental_care_worker", "メンタルケア支援員", "Mental-care support worker"),
+    ("public_health_nurse", "保健師", "Public health nurse"),
+    ("home_helper", "ヘルパー", "Home helper"),
+    ("nurse", "看護師", "Nurse"),
+    ("coordinator", "コーディネーター", "Coordinator"),
+    ("peer_supporter", "ピアサポーター", "Peer supporter"),
+    ("supervisor", "係長", "Supervisor"),
+    ("other", "その他", "Other"),
+)
+CONSENT_PURPOSES = _codes(
+    ("programme_enrolment", "支援事業の利用", "Enrolment in a support programme"),
+    ("care_coordination", "支援チームでの情報共有", "Sharing within the care team"),
+    ("referral", "関係機関への紹介・依頼", "Referral to another agency"),
+    ("housing_search", "住居探し", "Housing or group home search"),
+    ("medical_care", "医療機関との連携", "Coordination with medical care"),
+    ("statistics", "統計への利用", "Statistics"),
+)
+DATA_CATEGORIES = _codes(
+    ("identity", "氏名・生年月日", "Name and date of birth"),
+    ("contact", "連絡先", "Contact details"),
+    ("needs_summary", "支援ニーズの概要", "Summary of needs"),
+    ("diagnosis", "診断名", "Diagnosis"),
+    ("public_assistance", "生活保護の状況", "Public-assistance status"),
+    ("case_notes", "支援記録", "Case notes"),
+)
+CONSENT_RECORDED_HOW = _codes(
+    ("signed_form", "署名した同意書", "Signed form"),
+    ("verbal_with_witness", "口頭（立会人あり）", "Verbal, with a witness"),
+)
+EMERGENCY_CONTACT_KINDS = _codes(
+    ("person", "個人（家族・知人）", "A person (family, friend)"),
+    ("staff", "支援者（職員）", "A staff member"),
+)
+
+LISTS: Mapping[str, tuple[Code, ...]] = MappingProxyType(
+    {
+        "sexes": SEXES,
+        "residence-types": RESIDENCE_TYPES,
+        "diagnosis-groups": DIAGNOSIS_GROUPS,
+        "diagnosis-codes": DIAGNOSIS_CODES,
+        "activity-kinds": ACTIVITY_KINDS,
+        "accompaniment-purposes": ACCOMPANIMENT_PURPOSES,
+        "closure-reasons": CLOSURE_REASONS,
+        "episode-statuses": EPISODE_STATUSES,
+        "goal-statuses": GOAL_STATUSES,
+        "team-roles": TEAM_ROLES,
+        "consent-purposes": CONSENT_PURPOSES,
+        "data-categories": DATA_CATEGORIES,
+        "consent-recorded-how": CONSENT_RECORDED_HOW,
+        "emergency-contact-kinds": EMERGENCY_CONTACT_KINDS,
+    }
+)
+
+
+def codes_of(values: tuple[Code, ...]) -> frozenset[str]:
+    return frozenset(c.code for c in values)
+
+
+_GROUP_OF = {c.code: c.group or "other" for c in DIAGNOSIS_CODES}
+
+
+def diagnosis_group(icd10: str) -> str:
+    """The statistics group of an ICD-10 code (F20.0 → F20 → schizophrenia)."""
+    return _GROUP_OF.get(icd10.strip().upper()[:3], "other")

@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from api.conventions import IdempotencyKeyDep, IfMatchDep, idempotent, json_response
+from api.db.models import AuditEvent, Consent
+from api.deps import PrincipalDep, UnitDep
+from api.domain.access_rules import Action, sees_sensitive
+from api.domain.fiscal import today_tokyo
+from api.domain.kana import normalize_kana
+from api.pagination import Page, PageDep, cut, keyset, typed_cursor
+from api.routing import CommitRoute
+from api.schemas.clients import (
+    AccessLogEntry,
+    CareTeamMemberCreate,
+    CareTeamMemberEnd,
+    CareTeamMemberRead,
+    ClientCreate,
+    ClientDeactivate,
+    ClientPeerRead,
+    ClientRead,
+    ClientUpdate,
+    ConsentCreate,
+    ConsentRead,
+    ConsentWithdraw,
+    WithdrawalResult,
+)
+from api.schemas.common import Tombstone
+from api.services import care_team as team_service
+from api.services import clients as client_service
+from api.services import consents as consent_service
+from api.services.guard import require
+
+router = APIRouter(tags=["clients"], route_class=CommitRoute)
+
+def shape(principal: PrincipalDep, client: object) -> ClientRead | ClientPeerRead:
+    """The response model decides what each role sees."""
+    if sees_sensitive(principal):
+        return ClientRead.model_validate(client, from_attributes=True)
+    return ClientPeerRead.model_validate(client, from_attributes=True)
+
+
+def consent_read(consent: Consent) -> ConsentRead:
+    fields = {k: getattr(consent, k) for k in ConsentRead.model_fields if k != "status"}
+    return ConsentRead(**fields, status=consent_service.status_of(consent, today_tokyo()))
+
+
+@router.get("/v1/clients", operation_id="list_clients", summary="Clients the caller may see, in 50音順",
+            response_model=Page[ClientRead | ClientPeerRead | Tombstone])
+async def list_clients(
+    principal: PrincipalDep,
+    unit: UnitDep,
+    page: PageDep,
+    kana: Annotated[str | None, Query(max_length=100, description="Kana prefix (any kana script)")] = None,
+    branch_code: Annotated[str | None, Query(max_length=32)] = None,
+    include_inactive: bool = False,
+) -> Response:
+    prefix = normalize_kana(kana) if kana else None
+    rows, cursor = await client_service.list_visible(unit, principal, page, kana_prefix=prefix,
+                                                     branch_code=branch_code, include_inactive=include_inactive)
+    items: list[ClientRead | ClientPeerRead | Tombstone] = [
+        Tombstone(id=r[0], updated_at=r[1]) if isinstance(r, tuple) else shape(principal, r) for r in rows
+    ]
+    return json_response(Page[ClientRead | ClientPeerRead | Tombstone](items=items, next_cursor=cursor))
+
+
+@router.post("/v1/clients", operation_id="create_client", status_code=201, response_model=ClientRead,
+             summary="Register a client (joins the creator to the care team)")
+async def create_client(body: ClientCreate, principal: PrincipalDep, unit: UnitDep,
+                        idempotency_key: IdempotencyKeyDep = None) -> Response:
+    async def create() -> Response:
+        client = await client_service.create(unit, principal, body)
+        return json_response(shape(principal, client), status_code=201, version=client.version,
+                             location=f"/v1/clients/{client.id}")
+
+    return await idempotent(unit, principal, idempotency_key, body, create)
+
+
+@router.get("/v1/clients/{client_id}", operation_id="get_client", summary="One client, shaped for the caller's role",
+            response_model=ClientRead | ClientPeerRead)
+async def get_client(client_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep) -> Response:
+    client = await client_service.read(unit, principal, client_id)
+    return json_response(shape(principal, client), version=client.version)
+
+
+@router.patch("/v1/clients/{client_id}", operation_id="update_client", summary="Change a client's record (If-Match)",
+              response_model=ClientRead)
+async def update_client(client_id: uuid.UUID, body: ClientUpdate, expected: IfMatchDep, principal: PrincipalDep,
+                        unit: UnitDep) -> Response:
+    client = await client_service.update(unit, principal, client_id, body, expected)
+    return json_response(shape(principal, client), version=client.version)
+
+
+@router.post("/v1/clients/{client_id}/deactivate", operation_id="deactivate_client",
+             summary="Deactivate a client with a reason (clients are never deleted)", response_model=ClientRead)
+async def deactivate_client(client_id: uuid.UUID, body: ClientDeactivate, expected: IfMatchDep,
+                            principal: PrincipalDep, unit: UnitDep) -> Response:
+    client = await client_service.deactivate(unit, principal, client_id, body.reason, expected)
+    return json_response(shape(principal, client), version=client.version)
+
+
+@router.get("/v1/clients/{client_id}/access-log", operation_id="get_client_access_log",
+            summary="Who saw or changed this person's record, when and why (for disclosure requests)",
+            response_model=Page[AccessLogEntry])
+async def get_client_access_log(client_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep,
+                                page: PageDep) -> Response:
+    await client_service.get_visible(unit, principal, client_id)
+    require(unit, principal, Action.access_log_read, resource_type="audit_event", client_id=client_id)
+    stmt = select(AuditEvent).where(AuditEvent.client_id == client_id)
+    stmt = keyset(stmt, [-AuditEvent.seq], typed_cursor(page, [int]))
+    rows = (await unit.session.scalars(stmt)).all()
+    items, cursor = cut(rows, page, lambda e: [-e.seq])
+    unit.audit("read", "audit_event", client_id=client_id, subject="access-log")
+    return json_response(Page[AccessLogEntry](
+        items=[AccessLogEntry.model_validate(e, from_attributes=True) for e in items], next_cursor=cursor))
+
+
+@router.get("/v1/clients/{client_id}/consents", operation_id="list_consents",
+            summary="Every version of the client's consent", response_model=list[ConsentRead])
+async def list_consents(client_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep) -> list[ConsentRead]:
+    consents = await consent_service.list_for_client(unit, principal, client_id)
+    return [consent_read(c) for c in consents]
+
+
+@router.post("/v1/clients/{client_id}/consents", operation_id="record_consent",
+             summary="Record a consent (a new version)", status_code=201, response_model=ConsentRead)
+async def record_consent(client_id: uuid.UUID, body: ConsentCreate, principal: PrincipalDep, unit: UnitDep,
+                         idempotency_key: IdempotencyKeyDep = None) -> Response:
+    async def create() -> Response:
+        consent = await consent_service.record(unit, principal, client_id, body)
+        return json_response(consent_read(consent), status_code=201, version=consent.version,
+                             location=f"/v1/clients/{client_id}/consents/{consent.id}")
+
+    return await idempotent(unit, principal, idempotency_key, body, create)
+
+
+@router.post("/v1/clients/{client_id}/consents/{consent_id}/withdraw", operation_id="withdraw_consent",
+             summary="Withdraw a consent: episodes and referrals that relied on it end in the same request",
+             response_model=WithdrawalResult)
+async def withdraw_consent(client_id: uuid.UUID, consent_id: uuid.UUID, body: ConsentWithdraw, expected: IfMatchDep,
+                           principal: PrincipalDep, unit: UnitDep) -> Response:
+    consent, closed, cancelled = await consent_service.withdraw(unit, principal, client_id, consent_id,
+                                                                body.withdrawn_on, body.reason, expected)
+    return json_response(WithdrawalResult(consent=consent_read(consent), closed_episode_ids=closed,
+                                          cancelled_referral_ids=cancelled), version=consent.version)
+
+
+@router.get("/v1/clients/{client_id}/care-team", operation_id="list_care_team",
+            summary="The staff around one client", response_model=list[CareTeamMemberRead])
+async def list_care_team(client_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep) -> list[CareTeamMemberRead]:
+    members = await team_service.list_members(unit, principal, client_id)
+    return [CareTeamMemberRead.model_validate(m, from_attributes=True) for m in members]
+
+
+@router.post("/v1/clients/{client_id}/care-team", operation_id="add_care_team_member",
+             summary="Add a member to the care team (grants access)", status_code=201,
+             response_model=CareTeamMemberRead)
+async def add_care_team_member(client_id: uuid.UUID, body: CareTeamMemberCreate, principal: PrincipalDep,
+                               unit: UnitDep, idempotency_key: IdempotencyKeyDep = None) -> Response:
+    async def create() -> Response:
+        member = await team_service.add_member(unit, principal, client_id, body)
+        return json_response(CareTeamMemberRead.model_validate(member, from_attributes=True), status_code=201,
+                             version=member.version)
+
+    return await idempotent(unit, principal, idempotency_key, body, create)
+
+
+@router.post("/v1/clients/{client_id}/care-team/{member_id}/end", operation_id="end_care_team_membership",
+             summary="End a membership (access ends with it)", response_model=CareTeamMemberRead)
+async def end_care_team_membership(client_id: uuid.UUID, member_id: uuid.UUID, body: CareTeamMemberEnd,
+                                   expected: IfMatchDep, principal: PrincipalDep, unit: UnitDep) -> Response:
+    member = await team_service.end_membership(unit, principal, client_id, member_id, body.to_date, expected)
+    return json_response(CareTeamMemberRead.model_validate(member, from_attributes=True), version=member.version)

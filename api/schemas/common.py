@@ -1,0 +1,74 @@
+"""Bounded building blocks for request and response models."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+LongText = Annotated[str, StringConstraints(max_length=10_000)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^[0-9+\-() ]{3,32}$")]
+
+
+class Input(BaseModel):
+    """Request bodies: unknown fields are refused (no mass assignment), strings are bounded."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=10_000)
+
+
+class Tombstone(BaseModel):
+    """A record that was deactivated or left the caller's scope since `updated_since`."""
+
+    id: uuid.UUID
+    deleted: Literal[True] = True
+    updated_at: datetime
+
+
+class Label(BaseModel):
+    code: str
+    ja: str
+    en: str
+    group: str | None = None
+
+
+class ReferenceList(BaseModel):
+    name: str
+    items: list[Label]
+
+
+class ProgrammeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    code: str
+    name_ja: str
+    name_en: str
+    operating_agency_ids: list[uuid.UUID]
+    default_duration_months: int
+    consent_required: bool
+    active: bool
+    version: int
+
+
+class ProgrammeCreate(Input):
+    id: uuid.UUID | None = None
+    code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
+    name_ja: Name
+    name_en: Name
+    operating_agency_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
+    default_duration_months: int = Field(default=12, ge=1, le=60)
+    consent_required: bool = True
+
+
+class ProgrammeUpdate(Input):
+    name_ja: Name | None = None
+    name_en: Name | None = None
+    operating_agency_ids: list[uuid.UUID] | None = Field(default=None, max_length=20)
+    default_duration_months: int | None = Field(default=None, ge=1, le=60)
+    consent_required: bool | None = None
+    active: bool | None = None

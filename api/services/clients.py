@@ -1,0 +1,228 @@
+"""Client records: create (with duplicate detection), read, update, deactivate, list."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db.models import Agency, Branch, CareTeamMember, Client, UserAccount
+from api.db.scopes import clients_visible_to
+from api.db.unit import RequestUnit
+from api.domain import codes
+from api.domain.access_rules import Action
+from api.domain.fiscal import today_tokyo
+from api.domain.kana import kana_sort_key
+from api.domain.principal import Principal
+from api.domain.roles import Role
+from api.pagination import PageParams, after, cut, keyset, typed_cursor
+from api.problems import Problem
+from api.schemas.clients import ClientCreate, ClientUpdate, DuplicateCandidate
+from api.services.guard import invisible, require
+
+_TEAM_ROLE_OF = {
+    Role.supervisor: "supervisor", Role.caseworker: "caseworker", Role.mental_care_worker: "mental_care_worker",
+    Role.public_health_nurse: "public_health_nurse", Role.coordinator: "coordinator",
+    Role.peer_supporter: "peer_supporter",
+}
+
+
+async def get_visible(unit: RequestUnit, principal: Principal, client_id: uuid.UUID, *,
+                      for_update: bool = False) -> Client:
+    stmt = select(Client).where(Client.id == client_id, clients_visible_to(principal))
+    if for_update:
+        stmt = stmt.with_for_update(of=Client)
+    client = await unit.session.scalar(stmt)
+    if client is None:
+        raise invisible(unit, "client", client_id)
+    return client
+
+
+async def _check_references(session: AsyncSession, branch_code: str | None, hospital_id: uuid.UUID | None,
+                            caseworker_id: uuid.UUID | None) -> None:
+    if branch_code is not None and await session.get(Branch, branch_code) is None:
+        raise Problem("validation", f"Unknown branch {branch_code!r}.",
+                      errors=[{"field": "body.branch_code", "message": "unknown branch", "code": "unknown"}])
+    if hospital_id is not None:
+        agency = await session.get(Agency, hospital_id)
+        if agency is None or agency.type != "psychiatric_hospital":
+            raise Problem("validation", "hospital_agency_id is not a psychiatric hospital.",
+                          errors=[{"field": "body.hospital_agency_id", "message": "not a hospital", "code": "unknown"}])
+    if caseworker_id is not None:
+        user = await session.get(UserAccount, caseworker_id)
+        if user is None or user.role not in (Role.caseworker, Role.supervisor):
+            raise Problem("validation", "caseworker_id is not a caseworker.",
+                          errors=[{"field": "body.caseworker_id", "message": "not a caseworker", "code": "unknown"}])
+
+
+async def create(unit: RequestUnit, principal: Principal, body: ClientCreate) -> Client:
+    require(unit, principal, Action.client_create, resource_type="client")
+    session = unit.session
+    await _check_references(session, body.branch_code, body.hospital_agency_id, body.caseworker_id)
+    if not body.confirm_not_duplicate:
+        candidates = (
+            await session.scalars(
+                select(Client).where(Client.kana == body.kana, Client.date_of_birth == body.date_of_birth,
+                                     clients_visible_to(principal))
+            )
+        ).all()
+        if candidates:
+            for c in candidates:
+                unit.audit("read", "client", resource_id=c.id, client_id=c.id, subject="duplicate-check")
+            raise Problem(
+                "possible-duplicate",
+                "A client with the same kana and date of birth exists. If this is a different person, "
+                "send the request again with confirm_not_duplicate=true.",
+                candidates=[DuplicateCandidate.model_validate(c, from_attributes=True).model_dump(mode="json")
+                            for c in candidates],
+            )
+    if body.id is not None and await session.get(Client, body.id) is not None:
+        raise Problem("conflict", "A record with this id exists already.")
+    data = body.model_dump(exclude={"confirm_not_duplicate", "id", "emergency_contacts"})
+    client = Client(
+        id=body.id or uuid.uuid4(),
+        **data,
+        kana_sort=kana_sort_key(body.kana),
+        diagnosis_group=codes.diagnosis_group(body.diagnoses[0]) if body.diagnoses else None,
+        emergency_contacts=[c.model_dump(mode="json") for c in body.emergency_contacts],
+        created_by=principal.id,
+    )
+    session.add(client)
+    await session.flush()
+    # Whoever creates a client joins its care team (shared/DESIGN.md §2).
+    session.add(CareTeamMember(client_id=client.id, user_id=principal.id,
+                               team_role=_TEAM_ROLE_OF.get(principal.role, "other"), from_date=today_tokyo()))
+    await session.flush()
+    unit.audit("create", "client", resource_id=client.id, client_id=client.id)
+    return client
+
+
+async def update(unit: RequestUnit, principal: Principal, client_id: uuid.UUID, body: ClientUpdate,
+                 expected_version: int) -> Client:
+    from api.conventions import check_version
+
+    client = await get_visible(unit, principal, client_id, for_update=True)
+    require(unit, principal, Action.client_update, resource_type="client", resource_id=client_id, client_id=client_id)
+    check_version(client.version, expected_version)
+    changes = body.model_dump(exclude_unset=True)
+    await _check_references(unit.session, changes.get("branch_code"), changes.get("hospital_agency_id"),
+                            changes.get("caseworker_id"))
+    for field in ("name", "kana", "date_of_birth", "sex", "branch_code", "residence_type"):
+        if field in changes and changes[field] is None:
+            raise Problem("validation", f"{field} cannot be emptied.",
+                          errors=[{"field": f"body.{field}", "message": "required", "code": "missing"}])
+    if "emergency_contacts" in changes:
+        changes["emergency_contacts"] = [c.model_dump(mode="json") for c in body.emergency_contacts or []]
+    for field, value in changes.items():
+        setattr(client, field, value)
+    if "kana" in changes:
+        client.kana_sort = kana_sort_key(client.kana)
+    if "diagnoses" in changes:
+        client.diagnosis_group = codes.diagnosis_group(client.diagnoses[0]) if client.diagnoses else None
+    if client.residence_type == "psychiatric_ward" and client.hospital_agency_id is None:
+        raise Problem("validation", "hospital_agency_id is required while the client is an inpatient.")
+    await unit.session.flush()
+    unit.audit("update", "client", resource_id=client.id, client_id=client.id, detail={"fields": sorted(changes)})
+    return client
+
+
+async def deactivate(unit: RequestUnit, principal: Principal, client_id: uuid.UUID, reason: str,
+                     expected_version: int) -> Client:
+    from api.conventions import check_version
+
+    client = await get_visible(unit, principal, client_id, for_update=True)
+    require(unit, principal, Action.client_deactivate, resource_type="client", resource_id=client_id,
+            client_id=client_id)
+    check_version(client.version, expected_version)
+    if not client.active:
+        raise Problem("conflict", "The client is already deactivated.")
+    client.active = False
+    client.deactivated_at = datetime.now(UTC)
+    client.deactivation_reason = reason
+    await unit.session.flush()
+    unit.audit("update", "client", resource_id=client.id, client_id=client.id, subject="deactivate")
+    return client
+
+
+async def read(unit: RequestUnit, principal: Principal, client_id: uuid.UUID) -> Client:
+    client = await get_visible(unit, principal, client_id)
+    unit.audit("read", "client", resource_id=client.id, client_id=client.id)
+    return client
+
+
+async def list_visible(
+    unit: RequestUnit,
+    principal: Principal,
+    page: PageParams,
+    *,
+    kana_prefix: str | None,
+    branch_code: str | None,
+    include_inactive: bool,
+) -> tuple[Sequence[Client | tuple[uuid.UUID, datetime]], str | None]:
+    """A page of visible clients; with `updated_since`, ordered by change and with tombstones
+    (deactivated, or no longer on the caller's care team) so offline copies stay in step."""
+    require(unit, principal, Action.client_list, resource_type="client")
+    session = unit.session
+    filters: list[Any] = []
+    if kana_prefix:
+        filters.append(Client.kana.startswith(kana_prefix, autoescape=True))
+    if branch_code:
+        filters.append(Client.branch_code == branch_code)
+    if page.updated_since is None:
+        if not include_inactive:
+            filters.append(Client.active.is_(True))
+        order = [Client.kana_sort, Client.kana, Client.id]
+        stmt = keyset(select(Client).where(clients_visible_to(principal), *filters), order,
+                      typed_cursor(page, [str, str, uuid.UUID]))
+        rows = (await session.scalars(stmt)).all()
+        items, cursor = cut(rows, page, lambda c: [c.kana_sort, c.kana, str(c.id)])
+        for c in items:
+            unit.audit("read", "client", resource_id=c.id, client_id=c.id, subject="list")
+        return items, cursor
+    return await _changes_since(unit, principal, page, filters)
+
+
+async def _changes_since(unit: RequestUnit, principal: Principal, page: PageParams,
+                         filters: list[Any]) -> tuple[Sequence[Client | tuple[uuid.UUID, datetime]], str | None]:
+    session = unit.session
+    since = page.updated_since
+    assert since is not None
+    left_team = (
+        select(CareTeamMember.client_id.label("id"), func.max(CareTeamMember.updated_at).label("changed"))
+        .where(CareTeamMember.user_id == principal.id, CareTeamMember.updated_at > since,
+               CareTeamMember.to_date.is_not(None), CareTeamMember.to_date < today_tokyo())
+        .group_by(CareTeamMember.client_id)
+        .subquery()
+    )
+    visible = select(Client.id.label("id"), Client.updated_at.label("changed")).where(
+        clients_visible_to(principal), Client.updated_at > since, *filters
+    )
+    lost = select(left_team.c.id, left_team.c.changed).where(
+        ~select(Client.id).where(Client.id == left_team.c.id, clients_visible_to(principal)).exists()
+    )
+    union = visible.union_all(lost).subquery()
+    order = [union.c.changed, union.c.id]
+    stmt = select(union.c.id, union.c.changed)
+    typed = typed_cursor(page, [datetime.fromisoformat, uuid.UUID])
+    if typed.cursor is not None:
+        stmt = stmt.where(after(order, typed.cursor))
+    stmt = stmt.order_by(*order).limit(page.limit + 1)
+    keys = (await session.execute(stmt)).all()
+    keys_page, cursor = cut(keys, page, lambda r: [r.changed.isoformat(), str(r.id)])
+    ids = [r.id for r in keys_page]
+    found = {c.id: c for c in (await session.scalars(
+        select(Client).where(Client.id.in_(ids), clients_visible_to(principal)))).all()}
+    out: list[Client | tuple[uuid.UUID, datetime]] = []
+    for r in keys_page:
+        client = found.get(r.id)
+        if client is not None and client.active:
+            unit.audit("read", "client", resource_id=client.id, client_id=client.id, subject="list")
+            out.append(client)
+        else:
+            out.append((r.id, client.updated_at if client is not None else r.changed))
+    return out, cursor
+

@@ -1,0 +1,245 @@
+"""Support episodes: proposal, decisions and transitions, with their status history."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.conventions import check_version
+from api.db.models import Agency, Decision, Episode, EpisodeStatusChange, Programme, UserAccount
+from api.db.scopes import episodes_visible_to
+from api.db.unit import RequestUnit
+from api.domain.access_rules import Action
+from api.domain.episode_transitions import (
+    EPISODE_TRANSITIONS,
+    ActionFacts,
+    ClosureReason,
+    EpisodeAction,
+    EpisodeStatus,
+    missing_requirements,
+    planned_end_for,
+)
+from api.domain.fiscal import today_tokyo
+from api.domain.principal import Principal
+from api.domain.transitions import IllegalTransition
+from api.pagination import PageParams, cut, keyset, typed_cursor
+from api.problems import Problem
+from api.schemas.episodes import EpisodeCreate, TransitionRequest
+from api.services import clients as client_service
+from api.services import consents as consent_service
+from api.services.guard import invisible, require
+
+_ACTION_POLICY = {
+    EpisodeAction.START: Action.episode_decide,
+    EpisodeAction.EXTEND: Action.episode_decide,
+    EpisodeAction.FINISH: Action.episode_decide,
+    EpisodeAction.HOLD: Action.episode_hold,
+    EpisodeAction.RESUME: Action.episode_hold,
+    EpisodeAction.CANCEL: Action.episode_cancel,
+}
+_FAR_FUTURE = date(9999, 12, 31)
+
+
+async def get_visible(unit: RequestUnit, principal: Principal, episode_id: uuid.UUID, *,
+                      for_update: bool = False) -> tuple[Episode, Programme]:
+    stmt = (select(Episode, Programme).join(Programme, Programme.id == Episode.programme_id)
+            .where(Episode.id == episode_id, episodes_visible_to(principal)))
+    if for_update:
+        stmt = stmt.with_for_update(of=Episode)
+    row = (await unit.session.execute(stmt)).one_or_none()
+    if row is None:
+        raise invisible(unit, "episode", episode_id)
+    return row[0], row[1]
+
+
+async def programme_by_code(session: AsyncSession, code: str) -> Programme:
+    programme = await session.scalar(select(Programme).where(Programme.code == code))
+    if programme is None or not programme.active:
+        raise Problem("validation", f"Unknown or inactive programme {code!r}.",
+                      errors=[{"field": "body.programme_code", "message": "unknown programme", "code": "unknown"}])
+    return programme
+
+
+async def propose(unit: RequestUnit, principal: Principal, body: EpisodeCreate) -> tuple[Episode, Programme]:
+    client = await client_service.get_visible(unit, principal, body.client_id, for_update=True)
+    require(unit, principal, Action.episode_propose, resource_type="episode", client_id=client.id)
+    if not client.active:
+        raise Problem("conflict", "The client is deactivated.")
+    session = unit.session
+    programme = await programme_by_code(session, body.programme_code)
+    operating = body.operating_agency_id
+    if operating is None:
+        if len(programme.operating_agency_ids) != 1:
+            raise Problem("validation", "This programme has several operating agencies: name operating_agency_id.")
+        operating = programme.operating_agency_ids[0]
+    elif programme.operating_agency_ids and operating not in programme.operating_agency_ids:
+        raise Problem("validation", "operating_agency_id does not run this programme.")
+    if await session.get(Agency, operating) is None:
+        raise Problem("validation", "Unknown operating agency.")
+    if body.lead_worker_id is not None and await session.get(UserAccount, body.lead_worker_id) is None:
+        raise Problem("validation", "Unknown lead worker.")
+    open_same = await session.scalar(select(Episode.id).where(
+        Episode.client_id == client.id, Episode.programme_id == programme.id,
+        Episode.status.in_(["proposed", "active", "on_hold"])))
+    if open_same is not None:
+        raise Problem("conflict", "The client already has an open episode in this programme.",
+                      existing_episode_id=str(open_same))
+    if body.id is not None and await session.get(Episode, body.id) is not None:
+        raise Problem("conflict", "A record with this id exists already.")
+    episode = Episode(
+        id=body.id or uuid.uuid4(), client_id=client.id, programme_id=programme.id, branch_code=client.branch_code,
+        operating_agency_id=operating, lead_worker_id=body.lead_worker_id or principal.id,
+        status=EpisodeStatus.PROPOSED, proposed_on=body.proposed_on or today_tokyo(), created_by=principal.id,
+    )
+    session.add(episode)
+    await session.flush()
+    session.add(EpisodeStatusChange(episode_id=episode.id, action="propose", from_status=None,
+                                    to_status=EpisodeStatus.PROPOSED, by_principal=principal.id))
+    await session.flush()
+    unit.audit("create", "episode", resource_id=episode.id, client_id=client.id)
+    return episode, programme
+
+
+async def transition(unit: RequestUnit, principal: Principal, episode_id: uuid.UUID, body: TransitionRequest,
+                     expected_version: int) -> tuple[Episode, Programme]:
+    episode, programme = await get_visible(unit, principal, episode_id, for_update=True)
+    action = EpisodeAction(body.action)
+    require(unit, principal, _ACTION_POLICY[action], resource_type="episode", resource_id=episode.id,
+            client_id=episode.client_id)
+    check_version(episode.version, expected_version)
+    current = EpisodeStatus(episode.status)
+    try:
+        target = EPISODE_TRANSITIONS.target(current, action)
+    except IllegalTransition as exc:
+        raise Problem("illegal-transition", str(exc), allowed=exc.allowed_actions) from exc
+    today = today_tokyo()
+    effective = body.effective_on or (body.decision.decided_on if body.decision else today)
+    consent = None
+    if action == EpisodeAction.START and programme.consent_required:
+        agency = await unit.session.get(Agency, episode.operating_agency_id)
+        consent = next((c for c in await consent_service.active_consents(unit.session, episode.client_id)
+                        if consent_service.covers(c, effective, purpose="programme_enrolment",
+                                                  agency_id=episode.operating_agency_id,
+                                                  agency_type=agency.type if agency else None,
+                                                  programme_code=programme.code)), None)
+        if consent is None:
+            raise Problem("consent-missing",
+                          f"Starting needs the client's active consent to enrolment in {programme.code} "
+                          "(purpose programme_enrolment, covering the programme or its operating agency).",
+                          missing=["consent_covers_programme"])
+    new_end = None
+    if action == EpisodeAction.EXTEND and body.decision is not None:
+        new_end = body.decision.planned_end
+    facts = ActionFacts(
+        has_decision=body.decision is not None,
+        consent_covers_programme=consent is not None or not programme.consent_required,
+        current_planned_end=episode.planned_end,
+        new_planned_end=new_end,
+        closure_reason=ClosureReason(body.closure_reason) if body.closure_reason else None,
+        living_situation=body.living_situation,
+        reason=body.reason,
+    )
+    missing = missing_requirements(action, facts)
+    if missing:
+        names = {"has_decision": "decision", "new_planned_end": "decision.planned_end (later than the current one)"}
+        raise Problem("validation", f"{action.value} needs: " + ", ".join(names.get(m, m) for m in missing),
+                      errors=[{"field": f"body.{names.get(m, m)}", "message": "required", "code": "missing"}
+                              for m in missing])
+    decision = None
+    if body.decision is not None:
+        decision = Decision(episode_id=episode.id, action=action.value, recorded_by=principal.id,
+                            **body.decision.model_dump(mode="json", exclude={"decided_on", "planned_end"}),
+                            decided_on=body.decision.decided_on, planned_end=body.decision.planned_end)
+        unit.session.add(decision)
+        await unit.session.flush()
+    previous_end = episode.planned_end
+    if action == EpisodeAction.START:
+        episode.started_on = effective
+        episode.planned_end = planned_end_for(effective, programme.default_duration_months,
+                                              body.decision.planned_end if body.decision else None)
+        episode.consent_id = consent.id if consent is not None else None
+    elif action == EpisodeAction.EXTEND:
+        episode.planned_end = new_end
+    elif action == EpisodeAction.FINISH:
+        episode.ended_on = effective
+        episode.closure_reason = body.closure_reason
+        episode.living_situation_at_closure = body.living_situation
+    elif action == EpisodeAction.CANCEL:
+        episode.ended_on = effective
+    episode.status = target
+    unit.session.add(EpisodeStatusChange(
+        episode_id=episode.id, action=action.value, from_status=current, to_status=target,
+        decision_id=decision.id if decision else None, reason=body.reason,
+        previous_planned_end=previous_end, planned_end=episode.planned_end,
+        readmission=body.readmission and action == EpisodeAction.HOLD, by_principal=principal.id,
+    ))
+    await unit.session.flush()
+    unit.audit("transition", "episode", resource_id=episode.id, client_id=episode.client_id,
+               detail={"action": action.value, "from": current.value, "to": target})
+    return episode, programme
+
+
+async def detail(unit: RequestUnit, principal: Principal, episode_id: uuid.UUID
+                 ) -> tuple[Episode, Programme, Sequence[EpisodeStatusChange], Sequence[Decision]]:
+    episode, programme = await get_visible(unit, principal, episode_id)
+    history = (await unit.session.scalars(
+        select(EpisodeStatusChange).where(EpisodeStatusChange.episode_id == episode.id)
+        .order_by(EpisodeStatusChange.at, EpisodeStatusChange.id))).all()
+    decisions = (await unit.session.scalars(
+        select(Decision).where(Decision.episode_id == episode.id).order_by(Decision.decided_on, Decision.id))).all()
+    unit.audit("read", "episode", resource_id=episode.id, client_id=episode.client_id)
+    return episode, programme, history, decisions
+
+
+async def list_visible(unit: RequestUnit, principal: Principal, page: PageParams, *, programme_code: str | None,
+                       branch_code: str | None, status: str | None, lead_worker_id: uuid.UUID | None,
+                       client_id: uuid.UUID | None, planned_end_within_days: int | None, overdue: bool | None,
+                       ) -> tuple[list[tuple[Episode, Programme]], str | None]:
+    require(unit, principal, Action.client_list, resource_type="episode")
+    filters: list[Any] = [episodes_visible_to(principal)]
+    today = today_tokyo()
+    if programme_code:
+        filters.append(Programme.code == programme_code)
+    if branch_code:
+        filters.append(Episode.branch_code == branch_code)
+    if status:
+        filters.append(Episode.status == status)
+    if lead_worker_id:
+        filters.append(Episode.lead_worker_id == lead_worker_id)
+    if client_id:
+        filters.append(Episode.client_id == client_id)
+    if planned_end_within_days is not None:
+        filters += [Episode.status.in_(["active", "on_hold"]), Episode.planned_end >= today,
+                    Episode.planned_end <= today + timedelta(days=planned_end_within_days)]
+    if overdue is not None:
+        is_overdue = Episode.status.in_(["active", "on_hold"]) & (Episode.planned_end < today)
+        filters.append(is_overdue if overdue else ~is_overdue)
+    if page.updated_since is not None:
+        filters.append(Episode.updated_at > page.updated_since)
+        order: list[Any] = [Episode.updated_at, Episode.id]
+
+        def key(row: Any) -> list[Any]:
+            return [row[0].updated_at.isoformat(), str(row[0].id)]
+    else:
+        order = [func.coalesce(Episode.planned_end, _FAR_FUTURE), Episode.id]
+
+        def key(row: Any) -> list[Any]:
+            return [(row[0].planned_end or _FAR_FUTURE).isoformat(), str(row[0].id)]
+    parsers: list[Any] = [datetime.fromisoformat if page.updated_since else date.fromisoformat, uuid.UUID]
+    stmt = select(Episode, Programme).join(Programme, Programme.id == Episode.programme_id).where(*filters)
+    stmt = keyset(stmt, order, typed_cursor(page, parsers))
+    rows: list[tuple[Episode, Programme]] = [(r[0], r[1]) for r in (await unit.session.execute(stmt)).all()]
+    items, cursor = cut(rows, page, key)
+    for episode, _ in items:
+        unit.audit("read", "episode", resource_id=episode.id, client_id=episode.client_id, subject="list")
+    return items, cursor
+
+
+def is_overdue(episode: Episode, today: date | None = None) -> bool:
+    day = today or today_tokyo()
+    return episode.status in ("active", "on_hold") and episode.planned_end is not None and episode.planned_end < day

@@ -1,0 +1,116 @@
+"""Goals and activity records of an episode, and a worker's day against the daily visit capacity."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from api.conventions import check_version
+from api.db.models import Activity, Goal
+from api.db.scopes import client_visible
+from api.db.unit import RequestUnit
+from api.domain.access_rules import Action, peer_may_record
+from api.domain.fiscal import TOKYO
+from api.domain.principal import Principal
+from api.domain.roles import Role
+from api.problems import Problem
+from api.schemas.episodes import ActivityCreate, GoalCreate, GoalUpdate
+from api.services import episodes as episode_service
+from api.services.guard import invisible, require
+
+# The work a mental-care worker's capacity ("about five visits a day") is counted in.
+VISIT_KINDS = frozenset({"home_visit", "accompaniment", "trial_stay"})
+
+
+async def list_goals(unit: RequestUnit, principal: Principal, episode_id: uuid.UUID) -> Sequence[Goal]:
+    episode, _ = await episode_service.get_visible(unit, principal, episode_id)
+    unit.audit("read", "goal", client_id=episode.client_id, subject="list")
+    return (await unit.session.scalars(
+        select(Goal).where(Goal.episode_id == episode_id).order_by(Goal.created_at, Goal.id))).all()
+
+
+async def add_goal(unit: RequestUnit, principal: Principal, episode_id: uuid.UUID, body: GoalCreate) -> Goal:
+    episode, _ = await episode_service.get_visible(unit, principal, episode_id)
+    require(unit, principal, Action.goal_write, resource_type="goal", client_id=episode.client_id)
+    if episode.status in ("finished", "cancelled"):
+        raise Problem("conflict", "The episode is closed; goals can no longer be added.")
+    if body.id is not None and await unit.session.get(Goal, body.id) is not None:
+        raise Problem("conflict", "A record with this id exists already.")
+    goal = Goal(id=body.id or uuid.uuid4(), episode_id=episode_id, text=body.text, status=body.status,
+                review_on=body.review_on, created_by=principal.id)
+    unit.session.add(goal)
+    await unit.session.flush()
+    unit.audit("create", "goal", resource_id=goal.id, client_id=episode.client_id)
+    return goal
+
+
+async def update_goal(unit: RequestUnit, principal: Principal, episode_id: uuid.UUID, goal_id: uuid.UUID,
+                      body: GoalUpdate, expected_version: int) -> Goal:
+    episode, _ = await episode_service.get_visible(unit, principal, episode_id)
+    goal = await unit.session.scalar(
+        select(Goal).where(Goal.id == goal_id, Goal.episode_id == episode_id).with_for_update())
+    if goal is None:
+        raise invisible(unit, "goal", goal_id)
+    require(unit, principal, Action.goal_write, resource_type="goal", resource_id=goal_id, client_id=episode.client_id)
+    check_version(goal.version, expected_version)
+    for field, value in body.model_dump(exclude_unset=True).items():
+        if value is None and field in ("text", "status"):
+            raise Problem("validation", f"{field} cannot be emptied.")
+        setattr(goal, field, value)
+    await unit.session.flush()
+    unit.audit("update", "goal", resource_id=goal.id, client_id=episode.client_id)
+    return goal
+
+
+async def list_activities(unit: RequestUnit, principal: Principal, episode_id: uuid.UUID) -> Sequence[Activity]:
+    episode, _ = await episode_service.get_visible(unit, principal, episode_id)
+    stmt = select(Activity).where(Activity.episode_id == episode_id)
+    if principal.role == Role.peer_supporter:
+        stmt = stmt.where(Activity.performer_id == principal.id)  # notes of others are not theirs to read
+    unit.audit("read", "activity", client_id=episode.client_id, subject="list")
+    return (await unit.session.scalars(stmt.order_by(Activity.occurred_at, Activity.id))).all()
+
+
+async def record_activity(unit: RequestUnit, principal: Principal, episode_id: uuid.UUID,
+                          body: ActivityCreate) -> Activity:
+    episode, _ = await episode_service.get_visible(unit, principal, episode_id)
+    require(unit, principal, Action.activity_record, resource_type="activity", client_id=episode.client_id)
+    if principal.role == Role.peer_supporter and not peer_may_record(body.kind):
+        unit.audit("denied", "activity", client_id=episode.client_id, outcome="denied", durable=True)
+        raise Problem("forbidden", "Peer supporters record peer-support activities.")
+    if episode.status in ("cancelled",):
+        raise Problem("conflict", "The episode was cancelled.")
+    if body.id is not None and await unit.session.get(Activity, body.id) is not None:
+        raise Problem("conflict", "A record with this id exists already.")
+    activity = Activity(
+        id=body.id or uuid.uuid4(), client_id=episode.client_id, episode_id=episode.id, performer_id=principal.id,
+        **body.model_dump(mode="json", exclude={"id", "occurred_at"}), occurred_at=body.occurred_at,
+    )
+    unit.session.add(activity)
+    await unit.session.flush()
+    unit.audit("create", "activity", resource_id=activity.id, client_id=episode.client_id)
+    return activity
+
+
+async def worker_day(unit: RequestUnit, principal: Principal, performer_id: uuid.UUID,
+                     day: date) -> tuple[Sequence[Activity], int, int]:
+    """A worker's activities on one Tokyo calendar day; other people's days only for supervisors,
+    and only of the clients the supervisor may see."""
+    require(unit, principal, Action.client_list, resource_type="activity")
+    if performer_id != principal.id and principal.role != Role.supervisor:
+        unit.audit("denied", "activity", subject="worker-day", outcome="denied", durable=True)
+        raise Problem("forbidden", "Only supervisors may look at another worker's day.")
+    start = datetime.combine(day, time.min, TOKYO)
+    stmt = select(Activity).where(Activity.performer_id == performer_id, Activity.occurred_at >= start,
+                                  Activity.occurred_at < start + timedelta(days=1))
+    if performer_id != principal.id:
+        stmt = stmt.where(client_visible(principal, Activity.client_id))
+    activities = (await unit.session.scalars(stmt.order_by(Activity.occurred_at, Activity.id))).all()
+    for a in activities:
+        unit.audit("read", "activity", resource_id=a.id, client_id=a.client_id, subject="worker-day")
+    visits = sum(1 for a in activities if a.kind in VISIT_KINDS)
+    minutes = sum(a.duration_minutes + a.travel_minutes for a in activities)
+    return activities, visits, minutes
