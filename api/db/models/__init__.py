@@ -4,6 +4,7 @@ from api.db.models.audit import AuditEvent
 from api.db.models.base import Base
 from api.db.models.identity import Agency, ApiClient, Branch, RefreshToken, RevokedAccessToken, UserAccount
 from api.db.models.infra import IdempotencyRecord, RateCounter
+from api.db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "Agency",
@@ -16,4 +17,7 @@ __all__ = [
     "RefreshToken",
     "RevokedAccessToken",
     "UserAccount",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]
