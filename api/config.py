@@ -58,6 +58,11 @@ class Settings(BaseSettings):
 
     webhook_max_attempts: int = Field(default=8, ge=1, le=50)
     webhook_dispatch_interval_s: float = Field(default=2.0, gt=0)
+    webhook_timeout_s: float = Field(default=5.0, gt=0, le=60, description="Per delivery attempt.")
+    webhook_backoff_base_s: float = Field(default=60.0, gt=0, description="Wait after the first failure; doubles.")
+    webhook_backoff_cap_s: float = Field(default=6 * 3600.0, gt=0, description="Longest wait between attempts.")
+    webhook_batch_size: int = Field(default=20, ge=1, le=500, description="Deliveries claimed per round.")
+    webhook_secret_grace_s: int = Field(default=24 * 3600, ge=0, description="Old secret still signs after a rotation.")
     run_background_workers: bool = True
 
     load_demo_data: bool = Field(default=False, description="Seed demo data when the database is empty.")

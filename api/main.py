@@ -38,6 +38,7 @@ from api.problems import (
     validation_handler,
 )
 from api.security import KeyRing, TokenService
+from api.services.webhook_dispatcher import WebhookDispatcher
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -148,6 +149,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.replica_sessionmaker = create_sessionmaker(app.state.replica_engine)
     app.state.schema_head = schema_head()
     app.state.tokens = TokenService(KeyRing.from_settings(settings), settings)
+    if settings.run_background_workers:
+        # Every worker process runs one; SKIP LOCKED claims keep them from delivering a row twice.
+        app.state.background = WebhookDispatcher(app.state.sessionmaker, settings)
 
     app.add_exception_handler(Problem, problem_handler)
     app.add_exception_handler(StarletteHTTPException, http_exception_handler)

@@ -6,6 +6,7 @@ from api.db.models.clients import CareTeamMember, Client, Consent, Programme
 from api.db.models.episodes import Activity, Decision, Episode, EpisodeStatusChange, Goal
 from api.db.models.identity import Agency, ApiClient, Branch, RefreshToken, RevokedAccessToken, UserAccount
 from api.db.models.infra import IdempotencyRecord, RateCounter
+from api.db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "Activity",
@@ -27,4 +28,7 @@ __all__ = [
     "RefreshToken",
     "RevokedAccessToken",
     "UserAccount",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

@@ -1,0 +1,218 @@
+"""Webhook subscriptions and their deliveries: one function per use case.
+
+Partners manage their own agency's subscriptions (another agency's are invisible: 404); admins
+manage every agency's. Which rows a principal sees is decided in `readable_subscriptions` alone."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, select, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from api.config import Settings
+from api.conventions import check_version
+from api.db.models import Agency, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from api.db.unit import RequestUnit
+from api.domain.principal import Principal
+from api.domain.roles import Role
+from api.domain.webhook_delivery import DEAD, PENDING
+from api.pagination import PageParams, cut, keyset
+from api.problems import Problem, forbidden, not_found
+
+RESOURCE = "webhook_subscription"
+
+
+def new_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def readable_subscriptions(principal: Principal) -> Select[WebhookSubscription]:
+    stmt = select(WebhookSubscription)
+    if principal.role is Role.admin:
+        return stmt
+    if principal.role is Role.partner:
+        return stmt.where(WebhookSubscription.agency_id == principal.agency_id)
+    return stmt.where(~true())
+
+
+async def get_subscription(unit: RequestUnit, principal: Principal, subscription_id: uuid.UUID) -> WebhookSubscription:
+    found = await unit.session.scalar(
+        readable_subscriptions(principal).where(WebhookSubscription.id == subscription_id)
+    )
+    if found is None:
+        raise not_found("webhook subscription")
+    return found
+
+
+def _typed_cursor(page: PageParams, parsers: Sequence[Callable[[Any], Any]]) -> PageParams:
+    """Cursors travel as JSON strings; the keyset comparison needs the columns' own types back."""
+    if page.cursor is None:
+        return page
+    if len(page.cursor) != len(parsers):
+        raise Problem("validation", "The cursor does not belong to this list.")
+    try:
+        values = [parse(v) for parse, v in zip(parsers, page.cursor, strict=True)]
+    except (TypeError, ValueError) as exc:
+        raise Problem("validation", "The cursor is not valid; start again without it.") from exc
+    return page.model_copy(update={"cursor": values})
+
+
+_CREATED_KEY: tuple[Callable[[Any], Any], ...] = (datetime.fromisoformat, uuid.UUID)
+
+
+async def list_subscriptions(
+    unit: RequestUnit, principal: Principal, page: PageParams, agency_id: uuid.UUID | None
+) -> tuple[list[WebhookSubscription], str | None]:
+    stmt = readable_subscriptions(principal)
+    if agency_id is not None:
+        stmt = stmt.where(WebhookSubscription.agency_id == agency_id)
+    if page.updated_since is not None:
+        stmt = stmt.where(WebhookSubscription.updated_at > page.updated_since)
+    page = _typed_cursor(page, _CREATED_KEY)
+    columns: list[ColumnElement[Any]] = [WebhookSubscription.created_at, WebhookSubscription.id]  # type: ignore[list-item]
+    rows = (await unit.session.scalars(keyset(stmt, columns, page))).all()
+    return cut(rows, page, lambda s: (s.created_at, s.id))
+
+
+async def create_subscription(
+    unit: RequestUnit,
+    principal: Principal,
+    *,
+    subscription_id: uuid.UUID | None,
+    agency_id: uuid.UUID | None,
+    url: str,
+    events: list[str],
+    description: str | None,
+    active: bool,
+) -> tuple[WebhookSubscription, str]:
+    """Returns the subscription and its secret, which is never shown again."""
+    if principal.role is Role.partner:
+        if agency_id not in (None, principal.agency_id):
+            raise forbidden("A partner subscribes for its own agency only.")
+        agency_id = principal.agency_id
+    elif agency_id is None:
+        raise Problem("validation", "Name the agency the subscription is for (agency_id).")
+    elif await unit.session.scalar(select(Agency.id).where(Agency.id == agency_id)) is None:
+        raise Problem("validation", "No such agency.", errors=[
+            {"field": "body.agency_id", "message": "no such agency", "code": "not_found"}])
+    if subscription_id is not None and await unit.session.get(WebhookSubscription, subscription_id) is not None:
+        raise Problem("conflict", "A webhook subscription with this id already exists.")
+    secret = new_secret()
+    subscription = WebhookSubscription(
+        id=subscription_id or uuid.uuid4(), agency_id=agency_id, url=url, events=events, description=description,
+        secret=secret, active=active, created_by=principal.id,
+    )
+    unit.session.add(subscription)
+    await unit.session.flush()
+    await unit.session.refresh(subscription)
+    unit.audit("create", RESOURCE, resource_id=subscription.id,
+               detail={"agency_id": str(agency_id), "url": url, "events": events, "active": active})
+    return subscription, secret
+
+
+async def update_subscription(
+    unit: RequestUnit, principal: Principal, subscription_id: uuid.UUID, expected: int, changes: dict[str, Any]
+) -> WebhookSubscription:
+    subscription = await get_subscription(unit, principal, subscription_id)
+    check_version(subscription.version, expected)
+    for name, value in changes.items():
+        if name in ("url", "events", "active") and value is None:
+            raise Problem("validation", f"{name} cannot be null.")
+        setattr(subscription, name, value)
+    await unit.session.flush()
+    await unit.session.refresh(subscription)
+    unit.audit("update", RESOURCE, resource_id=subscription.id,
+               detail={k: v for k, v in changes.items() if k != "description"})
+    return subscription
+
+
+async def rotate_secret(
+    unit: RequestUnit, principal: Principal, settings: Settings, subscription_id: uuid.UUID, expected: int
+) -> tuple[WebhookSubscription, str]:
+    """A new secret signs from now on; the old one keeps signing alongside it for the grace
+    period, so the partner can switch its receiver over without dropping a delivery."""
+    subscription = await get_subscription(unit, principal, subscription_id)
+    check_version(subscription.version, expected)
+    secret = new_secret()
+    grace = settings.webhook_secret_grace_s
+    subscription.previous_secret = subscription.secret if grace else None
+    subscription.previous_secret_expires_at = datetime.now(UTC) + timedelta(seconds=grace) if grace else None
+    subscription.secret = secret
+    await unit.session.flush()
+    await unit.session.refresh(subscription)
+    unit.audit("rotate_secret", RESOURCE, resource_id=subscription.id)
+    return subscription, secret
+
+
+async def delete_subscription(
+    unit: RequestUnit, principal: Principal, subscription_id: uuid.UUID, expected: int
+) -> None:
+    """Its pending deliveries and delivery log go with it."""
+    subscription = await get_subscription(unit, principal, subscription_id)
+    check_version(subscription.version, expected)
+    await unit.session.delete(subscription)
+    await unit.session.flush()
+    unit.audit("delete", RESOURCE, resource_id=subscription_id,
+               detail={"agency_id": str(subscription.agency_id), "url": subscription.url})
+
+
+async def list_deliveries(
+    unit: RequestUnit, principal: Principal, subscription_id: uuid.UUID, page: PageParams, status: str | None
+) -> tuple[list[WebhookDelivery], str | None]:
+    await get_subscription(unit, principal, subscription_id)
+    stmt = select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription_id)
+    if status is not None:
+        stmt = stmt.where(WebhookDelivery.status == status)
+    page = _typed_cursor(page, _CREATED_KEY)
+    columns: list[ColumnElement[Any]] = [WebhookDelivery.created_at, WebhookDelivery.id]  # type: ignore[list-item]
+    rows = (await unit.session.scalars(keyset(stmt, columns, page))).all()
+    return cut(rows, page, lambda d: (d.created_at, d.id))
+
+
+async def _get_delivery(
+    unit: RequestUnit, principal: Principal, subscription_id: uuid.UUID, delivery_id: uuid.UUID, *, lock: bool = False
+) -> WebhookDelivery:
+    await get_subscription(unit, principal, subscription_id)
+    stmt = select(WebhookDelivery).where(WebhookDelivery.id == delivery_id,
+                                         WebhookDelivery.subscription_id == subscription_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    delivery = await unit.session.scalar(stmt)
+    if delivery is None:
+        raise not_found("webhook delivery")
+    return delivery
+
+
+async def get_delivery(
+    unit: RequestUnit, principal: Principal, subscription_id: uuid.UUID, delivery_id: uuid.UUID
+) -> tuple[WebhookDelivery, list[WebhookAttempt]]:
+    delivery = await _get_delivery(unit, principal, subscription_id, delivery_id)
+    attempts = (
+        await unit.session.scalars(
+            select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery_id)
+            .order_by(WebhookAttempt.at, WebhookAttempt.id)
+        )
+    ).all()
+    return delivery, list(attempts)
+
+
+async def retry_delivery(
+    unit: RequestUnit, principal: Principal, subscription_id: uuid.UUID, delivery_id: uuid.UUID
+) -> WebhookDelivery:
+    """A dead letter gets a fresh round of attempts, due now. Its log keeps the earlier ones."""
+    delivery = await _get_delivery(unit, principal, subscription_id, delivery_id, lock=True)
+    if delivery.status != DEAD:
+        raise Problem("illegal-transition", f"Only a dead-lettered delivery can be retried; this one is "
+                      f"{delivery.status}.", current=delivery.status, allowed=[])
+    delivery.status = PENDING
+    delivery.attempts = 0
+    delivery.next_attempt_at = datetime.now(UTC)
+    await unit.session.flush()
+    unit.audit("retry", "webhook_delivery", resource_id=delivery.id,
+               detail={"subscription_id": str(subscription_id), "event_id": str(delivery.event_id)})
+    return delivery
