@@ -143,6 +143,10 @@ def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]
     return guard
 
 
+AdminDep = Annotated[Principal, Depends(require_roles(Role.admin))]
+AuditorDep = Annotated[Principal, Depends(require_roles(Role.auditor))]
+
+
 def parse_uuid(value: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(value)

@@ -12,11 +12,14 @@ import orjson
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, and_, or_
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from api.problems import Problem
 
 T = TypeVar("T")
+# A mapped attribute (`Agency.code`) or any column expression.
+KeyColumn = ColumnElement[Any] | QueryableAttribute[Any]
 
 
 class Page(BaseModel, Generic[T]):
@@ -61,22 +64,25 @@ def page_params(
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
-def after(columns: Sequence[ColumnElement[Any]], values: Sequence[Any]) -> ColumnElement[bool]:
-    """Rows strictly after `values` in ascending order of `columns` (a row-value comparison that
-    PostgreSQL answers from a matching index)."""
+def after(columns: Sequence[KeyColumn], values: Sequence[Any], *,
+          descending: bool = False) -> ColumnElement[bool]:
+    """Rows strictly after `values` in the order of `columns`, ascending or (for newest-first
+    lists) descending (a row-value comparison that PostgreSQL answers from a matching index)."""
     if len(values) != len(columns):
         raise Problem("validation", "The cursor does not belong to this list.")
     clauses = []
     for i, column in enumerate(columns):
         eq = [columns[j] == values[j] for j in range(i)]
-        clauses.append(and_(*eq, column > values[i]))
+        clauses.append(and_(*eq, column < values[i] if descending else column > values[i]))
     return or_(*clauses)
 
 
-def keyset(stmt: Select[Any], columns: Sequence[ColumnElement[Any]], params: PageParams) -> Select[Any]:
+def keyset(stmt: Select[Any], columns: Sequence[KeyColumn], params: PageParams, *,
+           descending: bool = False) -> Select[Any]:
     if params.cursor is not None:
-        stmt = stmt.where(after(columns, params.cursor))
-    return stmt.order_by(*columns).limit(params.limit + 1)
+        stmt = stmt.where(after(columns, params.cursor, descending=descending))
+    order = [c.desc() for c in columns] if descending else list(columns)
+    return stmt.order_by(*order).limit(params.limit + 1)
 
 
 def cut(rows: Sequence[T], params: PageParams, key: Any) -> tuple[list[T], str | None]:

@@ -48,6 +48,9 @@ async def test_route_matrix(key: str, client: httpx.AsyncClient, conn: AsyncConn
     case = CASES[key]
     scenario = await build_scenario(db, world)
     await db.flush()
+    # Open the session's own savepoint now, outside the per-role savepoints: begun inside one, it
+    # would vanish with that role's rollback and the session's own rollback would then fail.
+    await db.connection()
     ctx = Ctx(world=world, scenario=scenario, db=db)
     failures: list[str] = []
     for role in ROLES:
