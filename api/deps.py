@@ -34,7 +34,13 @@ async def get_unit(request: Request) -> AsyncIterator[RequestUnit]:
             },
         )
         request.state.unit = unit
-        yield unit
+        try:
+            yield unit
+        except BaseException:
+            # A guard refusing in a dependency never reaches the endpoint (nor CommitRoute): its
+            # durable audit events (the denial itself) are written here.
+            await unit.fail()
+            raise
 
 
 UnitDep = Annotated[RequestUnit, Depends(get_unit)]
