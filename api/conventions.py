@@ -77,8 +77,13 @@ async def idempotent(
     key: str | None,
     payload: BaseModel,
     create: Callable[[], Awaitable[Response]],
+    *,
+    redact: Callable[[Any], Any] | None = None,
 ) -> Response:
-    """Run `create` once per (principal, key); replay its stored response to every retry."""
+    """Run `create` once per (principal, key); replay its stored response to every retry.
+
+    `redact` shapes the body kept for replays: a one-time secret in the first response must not
+    be stored in plain text next to the key, so the replay answers without it."""
     if key is None:
         return await create()
     digest = hashlib.sha256(orjson.dumps(payload.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)).hexdigest()
@@ -90,5 +95,7 @@ async def idempotent(
     response = await create()
     keep = {k: v for k, v in response.headers.items() if k.lower() in ("etag", "location", "cache-control")}
     body: Any = bytes(response.body).decode()
+    if redact is not None:
+        body = orjson.dumps(redact(orjson.loads(body))).decode()
     await idempotency.store(unit.session, principal.id, key, response.status_code, body, keep)
     return response

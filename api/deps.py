@@ -37,7 +37,13 @@ async def get_unit(request: Request) -> AsyncIterator[RequestUnit]:
             },
         )
         request.state.unit = unit
-        yield unit
+        try:
+            yield unit
+        except BaseException:
+            # A guard refusing in a dependency never reaches the endpoint (nor CommitRoute): its
+            # durable audit events (the denial itself) are written here.
+            await unit.fail()
+            raise
 
 
 UnitDep = Annotated[RequestUnit, Depends(get_unit)]
@@ -144,6 +150,10 @@ def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]
 
     guard.__name__ = "require_" + "_".join(sorted(allowed))
     return guard
+
+
+AdminDep = Annotated[Principal, Depends(require_roles(Role.admin))]
+AuditorDep = Annotated[Principal, Depends(require_roles(Role.auditor))]
 
 
 def parse_uuid(value: str) -> uuid.UUID | None:

@@ -12,12 +12,15 @@ import orjson
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, and_, or_
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from api.problems import Problem
 
 T = TypeVar("T")
 SelectT = TypeVar("SelectT", bound=Select)  # type: ignore[type-arg]
+# A mapped attribute (`Agency.code`) or any column expression.
+KeyColumn = ColumnElement[Any] | QueryableAttribute[Any]
 
 
 class Page(BaseModel, Generic[T]):
@@ -62,22 +65,24 @@ def page_params(
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
-def after(columns: Sequence[Any], values: Sequence[Any]) -> ColumnElement[bool]:
-    """Rows strictly after `values` in ascending order of `columns` (a row-value comparison that
-    PostgreSQL answers from a matching index)."""
+def after(columns: Sequence[Any], values: Sequence[Any], *,
+          descending: bool = False) -> ColumnElement[bool]:
+    """Rows strictly after `values` in the order of `columns`, ascending or (for newest-first
+    lists) descending (a row-value comparison that PostgreSQL answers from a matching index)."""
     if len(values) != len(columns):
         raise Problem("validation", "The cursor does not belong to this list.")
     clauses = []
     for i, column in enumerate(columns):
         eq = [columns[j] == values[j] for j in range(i)]
-        clauses.append(and_(*eq, column > values[i]))
+        clauses.append(and_(*eq, column < values[i] if descending else column > values[i]))
     return or_(*clauses)
 
 
-def keyset(stmt: SelectT, columns: Sequence[Any], params: PageParams) -> SelectT:
+def keyset(stmt: SelectT, columns: Sequence[Any], params: PageParams, *, descending: bool = False) -> SelectT:
     if params.cursor is not None:
-        stmt = stmt.where(after(columns, params.cursor))
-    return stmt.order_by(*columns).limit(params.limit + 1)
+        stmt = stmt.where(after(columns, params.cursor, descending=descending))
+    order = [c.desc() for c in columns] if descending else list(columns)
+    return stmt.order_by(*order).limit(params.limit + 1)
 
 
 def typed_cursor(params: PageParams, parsers: Sequence[Callable[[str], Any]]) -> PageParams:

@@ -36,18 +36,19 @@ CARE_ROLES = frozenset(
 # Roles that never receive a client record (separation of duties, aggregate-only users).
 NO_CLIENT_DATA_ROLES = frozenset({Role.admin, Role.secretariat, Role.analyst, Role.auditor})
 
-AGENCY_TYPES = frozenset(
-    {
-        "ward_branch",
-        "ward_division",
-        "support_centre",
-        "information_centre",
-        "contracted_corporation",
-        "psychiatric_hospital",
-        "consultation_office",
-        "group_home",
-        "workshop",
-        "metropolitan_government",
-        "council_secretariat",
-    }
-)
+
+class AgencyType(StrEnum):
+    ward_branch = "ward_branch"
+    ward_division = "ward_division"
+    support_centre = "support_centre"
+    information_centre = "information_centre"
+    contracted_corporation = "contracted_corporation"
+    psychiatric_hospital = "psychiatric_hospital"
+    consultation_office = "consultation_office"
+    group_home = "group_home"
+    workshop = "workshop"
+    metropolitan_government = "metropolitan_government"
+    council_secretariat = "council_secretariat"
+
+
+AGENCY_TYPES = frozenset(t.value for t in AgencyType)

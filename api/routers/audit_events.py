@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from api.conventions import json_response
+from api.deps import AuditorDep, UnitDep
+from api.pagination import Page, PageDep, cut
+from api.problems import Problem
+from api.routing import CommitRoute
+from api.schemas.audit import AuditEventRead
+from api.services import audit_log
+
+router = APIRouter(tags=["audit"], route_class=CommitRoute)
+
+
+@router.get("/v1/audit-events", operation_id="list_audit_events",
+            summary="Search the audit trail, newest first (auditor); the search itself is audited",
+            response_model=Page[AuditEventRead])
+async def list_audit_events(
+    auditor: AuditorDep,
+    unit: UnitDep,
+    page: PageDep,
+    actor_id: Annotated[uuid.UUID | None, Query(description="The user or machine client that acted")] = None,
+    client_id: Annotated[uuid.UUID | None, Query(description="The person supported whose record was touched")] = None,
+    action: Annotated[str | None, Query(max_length=32, description="read, create, update, login_failed, …")] = None,
+    resource_type: Annotated[str | None, Query(max_length=40)] = None,
+    outcome: Annotated[str | None, Query(max_length=16, description="success, failure, denied, throttled")] = None,
+    since: Annotated[datetime | None, Query(alias="from", description="Inclusive; with a UTC offset")] = None,
+    until: Annotated[datetime | None, Query(alias="to", description="Exclusive; with a UTC offset")] = None,
+) -> Response:
+    for name, value in (("from", since), ("to", until)):
+        if value is not None and value.tzinfo is None:
+            raise Problem("validation", f"{name} needs a UTC offset, e.g. 2010-07-21T14:00:00+09:00.")
+    if since is not None and until is not None and since >= until:
+        raise Problem("validation", "from must be before to.")
+    where = audit_log.AuditFilter(actor_id=actor_id, client_id=client_id, action=action, resource_type=resource_type,
+                                  outcome=outcome, since=since, until=until)
+    rows = await audit_log.list_page(unit, page, where)
+    items, next_cursor = cut(rows, page, lambda e: [e.seq])
+    return json_response(Page[AuditEventRead](items=[AuditEventRead.model_validate(e) for e in items],
+                                              next_cursor=next_cursor))

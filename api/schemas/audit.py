@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AuditEventRead(BaseModel):
+    """One row of the audit trail, with the hashes that chain it to its predecessor."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int = Field(description="Position in the hash chain")
+    id: uuid.UUID
+    at: datetime
+    actor_kind: str
+    actor_id: uuid.UUID | None
+    actor_name: str | None
+    role: str | None
+    agency_id: uuid.UUID | None
+    action: str
+    resource_type: str
+    resource_id: str | None
+    client_id: uuid.UUID | None = Field(description="The client (person supported) the event concerns")
+    subject: str | None
+    purpose: str | None
+    outcome: str
+    request_id: str | None
+    client_addr: str | None
+    detail: dict[str, Any] | None
+    prev_hash: str
+    hash: str

@@ -1,0 +1,172 @@
+"""Agencies, staff users and machine clients as the admin manages them. No password or secret
+hash ever leaves the server; a machine client's secret is shown once, in the create and
+rotate responses."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from api.domain.roles import MACHINE_ROLES, AgencyType, Role
+
+Code = Annotated[str, StringConstraints(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+Username = Annotated[str, StringConstraints(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+BranchCode = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+Name200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# Argon2 hashes any length; the cap only keeps a hostile body from costing CPU.
+Password = Annotated[str, StringConstraints(min_length=12, max_length=1024)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Patch(_Input):
+    """A partial update: only the fields sent change. `null` clears only the fields listed in
+    `nullable`; for the others it is a 422, never a silent NOT NULL violation."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> _Patch:
+        bad = sorted(f for f in self.model_fields_set if getattr(self, f) is None and f not in self.nullable)
+        if bad:
+            raise ValueError(f"{', '.join(bad)} cannot be null")
+        if not self.model_fields_set:
+            raise ValueError("send at least one field to change")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
+
+
+class _Read(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# --- agencies -------------------------------------------------------------------------------
+
+class AgencyCreate(_Input):
+    id: uuid.UUID | None = Field(default=None, description="Client-supplied id (optional)")
+    code: Code
+    name_ja: Name200
+    name_en: Name200
+    type: AgencyType
+    branch_code: BranchCode | None = None
+    parent_id: uuid.UUID | None = None
+    active: bool = True
+
+
+class AgencyUpdate(_Patch):
+    """`code` is immutable: partner systems and demo data refer to agencies by it."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset({"branch_code", "parent_id"})
+    name_ja: Name200 | None = None
+    name_en: Name200 | None = None
+    type: AgencyType | None = None
+    branch_code: BranchCode | None = None
+    parent_id: uuid.UUID | None = None
+    active: bool | None = Field(default=None, description="false deactivates: its users and clients cannot log in")
+
+
+class AgencyRead(_Read):
+    id: uuid.UUID
+    code: str
+    name_ja: str
+    name_en: str
+    type: str
+    branch_code: str | None
+    parent_id: uuid.UUID | None
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+# --- users ----------------------------------------------------------------------------------
+
+class UserCreate(_Input):
+    id: uuid.UUID | None = Field(default=None, description="Client-supplied id (optional)")
+    username: Username
+    display_name: Name100
+    role: Role
+    agency_id: uuid.UUID
+    branch_codes: list[BranchCode] = Field(default_factory=list, max_length=10)
+    password: Password
+    active: bool = True
+
+
+class UserUpdate(_Patch):
+    """The username is the login name and stays; the password changes only through the reset."""
+
+    display_name: Name100 | None = None
+    role: Role | None = None
+    agency_id: uuid.UUID | None = None
+    branch_codes: list[BranchCode] | None = Field(default=None, max_length=10)
+    active: bool | None = None
+
+
+class PasswordReset(_Input):
+    password: Password
+
+
+class UserRead(_Read):
+    id: uuid.UUID
+    username: str
+    display_name: str
+    role: str
+    agency_id: uuid.UUID
+    branch_codes: list[str]
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+# --- machine clients ------------------------------------------------------------------------
+
+def _machine_role(role: Role | None) -> Role | None:
+    if role is not None and role not in MACHINE_ROLES:
+        raise ValueError(f"a machine client's role is one of {sorted(MACHINE_ROLES)}")
+    return role
+
+
+class ApiClientCreate(_Input):
+    id: uuid.UUID | None = Field(default=None, description="Client-supplied id (optional)")
+    client_id: Code
+    name: Name200
+    role: Role = Field(description="partner or analyst")
+    agency_id: uuid.UUID
+    active: bool = True
+
+    _role = field_validator("role")(_machine_role)
+
+
+class ApiClientUpdate(_Patch):
+    """Role and agency of a machine client are fixed: a different system gets a new client."""
+
+    name: Name200 | None = None
+    active: bool | None = None
+
+
+class ApiClientRead(_Read):
+    id: uuid.UUID
+    client_id: str
+    name: str
+    role: str
+    agency_id: uuid.UUID
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class ApiClientWithSecret(ApiClientRead):
+    client_secret: str | None = Field(
+        description="Shown only in this response; store it now. Null in an Idempotency-Key replay: rotate it "
+        "if it was lost."
+    )

@@ -1,0 +1,104 @@
+"""Staff accounts, managed by the admin. Role, agency, branches and the active flag are read from
+the database on every request (api.deps), so each change here applies from the next request."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db.models import RefreshToken, UserAccount
+from api.db.unit import RequestUnit
+from api.domain.principal import Principal
+from api.domain.roles import Role
+from api.pagination import PageParams, keyset
+from api.problems import Problem, not_found
+from api.schemas.identity import UserCreate, UserUpdate
+from api.security import hash_password
+from api.services.agencies import require_agency, require_branches
+
+
+async def get(session: AsyncSession, user_id: uuid.UUID) -> UserAccount:
+    user = await session.get(UserAccount, user_id)
+    if user is None:
+        raise not_found("user")
+    return user
+
+
+async def list_page(session: AsyncSession, page: PageParams, *, role: str | None, agency_id: uuid.UUID | None,
+                    active: bool | None) -> Sequence[UserAccount]:
+    stmt = select(UserAccount)
+    if role is not None:
+        stmt = stmt.where(UserAccount.role == role)
+    if agency_id is not None:
+        stmt = stmt.where(UserAccount.agency_id == agency_id)
+    if active is not None:
+        stmt = stmt.where(UserAccount.active.is_(active))
+    if page.updated_since is not None:
+        stmt = stmt.where(UserAccount.updated_at > page.updated_since)
+    return (await session.scalars(keyset(stmt, [UserAccount.username], page))).all()
+
+
+async def _end_logins(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Every refresh token of the user stops working; access tokens die with the active flag or in 15 minutes."""
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+
+
+async def create(unit: RequestUnit, body: UserCreate) -> UserAccount:
+    session = unit.session
+    if body.id is not None and await session.get(UserAccount, body.id) is not None:
+        raise Problem("conflict", "A user with this id exists already.")
+    taken = await session.scalar(
+        select(func.count()).select_from(UserAccount).where(func.lower(UserAccount.username) == body.username.lower())
+    )
+    if taken:
+        raise Problem("conflict", f"The username {body.username!r} is taken.")
+    await require_agency(session, body.agency_id)
+    await require_branches(session, body.branch_codes, "branch_codes")
+    user = UserAccount(id=body.id or uuid.uuid4(), username=body.username, display_name=body.display_name,
+                       role=body.role.value, agency_id=body.agency_id, branch_codes=sorted(set(body.branch_codes)),
+                       password_hash=hash_password(body.password), active=body.active)
+    session.add(user)
+    await session.flush()
+    await session.refresh(user)
+    unit.audit("create", "user", resource_id=user.id, subject=user.username, detail={"role": user.role})
+    return user
+
+
+async def update_user(unit: RequestUnit, admin: Principal, user: UserAccount, body: UserUpdate) -> UserAccount:
+    session = unit.session
+    changes = body.changes()
+    if user.id == admin.id and (changes.get("active") is False or changes.get("role", Role.admin) != Role.admin):
+        # An admin cannot lock themselves out; another admin has to do it (and stays to undo it).
+        raise Problem("conflict", "You cannot deactivate your own account or take away your own admin role.")
+    if "agency_id" in changes:
+        await require_agency(session, changes["agency_id"])
+    if "branch_codes" in changes:
+        await require_branches(session, changes["branch_codes"], "branch_codes")
+        changes["branch_codes"] = sorted(set(changes["branch_codes"]))
+    for name, value in changes.items():
+        setattr(user, name, value.value if isinstance(value, Role) else value)
+    if changes.get("active") is False:
+        await _end_logins(session, user.id)
+    await session.flush()
+    await session.refresh(user)
+    unit.audit("update", "user", resource_id=user.id, subject=user.username, detail={"changed": sorted(changes)})
+    return user
+
+
+async def reset_password(unit: RequestUnit, user: UserAccount, password: str) -> UserAccount:
+    """Sets a new password and ends the user's logins (a reset usually follows a leak)."""
+    session = unit.session
+    user.password_hash = hash_password(password)
+    await _end_logins(session, user.id)
+    await session.flush()
+    await session.refresh(user)
+    unit.audit("update", "user", resource_id=user.id, subject=user.username, detail={"changed": ["password"]})
+    return user
