@@ -4,6 +4,7 @@ from api.db.models.audit import AuditEvent
 from api.db.models.base import Base
 from api.db.models.identity import Agency, ApiClient, Branch, RefreshToken, RevokedAccessToken, UserAccount
 from api.db.models.infra import IdempotencyRecord, RateCounter
+from api.db.models.resources import CapacityHistory, Location, Service, ServiceAtLocation, ServiceCapacity
 
 __all__ = [
     "Agency",
@@ -11,9 +12,14 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Branch",
+    "CapacityHistory",
     "IdempotencyRecord",
+    "Location",
     "RateCounter",
     "RefreshToken",
     "RevokedAccessToken",
+    "Service",
+    "ServiceAtLocation",
+    "ServiceCapacity",
     "UserAccount",
 ]
