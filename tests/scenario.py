@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tests.resource_records import DirectoryRecords, build_directory
 from tests.world import World
 
 
 @dataclass
 class Scenario:
-    pass
+    directory: DirectoryRecords
 
 
 async def build_scenario(db: AsyncSession, world: World) -> Scenario:
-    return Scenario()
+    return Scenario(directory=await build_directory(db, world.agencies))

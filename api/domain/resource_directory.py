@@ -18,11 +18,13 @@ __all__ = [
     "CAPACITY_EDITOR_ROLES",
     "CAPACITY_UNITS",
     "CATEGORIES",
+    "CATEGORY_LABELS",
     "HSDS_STATUS",
     "PUBLIC_STATUSES",
     "PURPOSE_CATEGORIES",
     "REFERRAL_PURPOSES",
     "SERVICE_STATUSES",
+    "ReferralPurpose",
     "ServiceCategory",
     "ServiceStatus",
     "can_edit_capacity",
@@ -52,6 +54,20 @@ class ServiceStatus(StrEnum):
 
 
 CATEGORIES = frozenset(c.value for c in ServiceCategory)
+CATEGORY_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "group_home": ("グループホーム", "Group home"),
+        "residential": ("ホステル・入所施設", "Hostel or residential"),
+        "trial_stay": ("体験宿泊", "Trial stay"),
+        "employment_support": ("作業所・就労支援", "Workshop or employment support"),
+        "day_activity": ("日中活動・居場所", "Day activity or drop-in place"),
+        "consultation_support": ("相談支援", "Consultation support"),
+        "home_help": ("ホームヘルプ", "Home help"),
+        "peer_support": ("ピアサポート", "Peer support"),
+        "outpatient_clinic": ("外来・デイケア", "Outpatient clinic"),
+        "other": ("その他", "Other"),
+    }
+)
 SERVICE_STATUSES = frozenset(s.value for s in ServiceStatus)
 CAPACITY_UNITS = frozenset({"persons", "rooms", "beds", "places_per_day", "cases"})
 
@@ -63,10 +79,22 @@ HSDS_STATUS: Mapping[str, str] = MappingProxyType(
     {"active": "active", "inactive": "inactive", "temporarily_closed": "temporarily closed"}
 )
 
-REFERRAL_PURPOSES = (
-    "housing_search", "group_home", "consultation_support", "outpatient", "trial_stay", "peer_support",
-    "day_activity", "employment_support", "home_help", "other",
-)  # fmt: skip
+class ReferralPurpose(StrEnum):
+    """What a referral asks for (the referral purposes of the reference lists)."""
+
+    HOUSING_SEARCH = "housing_search"
+    GROUP_HOME = "group_home"
+    CONSULTATION_SUPPORT = "consultation_support"
+    OUTPATIENT = "outpatient"
+    TRIAL_STAY = "trial_stay"
+    PEER_SUPPORT = "peer_support"
+    DAY_ACTIVITY = "day_activity"
+    EMPLOYMENT_SUPPORT = "employment_support"
+    HOME_HELP = "home_help"
+    OTHER = "other"
+
+
+REFERRAL_PURPOSES = frozenset(p.value for p in ReferralPurpose)
 
 # Which kinds of service can take a referral made for each purpose. A flat search (部屋探し) is
 # done with a group home or a residential place, or by a consultation office that searches for
