@@ -30,10 +30,17 @@ def _calls(dependant: Dependant) -> Iterable[Any]:
         yield from _calls(dep)
 
 
+def _validates_input(dependant: Dependant) -> bool:
+    if dependant.query_params or dependant.path_params or dependant.body_params:
+        return True
+    return any(_validates_input(dep) for dep in dependant.dependencies)
+
+
 def _error_codes(route: APIRoute) -> set[str]:
     names = {getattr(c, "__name__", "") for c in _calls(route.dependant)}
     codes = {"404", "429", "500", "503"}
-    if route.dependant.query_params or route.dependant.path_params or route.dependant.body_params:
+    # Parameters a dependency declares (page sizes, filters) are validated as much as the route's own.
+    if _validates_input(route.dependant):
         codes.add("422")
     if route.dependant.body_params:
         codes |= {"400", "413", "415"}

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db.models import Activity, CareTeamMember, Client, Consent, Episode, Goal, Programme
 from api.domain.fiscal import TOKYO, today_tokyo
 from api.domain.kana import kana_sort_key
+from tests.resource_records import DirectoryRecords, build_directory
 from tests.world import World
 
 
@@ -35,6 +36,7 @@ class Scenario:
     member_in: CareTeamMember
     member_out: CareTeamMember
     activity_in: Activity
+    directory: DirectoryRecords
 
 
 def make_client(branch: str, name: str, kana: str, born: date = date(1968, 5, 14)) -> Client:
@@ -163,4 +165,5 @@ async def build_scenario(db: AsyncSession, world: World) -> Scenario:
         member_in=members[0],
         member_out=member_out,
         activity_in=activity_in,
+        directory=await build_directory(db, world.agencies),
     )

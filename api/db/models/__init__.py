@@ -6,6 +6,7 @@ from api.db.models.clients import CareTeamMember, Client, Consent, Programme
 from api.db.models.episodes import Activity, Decision, Episode, EpisodeStatusChange, Goal
 from api.db.models.identity import Agency, ApiClient, Branch, RefreshToken, RevokedAccessToken, UserAccount
 from api.db.models.infra import IdempotencyRecord, RateCounter
+from api.db.models.resources import CapacityHistory, Location, Service, ServiceAtLocation, ServiceCapacity
 from api.db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Branch",
+    "CapacityHistory",
     "CareTeamMember",
     "Client",
     "Consent",
@@ -23,10 +25,14 @@ __all__ = [
     "EpisodeStatusChange",
     "Goal",
     "IdempotencyRecord",
+    "Location",
     "Programme",
     "RateCounter",
     "RefreshToken",
     "RevokedAccessToken",
+    "Service",
+    "ServiceAtLocation",
+    "ServiceCapacity",
     "UserAccount",
     "WebhookAttempt",
     "WebhookDelivery",

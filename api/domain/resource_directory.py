@@ -1,0 +1,154 @@
+"""The social-resource directory (社会資源): its code lists, which categories answer a referral
+purpose, who may see and edit a service, and how a status reads in Open Referral HSDS.
+
+Pure rules: the database enforces the codes through CHECKs built from these sets.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from enum import StrEnum
+from types import MappingProxyType
+
+from api.domain.principal import Principal
+from api.domain.roles import Role
+
+__all__ = [
+    "CAPACITY_EDITOR_ROLES",
+    "CAPACITY_UNITS",
+    "CATEGORIES",
+    "CATEGORY_LABELS",
+    "HSDS_STATUS",
+    "PUBLIC_STATUSES",
+    "PURPOSE_CATEGORIES",
+    "REFERRAL_PURPOSES",
+    "SERVICE_STATUSES",
+    "ReferralPurpose",
+    "ServiceCategory",
+    "ServiceStatus",
+    "can_edit_capacity",
+    "can_edit_listing",
+    "can_see_service",
+    "categories_for_purpose",
+]
+
+
+class ServiceCategory(StrEnum):
+    GROUP_HOME = "group_home"
+    RESIDENTIAL = "residential"  # hostels and other residential places
+    TRIAL_STAY = "trial_stay"
+    EMPLOYMENT_SUPPORT = "employment_support"  # workshops (作業所) and employment support
+    DAY_ACTIVITY = "day_activity"  # day-activity and drop-in places (居場所)
+    CONSULTATION_SUPPORT = "consultation_support"
+    HOME_HELP = "home_help"
+    PEER_SUPPORT = "peer_support"
+    OUTPATIENT_CLINIC = "outpatient_clinic"
+    OTHER = "other"
+
+
+class ServiceStatus(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    TEMPORARILY_CLOSED = "temporarily_closed"
+
+
+CATEGORIES = frozenset(c.value for c in ServiceCategory)
+CATEGORY_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "group_home": ("グループホーム", "Group home"),
+        "residential": ("ホステル・入所施設", "Hostel or residential"),
+        "trial_stay": ("体験宿泊", "Trial stay"),
+        "employment_support": ("作業所・就労支援", "Workshop or employment support"),
+        "day_activity": ("日中活動・居場所", "Day activity or drop-in place"),
+        "consultation_support": ("相談支援", "Consultation support"),
+        "home_help": ("ホームヘルプ", "Home help"),
+        "peer_support": ("ピアサポート", "Peer support"),
+        "outpatient_clinic": ("外来・デイケア", "Outpatient clinic"),
+        "other": ("その他", "Other"),
+    }
+)
+SERVICE_STATUSES = frozenset(s.value for s in ServiceStatus)
+CAPACITY_UNITS = frozenset({"persons", "rooms", "beds", "places_per_day", "cases"})
+
+# Shown to everyone, without login: a temporarily closed place is still worth knowing about.
+# An inactive listing is withdrawn; only its own agency and the admin still see it.
+PUBLIC_STATUSES = frozenset({ServiceStatus.ACTIVE.value, ServiceStatus.TEMPORARILY_CLOSED.value})
+
+HSDS_STATUS: Mapping[str, str] = MappingProxyType(
+    {"active": "active", "inactive": "inactive", "temporarily_closed": "temporarily closed"}
+)
+
+class ReferralPurpose(StrEnum):
+    """What a referral asks for (the referral purposes of the reference lists)."""
+
+    HOUSING_SEARCH = "housing_search"
+    GROUP_HOME = "group_home"
+    CONSULTATION_SUPPORT = "consultation_support"
+    OUTPATIENT = "outpatient"
+    TRIAL_STAY = "trial_stay"
+    PEER_SUPPORT = "peer_support"
+    DAY_ACTIVITY = "day_activity"
+    EMPLOYMENT_SUPPORT = "employment_support"
+    HOME_HELP = "home_help"
+    OTHER = "other"
+
+
+REFERRAL_PURPOSES = frozenset(p.value for p in ReferralPurpose)
+
+# Which kinds of service can take a referral made for each purpose. A flat search (部屋探し) is
+# done with a group home or a residential place, or by a consultation office that searches for
+# one; "other" leaves the choice open.
+PURPOSE_CATEGORIES: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "housing_search": frozenset({"group_home", "residential", "consultation_support"}),
+        "group_home": frozenset({"group_home"}),
+        "consultation_support": frozenset({"consultation_support"}),
+        "outpatient": frozenset({"outpatient_clinic"}),
+        "trial_stay": frozenset({"trial_stay", "residential"}),
+        "peer_support": frozenset({"peer_support"}),
+        "day_activity": frozenset({"day_activity"}),
+        "employment_support": frozenset({"employment_support"}),
+        "home_help": frozenset({"home_help"}),
+        "other": frozenset(CATEGORIES),
+    }
+)
+
+# Ward staff keep vacancies current when they learn of them by phone; they do not own listings.
+CAPACITY_EDITOR_ROLES = frozenset({Role.admin, Role.supervisor, Role.caseworker, Role.coordinator})
+
+
+def categories_for_purpose(purpose: str) -> frozenset[str]:
+    """The service categories that can take a referral for `purpose` (KeyError if unknown)."""
+    return PURPOSE_CATEGORIES[purpose]
+
+
+def can_see_service(principal: Principal | None, status: str, agency_id: uuid.UUID) -> bool:
+    if status in PUBLIC_STATUSES:
+        return True
+    if principal is None:
+        return False
+    return principal.role == Role.admin or principal.agency_id == agency_id
+
+
+def can_edit_listing(principal: Principal, agency_id: uuid.UUID) -> str | None:
+    """None when `principal` may create or change the listing of a service or location owned by
+    `agency_id`; otherwise the reason it may not."""
+    if principal.role == Role.admin:
+        return None
+    if principal.role == Role.partner:
+        if principal.agency_id == agency_id:
+            return None
+        return "A partner may edit only its own agency's listings."
+    return f"The {principal.role} role may not edit directory listings."
+
+
+def can_edit_capacity(principal: Principal, agency_id: uuid.UUID) -> str | None:
+    """None when `principal` may update the vacancies of a service owned by `agency_id`."""
+    if principal.role in CAPACITY_EDITOR_ROLES:
+        return None
+    if principal.role == Role.partner:
+        if principal.agency_id == agency_id:
+            return None
+        return "A partner may update only its own agency's vacancies."
+    return f"The {principal.role} role may not update vacancies."

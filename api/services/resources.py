@@ -1,0 +1,352 @@
+"""Use cases of the social-resource directory: search, read, list and edit services and
+locations, and keep vacancies current with their history."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+
+from api.conventions import check_version
+from api.db import resource_repository as repo
+from api.db.models import Agency, CapacityHistory, Location, Service, ServiceCapacity
+from api.db.unit import RequestUnit
+from api.domain.kana import kana_sort_key
+from api.domain.principal import Principal
+from api.domain.resource_directory import (
+    ServiceStatus,
+    can_edit_capacity,
+    can_edit_listing,
+    can_see_service,
+)
+from api.pagination import Page, PageParams, cut, keyset
+from api.problems import Problem, not_found
+from api.schemas.resources import (
+    AgencySummary,
+    CapacityHistoryRead,
+    CapacityRead,
+    CapacityUpdate,
+    CapacityWrite,
+    LocationCreate,
+    LocationRead,
+    LocationUpdate,
+    ScheduleRow,
+    ServiceCreate,
+    ServiceRead,
+    ServiceUpdate,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Near:
+    lat: float
+    lon: float
+
+
+def _deny(unit: RequestUnit, resource_type: str, resource_id: object, reason: str) -> Problem:
+    unit.audit("denied", resource_type, resource_id=resource_id, outcome="denied", durable=True)
+    return Problem("forbidden", reason)
+
+
+def _invalid(field: str, message: str) -> Problem:
+    return Problem("validation", message, errors=[{"field": field, "message": message, "code": "invalid"}])
+
+
+# ------------------------------------------------------------------------------- shaping ----
+
+
+def location_read(location: Location) -> LocationRead:
+    return LocationRead.model_validate(location, from_attributes=True)
+
+
+def capacity_read(capacity: ServiceCapacity, *, signed_in: bool) -> CapacityRead:
+    return CapacityRead(
+        unit=capacity.unit, maximum=capacity.maximum, available=capacity.available, waitlist=capacity.waitlist,
+        note=capacity.note, updated_at=capacity.updated_at,
+        updated_by=capacity.updated_by_name if signed_in else None, version=capacity.version,
+    )
+
+
+def service_read(service: Service, agency: Agency, *, signed_in: bool, distance: float | None = None) -> ServiceRead:
+    capacity = service.capacity
+    return ServiceRead(
+        id=service.id,
+        agency=AgencySummary.model_validate(agency, from_attributes=True),
+        name_ja=service.name_ja, name_kana=service.name_kana, name_en=service.name_en, category=service.category,
+        description=service.description, eligibility=service.eligibility, min_age=service.min_age,
+        max_age=service.max_age, cost=service.cost, languages=list(service.languages),
+        schedule=[ScheduleRow.model_validate(row) for row in service.schedule],
+        phone=service.phone, email=service.email, url=service.url,
+        application_process=service.application_process, status=service.status, closing_on=service.closing_on,
+        locations=[location_read(loc) for loc in service.locations],
+        capacity=capacity_read(capacity, signed_in=signed_in) if capacity else None,
+        has_vacancy=service.status == ServiceStatus.ACTIVE and capacity is not None and capacity.available > 0,
+        distance_km=None if distance is None or distance >= repo.NO_DISTANCE_KM else round(distance, 3),
+        created_at=service.created_at, updated_at=service.updated_at, version=service.version,
+    )
+
+
+async def shape(unit: RequestUnit, principal: Principal | None, service: Service) -> ServiceRead:
+    agency = await unit.session.get(Agency, service.agency_id)
+    assert agency is not None
+    return service_read(service, agency, signed_in=principal is not None)
+
+
+# -------------------------------------------------------------------------------- search ----
+
+
+async def search(unit: RequestUnit, principal: Principal | None, filters: repo.ServiceFilters, near: Near | None,
+                 page: PageParams) -> Page[ServiceRead]:
+    """Kana order (50音順) by default; nearest first when `near` is given. Both are keyset pages:
+    the distance to a fixed point is a deterministic column, so (distance, id) is a stable key."""
+    stmt = repo.apply_filters(repo.readable_services(principal), filters)
+    order: list[Any]
+    cursor_types: tuple[type, ...]
+    if near is not None:
+        distance = repo.distance_km(near.lat, near.lon)
+        order, cursor_types = [distance, Service.id], (float, uuid.UUID)
+    else:
+        order, cursor_types = [Service.sort_key, Service.id], (str, uuid.UUID)
+    params = _typed_cursor(page, cursor_types)
+    stmt = repo.with_details(keyset(stmt.add_columns(order[0]), order, params))
+    rows = (await unit.session.execute(stmt)).all()
+    items, next_cursor = cut(rows, params, key=lambda row: [row[1], str(row[0].id)])
+    agencies = await repo.agencies_by_id(unit.session, {row[0].agency_id for row in items})
+    signed_in = principal is not None
+    return Page[ServiceRead](
+        items=[
+            service_read(row[0], agencies[row[0].agency_id], signed_in=signed_in,
+                         distance=row[1] if near is not None else None)
+            for row in items
+        ],
+        next_cursor=next_cursor,
+    )
+
+
+def _typed_cursor(page: PageParams, types: tuple[type, ...]) -> PageParams:
+    if page.cursor is None:
+        return page
+    if len(page.cursor) != len(types):
+        raise Problem("validation", "The cursor does not belong to this list.")
+    try:
+        values = [kind(value) for kind, value in zip(types, page.cursor, strict=True)]
+    except (TypeError, ValueError) as exc:
+        raise Problem("validation", "The cursor does not belong to this list.") from exc
+    return page.model_copy(update={"cursor": values})
+
+
+# ------------------------------------------------------------------------------ services ----
+
+
+async def visible_service(unit: RequestUnit, principal: Principal | None, service_id: uuid.UUID,
+                          *, fresh: bool = False) -> Service:
+    service = await repo.get_service(unit.session, service_id, fresh=fresh)
+    if service is None or not can_see_service(principal, service.status, service.agency_id):
+        raise not_found("service")
+    return service
+
+
+async def _check_locations(unit: RequestUnit, agency_id: uuid.UUID, ids: list[uuid.UUID]) -> None:
+    found = await repo.locations_by_id(unit.session, ids)
+    for i, location_id in enumerate(ids):
+        location = found.get(location_id)
+        if location is None or location.agency_id != agency_id:
+            raise _invalid(f"body.location_ids.{i}", "No such location of the service's agency.")
+
+
+async def create_service(unit: RequestUnit, principal: Principal, body: ServiceCreate) -> Service:
+    agency_id = body.agency_id or principal.agency_id
+    reason = can_edit_listing(principal, agency_id)
+    if reason:
+        raise _deny(unit, "service", body.id, reason)
+    if await unit.session.get(Agency, agency_id) is None:
+        raise _invalid("body.agency_id", "No such agency.")
+    if body.id is not None and await unit.session.get(Service, body.id) is not None:
+        raise Problem("conflict", "A service with this id exists already.")
+    await _check_locations(unit, agency_id, body.location_ids)
+    data = body.model_dump(exclude={"id", "agency_id", "location_ids", "capacity", "schedule", "category", "status"})
+    service = Service(
+        id=body.id or uuid.uuid4(), agency_id=agency_id, sort_key=kana_sort_key(body.name_kana),
+        category=body.category.value, status=body.status.value,
+        schedule=[row.model_dump(mode="json") for row in body.schedule], **data,
+    )
+    unit.session.add(service)
+    await unit.session.flush()
+    await repo.set_locations(unit.session, service, body.location_ids)
+    _record_capacity(unit, principal, service.id, body.capacity or CapacityWrite(), create=True)
+    await unit.session.flush()
+    unit.audit("create", "service", resource_id=service.id)
+    return await visible_service(unit, principal, service.id, fresh=True)
+
+
+async def update_service(unit: RequestUnit, principal: Principal, service_id: uuid.UUID, expected: int,
+                         body: ServiceUpdate) -> Service:
+    service = await visible_service(unit, principal, service_id)
+    reason = can_edit_listing(principal, service.agency_id)
+    if reason:
+        raise _deny(unit, "service", service.id, reason)
+    check_version(service.version, expected)
+    sent = body.model_fields_set
+    for required in ("name_ja", "name_kana", "category", "status", "languages", "schedule"):
+        if required in sent and getattr(body, required) is None:
+            raise _invalid(f"body.{required}", f"{required} cannot be null.")
+    min_age = body.min_age if "min_age" in sent else service.min_age
+    max_age = body.max_age if "max_age" in sent else service.max_age
+    if min_age is not None and max_age is not None and min_age > max_age:
+        raise _invalid("body.min_age", "min_age is above max_age.")
+    if body.location_ids is not None:
+        await _check_locations(unit, service.agency_id, body.location_ids)
+    changes = body.model_dump(include=sent - {"location_ids", "schedule"})
+    if body.schedule is not None:
+        changes["schedule"] = [row.model_dump(mode="json") for row in body.schedule]
+    for name, value in changes.items():
+        setattr(service, name, value)
+    if body.name_kana is not None:
+        service.sort_key = kana_sort_key(body.name_kana)
+    if body.location_ids is not None:
+        await repo.set_locations(unit.session, service, body.location_ids)
+    # Linking a location alone still changes what the listing says: bump the version.
+    service.updated_at = func.now()
+    await unit.session.flush()
+    unit.audit("update", "service", resource_id=service.id, detail={"fields": sorted(sent)})
+    return await visible_service(unit, principal, service.id, fresh=True)
+
+
+# ------------------------------------------------------------------------------ capacity ----
+
+
+def _record_capacity(unit: RequestUnit, principal: Principal, service_id: uuid.UUID, values: CapacityWrite,
+                     *, create: bool, capacity: ServiceCapacity | None = None) -> ServiceCapacity:
+    if values.maximum is not None and values.available > values.maximum:
+        raise _invalid("body.available", "available is above maximum.")
+    fields = values.model_dump()
+    who = {"updated_by_id": principal.id, "updated_by_kind": principal.kind, "updated_by_name": principal.name}
+    if create:
+        capacity = ServiceCapacity(service_id=service_id, **fields, **who)
+        unit.session.add(capacity)
+    else:
+        assert capacity is not None
+        for name, value in {**fields, **who}.items():
+            setattr(capacity, name, value)
+        # A report of unchanged numbers is still news: it says they are current.
+        capacity.updated_at = func.now()
+    unit.session.add(CapacityHistory(
+        service_id=service_id, **fields, changed_by_id=principal.id, changed_by_kind=principal.kind,
+        changed_by_name=principal.name, changed_by_role=principal.role.value,
+        changed_by_agency_id=principal.agency_id,
+    ))
+    return capacity
+
+
+async def _capacity_of(unit: RequestUnit, principal: Principal | None, service_id: uuid.UUID) -> ServiceCapacity:
+    service = await visible_service(unit, principal, service_id)
+    if service.capacity is None:
+        raise not_found("capacity")
+    return service.capacity
+
+
+async def read_capacity(unit: RequestUnit, principal: Principal | None, service_id: uuid.UUID) -> ServiceCapacity:
+    return await _capacity_of(unit, principal, service_id)
+
+
+async def update_capacity(unit: RequestUnit, principal: Principal, service_id: uuid.UUID, expected: int,
+                          body: CapacityUpdate) -> ServiceCapacity:
+    service = await visible_service(unit, principal, service_id)
+    # The directory is public, so the record is visible: a refused update is 403, not 404.
+    reason = can_edit_capacity(principal, service.agency_id)
+    if reason:
+        raise _deny(unit, "service_capacity", service.id, reason)
+    capacity = service.capacity
+    if capacity is None:
+        raise not_found("capacity")
+    check_version(capacity.version, expected)
+    current = CapacityWrite.model_validate({"unit": capacity.unit, "maximum": capacity.maximum,
+                                            "available": capacity.available, "waitlist": capacity.waitlist,
+                                            "note": capacity.note})
+    merged = current.model_copy(update=body.model_dump(include=body.model_fields_set))
+    for field in ("unit", "available", "waitlist"):
+        if getattr(merged, field) is None:
+            raise _invalid(f"body.{field}", f"{field} cannot be null.")
+    _record_capacity(unit, principal, service.id, merged, create=False, capacity=capacity)
+    await unit.session.flush()
+    unit.audit("update", "service_capacity", resource_id=service.id,
+               detail={"available": merged.available, "waitlist": merged.waitlist, "maximum": merged.maximum})
+    await unit.session.refresh(capacity)
+    return capacity
+
+
+async def capacity_history(unit: RequestUnit, principal: Principal, service_id: uuid.UUID,
+                           page: PageParams) -> Page[CapacityHistoryRead]:
+    """Newest first. Who changed what is for the people who keep the numbers, not for everyone."""
+    service = await visible_service(unit, principal, service_id)
+    reason = can_edit_capacity(principal, service.agency_id)
+    if reason:
+        raise _deny(unit, "service_capacity", service.id, reason)
+    stmt = repo.capacity_history(service.id)
+    if page.updated_since is not None:
+        stmt = stmt.where(CapacityHistory.at > page.updated_since)
+    params = _typed_cursor(page, (int,))
+    rows = list(await unit.session.scalars(keyset(stmt, [-CapacityHistory.seq], params)))
+    items, next_cursor = cut(rows, params, key=lambda row: [-row.seq])
+    return Page[CapacityHistoryRead](
+        items=[CapacityHistoryRead(at=r.at, unit=r.unit, maximum=r.maximum, available=r.available,
+                                   waitlist=r.waitlist, note=r.note, changed_by=r.changed_by_name,
+                                   changed_by_role=r.changed_by_role) for r in items],
+        next_cursor=next_cursor,
+    )
+
+
+# ----------------------------------------------------------------------------- locations ----
+
+
+async def read_location(unit: RequestUnit, location_id: uuid.UUID, *, fresh: bool = False) -> Location:
+    location = await repo.get_location(unit.session, location_id, fresh=fresh)
+    if location is None:
+        raise not_found("location")
+    return location
+
+
+async def create_location(unit: RequestUnit, principal: Principal, body: LocationCreate) -> Location:
+    agency_id = body.agency_id or principal.agency_id
+    reason = can_edit_listing(principal, agency_id)
+    if reason:
+        raise _deny(unit, "location", body.id, reason)
+    if await unit.session.get(Agency, agency_id) is None:
+        raise _invalid("body.agency_id", "No such agency.")
+    if not await repo.branch_exists(unit.session, body.branch_code):
+        raise _invalid("body.branch_code", "No such branch area.")
+    if body.id is not None and await unit.session.get(Location, body.id) is not None:
+        raise Problem("conflict", "A location with this id exists already.")
+    location = Location(**body.model_dump(exclude={"id", "agency_id"}), id=body.id or uuid.uuid4(),
+                        agency_id=agency_id)
+    unit.session.add(location)
+    await unit.session.flush()
+    unit.audit("create", "location", resource_id=location.id)
+    return await read_location(unit, location.id, fresh=True)
+
+
+async def update_location(unit: RequestUnit, principal: Principal, location_id: uuid.UUID, expected: int,
+                          body: LocationUpdate) -> Location:
+    location = await read_location(unit, location_id)
+    reason = can_edit_listing(principal, location.agency_id)
+    if reason:
+        raise _deny(unit, "location", location.id, reason)
+    check_version(location.version, expected)
+    sent = body.model_fields_set
+    for required in ("name", "address", "branch_code"):
+        if required in sent and getattr(body, required) is None:
+            raise _invalid(f"body.{required}", f"{required} cannot be null.")
+    if body.branch_code is not None and not await repo.branch_exists(unit.session, body.branch_code):
+        raise _invalid("body.branch_code", "No such branch area.")
+    lat = body.latitude if "latitude" in sent else location.latitude
+    lon = body.longitude if "longitude" in sent else location.longitude
+    if (lat is None) != (lon is None):
+        raise _invalid("body.latitude", "Send latitude and longitude together.")
+    for name, value in body.model_dump(include=sent).items():
+        setattr(location, name, value)
+    location.updated_at = func.now()
+    await unit.session.flush()
+    unit.audit("update", "location", resource_id=location.id, detail={"fields": sorted(sent)})
+    return await read_location(unit, location.id, fresh=True)
