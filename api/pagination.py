@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -85,3 +85,16 @@ def cut(rows: Sequence[T], params: PageParams, key: Any) -> tuple[list[T], str |
     if len(rows) > params.limit and items:
         return items, encode_cursor(key(items[-1]))
     return items, None
+
+
+def typed_cursor(params: PageParams, *parsers: Callable[[Any], Any]) -> None:
+    """Turn the JSON values of a decoded cursor back into the column types (a timestamp travels
+    as text), so the keyset comparison binds real values; a tampered cursor is a 422."""
+    if params.cursor is None:
+        return
+    if len(params.cursor) != len(parsers):
+        raise Problem("validation", "The cursor does not belong to this list.")
+    try:
+        params.cursor = [parse(value) for parse, value in zip(parsers, params.cursor, strict=True)]
+    except (TypeError, ValueError) as exc:
+        raise Problem("validation", "The cursor is not valid; start again without it.") from exc
