@@ -30,10 +30,17 @@ def _calls(dependant: Dependant) -> Iterable[Any]:
         yield from _calls(dep)
 
 
+def _takes_parameters(dependant: Dependant) -> bool:
+    """Parameters of sub-dependencies count too (a list whose only parameters are PageDep's)."""
+    if dependant.query_params or dependant.path_params or dependant.body_params:
+        return True
+    return any(_takes_parameters(d) for d in dependant.dependencies)
+
+
 def _error_codes(route: APIRoute) -> set[str]:
     names = {getattr(c, "__name__", "") for c in _calls(route.dependant)}
     codes = {"404", "429", "500", "503"}
-    if route.dependant.query_params or route.dependant.path_params or route.dependant.body_params:
+    if _takes_parameters(route.dependant):
         codes.add("422")
     if route.dependant.body_params:
         codes |= {"400", "413", "415"}

@@ -181,8 +181,11 @@ async def transition(unit: RequestUnit, meeting_id: uuid.UUID, action: MeetingAc
     return await view(unit, meeting)
 
 
+_REQUIREMENT_FIELDS = {"attendance": "attendance_count"}
+
+
 def _check_transition_body(action: MeetingAction, data: MeetingTransition) -> None:
-    errors = [{"field": f"body.{f}", "message": "required", "code": "missing"}
+    errors = [{"field": f"body.{_REQUIREMENT_FIELDS.get(f, f)}", "message": "required", "code": "missing"}
               for f in missing_requirements(action, data.attendance_count)]
     if action != MeetingAction.HOLD:
         errors += [{"field": f"body.{f}", "message": f"not used by {action.value}", "code": "unexpected"}

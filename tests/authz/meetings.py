@@ -3,12 +3,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from tests.authz import Call, RouteCase, expect, fixed
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from tests.authz import Call, RouteCase, expect, fixed
 from tests.meeting_records import MeetingRecords
 from tests.meeting_records import make_meeting as _make
-
 
 SIGNED_IN = expect(200, anonymous=401)
 V1 = {"If-Match": '"1"'}
