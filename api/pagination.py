@@ -85,15 +85,16 @@ def keyset(stmt: SelectT, columns: Sequence[Any], params: PageParams, *, descend
     return stmt.order_by(*order).limit(params.limit + 1)
 
 
-def typed_cursor(params: PageParams, parsers: Sequence[Callable[[str], Any]]) -> PageParams:
-    """The cursor's values turned back into the column types they came from (dates, uuids, …)."""
+def typed_cursor(params: PageParams, parsers: Sequence[Callable[[Any], Any]]) -> PageParams:
+    """The cursor's values turned back into the column types they came from (a timestamp travels
+    as text), so the keyset comparison binds real values; a tampered cursor is a 422."""
     if params.cursor is None:
         return params
     if len(params.cursor) != len(parsers):
         raise Problem("validation", "The cursor does not belong to this list.")
     try:
-        values = [parse(str(v)) for parse, v in zip(parsers, params.cursor, strict=True)]
-    except ValueError as exc:
+        values = [parse(v) for parse, v in zip(parsers, params.cursor, strict=True)]
+    except (TypeError, ValueError) as exc:
         raise Problem("validation", "The cursor is not valid; start again without it.") from exc
     return params.model_copy(update={"cursor": values})
 

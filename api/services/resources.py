@@ -21,7 +21,7 @@ from api.domain.resource_directory import (
     can_edit_listing,
     can_see_service,
 )
-from api.pagination import Page, PageParams, cut, keyset
+from api.pagination import Page, PageParams, cut, keyset, typed_cursor
 from api.problems import Problem, not_found
 from api.schemas.resources import (
     AgencySummary,
@@ -109,7 +109,7 @@ async def search(unit: RequestUnit, principal: Principal | None, filters: repo.S
         order, cursor_types = [distance, Service.id], (float, uuid.UUID)
     else:
         order, cursor_types = [Service.sort_key, Service.id], (str, uuid.UUID)
-    params = _typed_cursor(page, cursor_types)
+    params = typed_cursor(page, cursor_types)
     stmt = repo.with_details(keyset(stmt.add_columns(order[0]), order, params))
     rows = (await unit.session.execute(stmt)).all()
     items, next_cursor = cut(rows, params, key=lambda row: [row[1], str(row[0].id)])
@@ -123,18 +123,6 @@ async def search(unit: RequestUnit, principal: Principal | None, filters: repo.S
         ],
         next_cursor=next_cursor,
     )
-
-
-def _typed_cursor(page: PageParams, types: tuple[type, ...]) -> PageParams:
-    if page.cursor is None:
-        return page
-    if len(page.cursor) != len(types):
-        raise Problem("validation", "The cursor does not belong to this list.")
-    try:
-        values = [kind(value) for kind, value in zip(types, page.cursor, strict=True)]
-    except (TypeError, ValueError) as exc:
-        raise Problem("validation", "The cursor does not belong to this list.") from exc
-    return page.model_copy(update={"cursor": values})
 
 
 # ------------------------------------------------------------------------------ services ----
@@ -287,7 +275,7 @@ async def capacity_history(unit: RequestUnit, principal: Principal, service_id: 
     stmt = repo.capacity_history(service.id)
     if page.updated_since is not None:
         stmt = stmt.where(CapacityHistory.at > page.updated_since)
-    params = _typed_cursor(page, (int,))
+    params = typed_cursor(page, (int,))
     rows = list(await unit.session.scalars(keyset(stmt, [-CapacityHistory.seq], params)))
     items, next_cursor = cut(rows, params, key=lambda row: [-row.seq])
     return Page[CapacityHistoryRead](

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,7 +21,7 @@ from api.db.unit import RequestUnit
 from api.domain.principal import Principal
 from api.domain.roles import Role
 from api.domain.webhook_delivery import DEAD, PENDING
-from api.pagination import PageParams, cut, keyset
+from api.pagination import PageParams, cut, keyset, typed_cursor
 from api.problems import Problem, forbidden, not_found
 
 RESOURCE = "webhook_subscription"
@@ -49,19 +49,6 @@ async def get_subscription(unit: RequestUnit, principal: Principal, subscription
     return found
 
 
-def _typed_cursor(page: PageParams, parsers: Sequence[Callable[[Any], Any]]) -> PageParams:
-    """Cursors travel as JSON strings; the keyset comparison needs the columns' own types back."""
-    if page.cursor is None:
-        return page
-    if len(page.cursor) != len(parsers):
-        raise Problem("validation", "The cursor does not belong to this list.")
-    try:
-        values = [parse(v) for parse, v in zip(parsers, page.cursor, strict=True)]
-    except (TypeError, ValueError) as exc:
-        raise Problem("validation", "The cursor is not valid; start again without it.") from exc
-    return page.model_copy(update={"cursor": values})
-
-
 _CREATED_KEY: tuple[Callable[[Any], Any], ...] = (datetime.fromisoformat, uuid.UUID)
 
 
@@ -73,7 +60,7 @@ async def list_subscriptions(
         stmt = stmt.where(WebhookSubscription.agency_id == agency_id)
     if page.updated_since is not None:
         stmt = stmt.where(WebhookSubscription.updated_at > page.updated_since)
-    page = _typed_cursor(page, _CREATED_KEY)
+    page = typed_cursor(page, _CREATED_KEY)
     columns: list[ColumnElement[Any]] = [WebhookSubscription.created_at, WebhookSubscription.id]  # type: ignore[list-item]
     rows = (await unit.session.scalars(keyset(stmt, columns, page))).all()
     return cut(rows, page, lambda s: (s.created_at, s.id))
@@ -168,7 +155,7 @@ async def list_deliveries(
     stmt = select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription_id)
     if status is not None:
         stmt = stmt.where(WebhookDelivery.status == status)
-    page = _typed_cursor(page, _CREATED_KEY)
+    page = typed_cursor(page, _CREATED_KEY)
     columns: list[ColumnElement[Any]] = [WebhookDelivery.created_at, WebhookDelivery.id]  # type: ignore[list-item]
     rows = (await unit.session.scalars(keyset(stmt, columns, page))).all()
     return cut(rows, page, lambda d: (d.created_at, d.id))

@@ -6,12 +6,22 @@ from api.db.models.clients import CareTeamMember, Client, Consent, Programme
 from api.db.models.episodes import Activity, Decision, Episode, EpisodeStatusChange, Goal
 from api.db.models.identity import Agency, ApiClient, Branch, RefreshToken, RevokedAccessToken, UserAccount
 from api.db.models.infra import IdempotencyRecord, RateCounter
+from api.db.models.meetings import (
+    AgendaItem,
+    Council,
+    Meeting,
+    MeetingAgency,
+    NoticeDelivery,
+    NoticeSubscription,
+    Subcommittee,
+)
 from api.db.models.resources import CapacityHistory, Location, Service, ServiceAtLocation, ServiceCapacity
 from api.db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "Activity",
     "Agency",
+    "AgendaItem",
     "ApiClient",
     "AuditEvent",
     "Base",
@@ -20,12 +30,17 @@ __all__ = [
     "CareTeamMember",
     "Client",
     "Consent",
+    "Council",
     "Decision",
     "Episode",
     "EpisodeStatusChange",
     "Goal",
     "IdempotencyRecord",
     "Location",
+    "Meeting",
+    "MeetingAgency",
+    "NoticeDelivery",
+    "NoticeSubscription",
     "Programme",
     "RateCounter",
     "RefreshToken",
@@ -33,6 +48,7 @@ __all__ = [
     "Service",
     "ServiceAtLocation",
     "ServiceCapacity",
+    "Subcommittee",
     "UserAccount",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -1,0 +1,107 @@
+"""Use cases for a meeting's agenda. Every change takes the meeting's row lock first, so
+positions stay 1..n without gaps or duplicates however many requests arrive at once."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from api.conventions import check_version
+from api.db import meetings as repo
+from api.db.models import AgendaItem
+from api.db.unit import RequestUnit
+from api.problems import Problem, not_found
+from api.schemas.meetings import AgendaItemCreate, AgendaItemUpdate, AgendaOrder
+from api.services import meetings as meeting_service
+from api.services.meetings import MeetingView
+
+MAX_ITEMS = 200
+
+
+async def _check_presenter_agencies(unit: RequestUnit, presenters: list[Any]) -> None:
+    ids = {p["agency_id"] for p in presenters if p.get("agency_id") is not None}
+    if ids - await repo.known_agencies(unit.session, ids):
+        raise Problem("validation", "A presenter names an unknown agency.",
+                      errors=[{"field": "body.presenters", "message": "unknown agency", "code": "unknown"}])
+
+
+async def add(unit: RequestUnit, meeting_id: uuid.UUID, data: AgendaItemCreate) -> AgendaItem:
+    """Appended at the end of the agenda; reorder to move it."""
+    meeting = await meeting_service.locked(unit, meeting_id, None)
+    meeting_service.require_open(meeting, "agenda")
+    if data.id is not None and await repo.agenda_item(unit.session, data.id) is not None:
+        raise Problem("conflict", "An agenda item with this id already exists.")
+    position = await repo.next_position(unit.session, meeting.id)
+    if position > MAX_ITEMS:
+        raise Problem("conflict", f"A meeting has at most {MAX_ITEMS} agenda items.")
+    fields = data.model_dump(mode="json", exclude={"id"})
+    await _check_presenter_agencies(unit, fields["presenters"])
+    item = AgendaItem(id=data.id or uuid.uuid4(), meeting_id=meeting.id, position=position, **fields,
+                      figures_captured_at=datetime.now(UTC) if data.figures is not None else None)
+    unit.session.add(item)
+    await unit.session.flush()
+    await meeting_service.touch(unit, meeting)
+    unit.audit("create", "agenda_item", resource_id=item.id, detail={"meeting_id": str(meeting.id)})
+    return item
+
+
+async def _locked_item(unit: RequestUnit, item_id: uuid.UUID, expected_version: int) -> AgendaItem:
+    item = await repo.agenda_item(unit.session, item_id)
+    if item is None:
+        raise not_found("agenda item")
+    meeting = await meeting_service.locked(unit, item.meeting_id, None)
+    meeting_service.require_open(meeting, "agenda")
+    item = await repo.agenda_item(unit.session, item_id)  # re-read under the meeting's lock
+    if item is None:
+        raise not_found("agenda item")
+    check_version(item.version, expected_version)
+    return item
+
+
+async def update(unit: RequestUnit, item_id: uuid.UUID, expected_version: int, data: AgendaItemUpdate) -> AgendaItem:
+    item = await _locked_item(unit, item_id, expected_version)
+    changes = data.model_dump(mode="json", exclude_unset=True)
+    for required in ("kind", "title_ja", "presenters", "public"):
+        if required in changes and changes[required] is None:
+            raise Problem("validation", f"{required} cannot be cleared.",
+                          errors=[{"field": f"body.{required}", "message": "cannot be null", "code": "null"}])
+    if "presenters" in changes:
+        await _check_presenter_agencies(unit, changes["presenters"])
+    if "figures" in changes:
+        # A new snapshot is a new capture: the time says when these numbers were taken.
+        item.figures_captured_at = datetime.now(UTC) if changes["figures"] is not None else None
+    for name, value in changes.items():
+        setattr(item, name, value)
+    await meeting_service.settle(unit, item)
+    meeting = await meeting_service.locked(unit, item.meeting_id, None)
+    await meeting_service.touch(unit, meeting)
+    unit.audit("update", "agenda_item", resource_id=item.id, detail={"fields": sorted(changes)})
+    return item
+
+
+async def remove(unit: RequestUnit, item_id: uuid.UUID, expected_version: int) -> None:
+    item = await _locked_item(unit, item_id, expected_version)
+    meeting_id = item.meeting_id
+    await unit.session.delete(item)
+    await unit.session.flush()
+    await repo.write_positions(unit.session, await repo.agenda(unit.session, meeting_id))
+    await meeting_service.touch(unit, await meeting_service.locked(unit, meeting_id, None))
+    unit.audit("delete", "agenda_item", resource_id=item_id, detail={"meeting_id": str(meeting_id)})
+
+
+async def reorder(unit: RequestUnit, meeting_id: uuid.UUID, expected_version: int, data: AgendaOrder) -> MeetingView:
+    """The whole order in one request: the list must name every item of the meeting exactly once."""
+    meeting = await meeting_service.locked(unit, meeting_id, expected_version)
+    meeting_service.require_open(meeting, "agenda")
+    items = await repo.agenda(unit.session, meeting.id)
+    by_id = {i.id: i for i in items}
+    if len(set(data.item_ids)) != len(data.item_ids) or set(data.item_ids) != set(by_id):
+        raise Problem("validation", "item_ids must list every agenda item of the meeting exactly once.",
+                      errors=[{"field": "body.item_ids", "message": "not the meeting's items, once each",
+                               "code": "not_a_permutation"}],
+                      expected_count=len(by_id))
+    await repo.write_positions(unit.session, [by_id[i] for i in data.item_ids])
+    await meeting_service.touch(unit, meeting)
+    unit.audit("reorder", "meeting", resource_id=meeting.id)
+    return await meeting_service.view(unit, meeting)

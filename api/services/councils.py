@@ -1,0 +1,83 @@
+"""Use cases for councils, their subcommittees, and the agencies subscribed to notices."""
+
+from __future__ import annotations
+
+import uuid
+
+from api.db import meetings as repo
+from api.db.models import Council, NoticeDelivery, NoticeSubscription, Subcommittee
+from api.db.unit import RequestUnit
+from api.problems import Problem, not_found
+from api.schemas.meetings import CouncilCreate, NoticeSubscriptionCreate, SubcommitteeCreate
+
+
+def _unknown(field: str, what: str) -> Problem:
+    return Problem("validation", f"No such {what}.",
+                   errors=[{"field": f"body.{field}", "message": "unknown", "code": "unknown"}])
+
+
+async def list_councils(unit: RequestUnit) -> list[tuple[Council, list[Subcommittee]]]:
+    return await repo.councils(unit.session)
+
+
+async def create_council(unit: RequestUnit, data: CouncilCreate) -> Council:
+    if data.secretariat_agency_id is not None and not await repo.known_agencies(
+            unit.session, [data.secretariat_agency_id]):
+        raise _unknown("secretariat_agency_id", "agency")
+    if data.id is not None and await repo.council(unit.session, data.id) is not None:
+        raise Problem("conflict", "A council with this id already exists.")
+    council = Council(**data.model_dump(exclude={"id"}), id=data.id or uuid.uuid4())
+    unit.session.add(council)
+    await unit.session.flush()
+    unit.audit("create", "council", resource_id=council.id)
+    return council
+
+
+async def create_subcommittee(unit: RequestUnit, council_id: uuid.UUID, data: SubcommitteeCreate) -> Subcommittee:
+    if await repo.council(unit.session, council_id) is None:
+        raise not_found("council")
+    if data.id is not None and await repo.subcommittee(unit.session, data.id) is not None:
+        raise Problem("conflict", "A subcommittee with this id already exists.")
+    sub = Subcommittee(**data.model_dump(exclude={"id"}), id=data.id or uuid.uuid4(), council_id=council_id)
+    unit.session.add(sub)
+    await unit.session.flush()
+    unit.audit("create", "subcommittee", resource_id=sub.id)
+    return sub
+
+
+async def list_subscriptions(unit: RequestUnit, subcommittee_id: uuid.UUID | None
+                             ) -> list[tuple[NoticeSubscription, str]]:
+    return await repo.subscriptions(unit.session, subcommittee_id)
+
+
+async def subscribe(unit: RequestUnit, data: NoticeSubscriptionCreate) -> tuple[NoticeSubscription, str]:
+    if await repo.subcommittee(unit.session, data.subcommittee_id) is None:
+        raise _unknown("subcommittee_id", "subcommittee")
+    if not await repo.known_agencies(unit.session, [data.agency_id]):
+        raise _unknown("agency_id", "agency")
+    if await repo.subscription_exists(unit.session, data.subcommittee_id, data.agency_id):
+        raise Problem("conflict", "This agency already receives this subcommittee's notices.")
+    row = NoticeSubscription(id=data.id or uuid.uuid4(), subcommittee_id=data.subcommittee_id,
+                             agency_id=data.agency_id)
+    unit.session.add(row)
+    await unit.session.flush()
+    await unit.session.refresh(row, ["created_at"])
+    unit.audit("create", "notice_subscription", resource_id=row.id,
+               detail={"subcommittee_id": str(data.subcommittee_id), "agency_id": str(data.agency_id)})
+    name = next(n for s, n in await repo.subscriptions(unit.session, data.subcommittee_id) if s.id == row.id)
+    return row, name
+
+
+async def unsubscribe(unit: RequestUnit, subscription_id: uuid.UUID) -> None:
+    row = await repo.subscription(unit.session, subscription_id)
+    if row is None:
+        raise not_found("notice subscription")
+    await unit.session.delete(row)
+    await unit.session.flush()
+    unit.audit("delete", "notice_subscription", resource_id=subscription_id)
+
+
+async def deliveries(unit: RequestUnit, meeting_id: uuid.UUID) -> list[tuple[NoticeDelivery, str]]:
+    if await repo.meeting(unit.session, meeting_id) is None:
+        raise not_found("meeting")
+    return await repo.deliveries(unit.session, meeting_id)
