@@ -6,10 +6,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 from starlette.responses import Response
 
-from api.db.models import Agency
 from api.deps import PrincipalDep, SettingsDep, UnitDep, client_address
 from api.problems import Problem, problem_response
 from api.routing import CommitRoute
@@ -93,8 +91,7 @@ async def revoke_token(
 @router.get("/v1/me", operation_id="get_me", summary="Who the token belongs to, as the server sees it now",
             response_model=MeRead)
 async def get_me(principal: PrincipalDep, unit: UnitDep) -> MeRead:
-    agency = await unit.session.scalar(select(Agency).where(Agency.id == principal.agency_id))
-    assert agency is not None
+    agency = await auth_service.agency_of(unit, principal)
     return MeRead(
         id=principal.id,
         kind=principal.kind,

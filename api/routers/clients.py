@@ -5,15 +5,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from api.conventions import IdempotencyKeyDep, IfMatchDep, idempotent, json_response
-from api.db.models import AuditEvent, Consent
+from api.db.models import Consent
 from api.deps import PrincipalDep, UnitDep
-from api.domain.access_rules import Action, sees_sensitive
+from api.domain.access_rules import sees_sensitive
 from api.domain.fiscal import today_tokyo
 from api.domain.kana import normalize_kana
-from api.pagination import Page, PageDep, cut, keyset, typed_cursor
+from api.pagination import Page, PageDep
 from api.routing import CommitRoute
 from api.schemas.clients import (
     AccessLogEntry,
@@ -34,7 +33,6 @@ from api.schemas.common import Tombstone
 from api.services import care_team as team_service
 from api.services import clients as client_service
 from api.services import consents as consent_service
-from api.services.guard import require
 
 router = APIRouter(tags=["clients"], route_class=CommitRoute)
 
@@ -109,15 +107,9 @@ async def deactivate_client(client_id: uuid.UUID, body: ClientDeactivate, expect
             response_model=Page[AccessLogEntry])
 async def get_client_access_log(client_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep,
                                 page: PageDep) -> Response:
-    await client_service.get_visible(unit, principal, client_id)
-    require(unit, principal, Action.access_log_read, resource_type="audit_event", client_id=client_id)
-    stmt = select(AuditEvent).where(AuditEvent.client_id == client_id)
-    stmt = keyset(stmt, [-AuditEvent.seq], typed_cursor(page, [int]))
-    rows = (await unit.session.scalars(stmt)).all()
-    items, cursor = cut(rows, page, lambda e: [-e.seq])
-    unit.audit("read", "audit_event", client_id=client_id, subject="access-log")
+    events, cursor = await client_service.access_log(unit, principal, client_id, page)
     return json_response(Page[AccessLogEntry](
-        items=[AccessLogEntry.model_validate(e, from_attributes=True) for e in items], next_cursor=cursor))
+        items=[AccessLogEntry.model_validate(e, from_attributes=True) for e in events], next_cursor=cursor))
 
 
 @router.get("/v1/clients/{client_id}/consents", operation_id="list_consents",

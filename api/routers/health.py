@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import text
 
 from api.problems import Problem
 from api.routing import CommitRoute
+from api.services.readiness import schema_version
 
 router = APIRouter(tags=["health"], route_class=CommitRoute)
 
@@ -20,8 +20,7 @@ async def healthz() -> dict[str, str]:
 async def readyz(request: Request) -> dict[str, Any]:
     expected: str = request.app.state.schema_head
     try:
-        async with request.app.state.engine.connect() as conn:
-            current = await conn.scalar(text("SELECT version_num FROM alembic_version"))
+        current = await schema_version(request.app.state.engine)
     except Exception as exc:
         raise Problem("unavailable", "The database is not reachable.") from exc
     if current != expected:

@@ -13,6 +13,7 @@ from api.config import Settings
 from api.db import rate_counters
 from api.db.models import Agency, ApiClient, RefreshToken, RevokedAccessToken, UserAccount
 from api.db.unit import RequestUnit
+from api.domain.principal import Principal
 from api.security import (
     TokenError,
     TokenService,
@@ -178,3 +179,9 @@ async def revoke(unit: RequestUnit, tokens: TokenService, token: str) -> None:
         return
     await session.merge(RevokedAccessToken(jti=claims.jti, expires_at=datetime.fromtimestamp(claims.exp, UTC)))
     unit.audit("revoke", "session", resource_id=claims.jti)
+
+
+async def agency_of(unit: RequestUnit, principal: Principal) -> Agency:
+    agency = await unit.session.get(Agency, principal.agency_id)
+    assert agency is not None  # the principal query joined it a moment ago
+    return agency

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import Agency, Branch, CareTeamMember, Client, UserAccount
+from api.db.models import Agency, AuditEvent, Branch, CareTeamMember, Client, UserAccount
 from api.db.scopes import clients_visible_to
 from api.db.unit import RequestUnit
 from api.domain import codes
@@ -226,3 +226,15 @@ async def _changes_since(unit: RequestUnit, principal: Principal, page: PagePara
             out.append((r.id, client.updated_at if client is not None else r.changed))
     return out, cursor
 
+
+async def access_log(unit: RequestUnit, principal: Principal, client_id: uuid.UUID,
+                     page: PageParams) -> tuple[list[AuditEvent], str | None]:
+    """Who saw or changed this person's record, newest first (for disclosure requests, 開示請求)."""
+    await get_visible(unit, principal, client_id)
+    require(unit, principal, Action.access_log_read, resource_type="audit_event", client_id=client_id)
+    stmt = keyset(select(AuditEvent).where(AuditEvent.client_id == client_id), [AuditEvent.seq],
+                  typed_cursor(page, [int]), descending=True)
+    rows = (await unit.session.scalars(stmt)).all()
+    events, cursor = cut(rows, page, lambda e: [e.seq])
+    unit.audit("read", "audit_event", client_id=client_id, subject="access-log")
+    return events, cursor
