@@ -6,6 +6,7 @@ from api.db.models.clients import CareTeamMember, Client, Consent, Programme
 from api.db.models.episodes import Activity, Decision, Episode, EpisodeStatusChange, Goal
 from api.db.models.identity import Agency, ApiClient, Branch, RefreshToken, RevokedAccessToken, UserAccount
 from api.db.models.infra import IdempotencyRecord, RateCounter
+from api.db.models.referrals import Referral, ReferralMessage, ReferralStatusChange, ThirdPartyProvision
 from api.db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -25,8 +26,12 @@ __all__ = [
     "IdempotencyRecord",
     "Programme",
     "RateCounter",
+    "Referral",
+    "ReferralMessage",
+    "ReferralStatusChange",
     "RefreshToken",
     "RevokedAccessToken",
+    "ThirdPartyProvision",
     "UserAccount",
     "WebhookAttempt",
     "WebhookDelivery",
