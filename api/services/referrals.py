@@ -223,7 +223,7 @@ async def _send(unit: RequestUnit, principal: Principal, referral: Referral) -> 
     else:
         client = await session.get(Client, referral.client_id)
         assert client is not None
-        values = _client_values(client)
+        values = client_values(client)
     values["needs_summary"] = referral.needs_summary
     referral.shared_snapshot = snapshot_of(referral.shared_fields, values)
     referral.consent_id = consent.id
@@ -239,7 +239,7 @@ async def _send(unit: RequestUnit, principal: Principal, referral: Referral) -> 
                detail={"recipient_agency_id": str(agency.id), "items": list(referral.shared_fields)})
 
 
-def _client_values(client: Client) -> dict[str, Any]:
+def client_values(client: Client) -> dict[str, Any]:
     contacts = [{k: c.get(k) for k in ("kind", "name", "relation", "phone")} for c in client.emergency_contacts]
     return {
         "name": client.name, "kana": client.kana, "date_of_birth": client.date_of_birth.isoformat(),
