@@ -76,8 +76,17 @@ def referrals_addressed_to(principal: Principal) -> ColumnElement[bool]:
     return and_(Referral.to_agency_id == principal.agency_id, Referral.status != "draft")
 
 
+def referrals_of_visible_clients(principal: Principal) -> ColumnElement[bool]:
+    """Staff who may send referrals see every referral of a client they can see: the care team
+    works as one team. Partners never: they see only their own agency's referrals."""
+    if principal.role == Role.partner or can(principal, Action.referral_send) is not None:
+        return false()
+    return client_visible(principal, Referral.client_id)
+
+
 def referrals_visible_to(principal: Principal) -> ColumnElement[bool]:
-    return or_(referrals_sent_by(principal), referrals_addressed_to(principal))
+    return or_(referrals_sent_by(principal), referrals_addressed_to(principal),
+               referrals_of_visible_clients(principal))
 
 
 def referable_clients(principal: Principal) -> ColumnElement[bool]:

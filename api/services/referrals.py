@@ -26,7 +26,7 @@ from api.db.scopes import (
     referrals_visible_to,
 )
 from api.db.unit import RequestUnit
-from api.domain.access_rules import Action
+from api.domain.access_rules import Action, can
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
 from api.domain.referral_sharing import consent_purposes_for, data_categories_for, snapshot_of
@@ -302,6 +302,8 @@ def overdue_clause(today: date) -> ColumnElement[bool]:
 async def list_visible(unit: RequestUnit, principal: Principal, page: PageParams, *, box: str | None,
                        status: str | None, purpose: str | None, overdue: bool | None, client_id: uuid.UUID | None,
                        ) -> tuple[list[Seen], str | None]:
+    if can(principal, Action.referral_answer) is not None:
+        require(unit, principal, Action.referral_send, resource_type="referral")
     if box == "incoming":
         scope = referrals_addressed_to(principal)
     elif box == "outgoing":
