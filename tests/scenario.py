@@ -158,7 +158,8 @@ async def build_scenario(db: AsyncSession, world: World) -> Scenario:
     referral_in, referral_out = (
         Referral(
             from_agency_id=world.agencies[agency], requester_id=world.users[sender], requester_kind="user",
-            to_agency_id=world.agencies[to], client_id=client.id, purpose="group_home", reason="グループホームを探したい",
+            to_agency_id=world.agencies[to], client_id=client.id, purpose="group_home",
+            reason="グループホームを探したい",
             due_on=today + timedelta(days=14), status="requested", consent_id=consent.id, shared_fields=["name"],
             shared_snapshot={"name": client.name}, sent_at=datetime.now(TOKYO),
         )
