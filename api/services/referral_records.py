@@ -59,7 +59,7 @@ async def post_message(unit: RequestUnit, principal: Principal, referral_id: uui
 
 async def chain(unit: RequestUnit, principal: Principal, referral_id: uuid.UUID,
                 ) -> tuple[Referral, list[Referral]]:
-    """The root and every referral spawned from it, in creation order. The root's sender sees
+    """The root and every referral spawned from it, hop by hop. The root's sender sees
     the whole chain's status; anyone else only the links they see anyway."""
     seen = await referral_service.get_visible(unit, principal, referral_id)
     session = unit.session
@@ -75,7 +75,8 @@ async def chain(unit: RequestUnit, principal: Principal, referral_id: uuid.UUID,
     for _ in range(MAX_CHAIN_DEPTH):
         if not frontier:
             break
-        children = (await session.scalars(select(Referral).where(Referral.part_of_id.in_(frontier)))).all()
+        children = (await session.scalars(select(Referral).where(Referral.part_of_id.in_(frontier))
+                                          .order_by(Referral.created_at, Referral.id))).all()
         members.extend(children)
         frontier = [c.id for c in children]
     if not await referral_service.is_sender_of(unit, principal, root.id):
@@ -83,7 +84,6 @@ async def chain(unit: RequestUnit, principal: Principal, referral_id: uuid.UUID,
         visible = set((await session.scalars(
             select(Referral.id).where(Referral.id.in_(ids), referrals_visible_to(principal)))).all())
         members = [m for m in members if m.id in visible]
-    members.sort(key=lambda r: (r.created_at, str(r.id)))
     unit.audit("read", "referral", resource_id=referral_id, client_id=root.client_id, subject="chain")
     return root, members
 
