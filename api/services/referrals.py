@@ -319,7 +319,8 @@ async def list_visible(unit: RequestUnit, principal: Principal, page: PageParams
         clause = overdue_clause(today_tokyo())
         filters.append(clause if overdue else ~clause)
     if client_id:
-        filters.append(Referral.client_id == client_id)
+        # Only for callers who see the client: a partner must not learn which referral is whose.
+        filters += [Referral.client_id == client_id, client_visible(principal, Referral.client_id)]
     stmt = select(Referral, *_relation(principal)).where(*filters)
     if page.updated_since is not None:
         stmt = stmt.where(Referral.updated_at > page.updated_since)
