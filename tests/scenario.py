@@ -4,7 +4,11 @@ test's transaction. Areas add their records here as they land.
 In scope: `client_in` (Karasuyama) has the world's caseworker, mental-care worker, public health
 nurse and peer supporter on its care team, an active episode run by MOTA (the coordinator's
 agency) with a consent, a goal and an activity. Out of scope: `client_out` (Setagaya) is only on
-caseworker2's team, with an episode run by the ward."""
+caseworker2's team, with an episode run by the ward.
+
+Referrals: `referral_in` (requested, from the caseworker's division about `client_in`, addressed to
+the hospital, the world's partner) and `referral_out` (from caseworker2's division about
+`client_out`, addressed to the consultation office)."""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import Activity, CareTeamMember, Client, Consent, Episode, Goal, Programme
+from api.db.models import Activity, CareTeamMember, Client, Consent, Episode, Goal, Programme, Referral
 from api.domain.fiscal import TOKYO, today_tokyo
 from api.domain.kana import kana_sort_key
 from tests.resource_records import DirectoryRecords, build_directory
@@ -37,6 +41,8 @@ class Scenario:
     member_out: CareTeamMember
     activity_in: Activity
     directory: DirectoryRecords
+    referral_in: Referral
+    referral_out: Referral
 
 
 def make_client(branch: str, name: str, kana: str, born: date = date(1968, 5, 14)) -> Client:
@@ -151,6 +157,21 @@ async def build_scenario(db: AsyncSession, world: World) -> Scenario:
     )
     db.add_all([goal_in, goal_out, activity_in])
     await db.flush()
+    referral_in, referral_out = (
+        Referral(
+            from_agency_id=world.agencies[agency], requester_id=world.users[sender], requester_kind="user",
+            to_agency_id=world.agencies[to], client_id=client.id, purpose="group_home",
+            reason="グループホームを探したい",
+            due_on=today + timedelta(days=14), status="requested", consent_id=consent.id, shared_fields=["name"],
+            shared_snapshot={"name": client.name}, sent_at=datetime.now(TOKYO),
+        )
+        for agency, sender, to, client, consent in (
+            ("karasuyama_seikatsu", "caseworker", "hospital", client_in, consents[0]),
+            ("setagaya_seikatsu", "caseworker2", "consult", client_out, consents[1]),
+        )
+    )
+    db.add_all([referral_in, referral_out])
+    await db.flush()
     return Scenario(
         programme=programme,
         ward_programme=ward_programme,
@@ -166,4 +187,6 @@ async def build_scenario(db: AsyncSession, world: World) -> Scenario:
         member_out=member_out,
         activity_in=activity_in,
         directory=await build_directory(db, world.agencies),
+        referral_in=referral_in,
+        referral_out=referral_out,
     )

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import and_, exists, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from api.db.models import CareTeamMember, Client, Episode
+from api.db.models import CareTeamMember, Client, Episode, Referral
+from api.domain.access_rules import Action, can
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
 from api.domain.roles import Role
@@ -54,3 +55,46 @@ def episodes_visible_to(principal: Principal) -> ColumnElement[bool]:
     ):
         return false()
     return and_(true(), client_visible(principal, Episode.client_id))
+
+
+def referrals_sent_by(principal: Principal) -> ColumnElement[bool]:
+    """The sending side (`box=outgoing`): partners act for their whole agency; staff who may send
+    see their agency's referrals of clients they can see, and the ones they sent themselves."""
+    if can(principal, Action.referral_send) is not None:
+        return false()
+    same_agency = Referral.from_agency_id == principal.agency_id
+    if principal.role == Role.partner:
+        return same_agency
+    return and_(same_agency, or_(Referral.requester_id == principal.id, client_visible(principal, Referral.client_id)))
+
+
+def referrals_addressed_to(principal: Principal) -> ColumnElement[bool]:
+    """The receiving side (`box=incoming`): the target agency's partners and coordinators, once
+    the referral has been sent (a draft is the sender's alone)."""
+    if can(principal, Action.referral_answer) is not None:
+        return false()
+    return and_(Referral.to_agency_id == principal.agency_id, Referral.status != "draft")
+
+
+def referrals_of_visible_clients(principal: Principal) -> ColumnElement[bool]:
+    """Staff who may send referrals see every referral of a client they can see: the care team
+    works as one team. Partners never: they see only their own agency's referrals."""
+    if principal.role == Role.partner or can(principal, Action.referral_send) is not None:
+        return false()
+    return client_visible(principal, Referral.client_id)
+
+
+def referrals_visible_to(principal: Principal) -> ColumnElement[bool]:
+    return or_(referrals_sent_by(principal), referrals_addressed_to(principal),
+               referrals_of_visible_clients(principal))
+
+
+def referable_clients(principal: Principal) -> ColumnElement[bool]:
+    """Clients a principal may start a new referral chain for: staff who may send, the clients they
+    see; a hospital's partners, the hospital's own inpatients (whose record they never read).
+    Onward referrals (part_of) take their client from the parent instead."""
+    if can(principal, Action.referral_send) is not None:
+        return false()
+    if principal.role == Role.partner:
+        return and_(Client.hospital_agency_id == principal.agency_id, Client.active.is_(True))
+    return and_(clients_visible_to(principal), Client.active.is_(True))

@@ -27,7 +27,8 @@ class Action(StrEnum):
     goal_write = "goal.write"
     activity_record = "activity.record"
     access_log_read = "client.access_log"
-    referral_send = "referral.send"
+    referral_send = "referral.send"  # send and cancel, for the sending agency
+    referral_answer = "referral.answer"  # receive, accept, reject, start, complete, fail
     programme_manage = "programme.manage"
     client_list = "client.list"  # lists of clients, episodes and activities
 
@@ -51,7 +52,11 @@ ALLOWED: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.goal_write: frozenset({_R.supervisor, _R.caseworker, _R.mental_care_worker, _R.coordinator}),
         Action.activity_record: _PROFESSIONALS | {_R.peer_supporter},
         Action.access_log_read: frozenset({_R.supervisor, _R.caseworker}),
-        Action.referral_send: _PROFESSIONALS,
+        # Partners send too: a hospital for its own inpatients, any partner onward from a referral
+        # it accepted (api.services.referrals decides which clients each may refer).
+        Action.referral_send: _PROFESSIONALS | {_R.partner},
+        # Only the receiving agency answers: its partner staff and systems, or its coordinators.
+        Action.referral_answer: frozenset({_R.partner, _R.coordinator}),
         Action.programme_manage: frozenset({_R.admin}),
         Action.client_list: _PROFESSIONALS | {_R.peer_supporter},
     }

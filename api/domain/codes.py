@@ -128,6 +128,38 @@ EMERGENCY_CONTACT_KINDS = _codes(
     ("person", "個人（家族・知人）", "A person (family, friend)"),
     ("staff", "支援者（職員）", "A staff member"),
 )
+REFERRAL_PURPOSES = _codes(
+    ("housing_search", "住居探し", "Housing search"),
+    ("group_home", "グループホーム探し", "Group home search"),
+    ("consultation_support", "相談支援", "Consultation support"),
+    ("outpatient", "通院・医療", "Outpatient or medical care"),
+    ("trial_stay", "体験宿泊", "Trial stay"),
+    ("peer_support", "ピアサポート", "Peer support"),
+    ("day_activity", "日中活動の場", "Day activity place"),
+    ("employment_support", "就労支援", "Employment support"),
+    ("home_help", "ホームヘルプ", "Home help"),
+    ("other", "その他", "Other"),
+)
+REFERRAL_PRIORITIES = _codes(("routine", "通常", "Routine"), ("urgent", "至急", "Urgent"))
+REFERRAL_STATUSES = _codes(
+    ("draft", "下書き", "Draft"),
+    ("requested", "依頼中", "Requested"),
+    ("received", "受付済", "Received"),
+    ("accepted", "受諾", "Accepted"),
+    ("rejected", "辞退", "Rejected"),
+    ("in_progress", "対応中", "In progress"),
+    ("completed", "完了", "Completed"),
+    ("cancelled", "取消", "Cancelled"),
+    ("failed", "不調", "Failed"),
+)
+REFERRAL_SHARED_FIELDS = _codes(
+    ("name", "氏名", "Name", "identity"),
+    ("kana", "氏名（カナ）", "Name in kana", "identity"),
+    ("date_of_birth", "生年月日", "Date of birth", "identity"),
+    ("contact", "連絡先", "Contact details", "contact"),
+    ("needs_summary", "支援ニーズの概要", "Summary of needs", "needs_summary"),
+    ("diagnosis_group", "診断分類", "Diagnosis group", "diagnosis"),
+)
 
 LISTS: Mapping[str, tuple[Code, ...]] = MappingProxyType(
     {
@@ -145,6 +177,10 @@ LISTS: Mapping[str, tuple[Code, ...]] = MappingProxyType(
         "data-categories": DATA_CATEGORIES,
         "consent-recorded-how": CONSENT_RECORDED_HOW,
         "emergency-contact-kinds": EMERGENCY_CONTACT_KINDS,
+        "referral-purposes": REFERRAL_PURPOSES,
+        "referral-priorities": REFERRAL_PRIORITIES,
+        "referral-statuses": REFERRAL_STATUSES,
+        "referral-shared-fields": REFERRAL_SHARED_FIELDS,
     }
 )
 

@@ -238,3 +238,28 @@ async def test_partner_lists_a_service_with_its_own_id_and_edits_it(
     not_kana = await client.post("/v1/resources", json={**payload, "id": str(uuid.uuid4()), "name_kana": "day care"},
                                  headers=auth)
     assert not_kana.status_code == 422
+
+
+async def test_caseworker_refers_a_client_to_a_group_home_found_in_the_directory(
+    client: httpx.AsyncClient, db: AsyncSession, world: World
+) -> None:
+    from tests.scenario import build_scenario
+
+    s = await build_scenario(db, world)
+    gh = world.agencies["grouphome"]
+    free = await make_service(db, gh, name_ja="つばめ荘 烏山", name_kana="ツバメソウ カラスヤマ", available=1)
+    found = await client.get("/v1/resources", params={"purpose": "group_home", "branch": "karasuyama",
+                                                      "has_vacancy": "true"}, headers=world.auth("caseworker"))
+    target = next(i for i in found.json()["items"] if i["id"] == str(free.service_id))
+    draft = await client.post("/v1/referrals", headers=world.auth("caseworker"), json={
+        "to_agency_id": str(gh), "to_service_id": target["id"], "client_id": str(s.client_in.id),
+        "purpose": "group_home", "reason": "退院後の住まいとしてグループホームを希望",
+        "shared_fields": ["name", "kana"]})
+    assert draft.status_code == 201, draft.text
+    assert draft.json()["to_service_id"] == target["id"]
+    # A service of another agency cannot be the target.
+    other = await make_service(db, world.agencies["hospital"], category="outpatient_clinic")
+    wrong = await client.post("/v1/referrals", headers=world.auth("caseworker"), json={
+        "to_agency_id": str(gh), "to_service_id": str(other.service_id), "client_id": str(s.client_in.id),
+        "purpose": "group_home", "reason": "x", "shared_fields": ["name"]})
+    assert wrong.status_code == 422

@@ -15,6 +15,7 @@ from api.db.models.meetings import (
     NoticeSubscription,
     Subcommittee,
 )
+from api.db.models.referrals import Referral, ReferralMessage, ReferralStatusChange, ThirdPartyProvision
 from api.db.models.resources import CapacityHistory, Location, Service, ServiceAtLocation, ServiceCapacity
 from api.db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
@@ -43,12 +44,16 @@ __all__ = [
     "NoticeSubscription",
     "Programme",
     "RateCounter",
+    "Referral",
+    "ReferralMessage",
+    "ReferralStatusChange",
     "RefreshToken",
     "RevokedAccessToken",
     "Service",
     "ServiceAtLocation",
     "ServiceCapacity",
     "Subcommittee",
+    "ThirdPartyProvision",
     "UserAccount",
     "WebhookAttempt",
     "WebhookDelivery",

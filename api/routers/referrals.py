@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Literal
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from api.conventions import IdempotencyKeyDep, IfMatchDep, idempotent, json_response
+from api.db.models import Referral, ReferralStatusChange
+from api.deps import PrincipalDep, UnitDep
+from api.domain.fiscal import today_tokyo
+from api.domain.principal import Principal
+from api.domain.referral_transitions import ReferralStatus, is_overdue
+from api.pagination import Page, PageDep
+from api.routing import CommitRoute
+from api.schemas.referrals import (
+    ChainEntry,
+    MessageCreate,
+    MessageRead,
+    ProvisionRead,
+    ReferralChain,
+    ReferralCreate,
+    ReferralDetail,
+    ReferralPartnerDetail,
+    ReferralPartnerRead,
+    ReferralPurpose,
+    ReferralRead,
+    ReferralStatusName,
+    ReferralTransition,
+    StatusChangeRead,
+)
+from api.services import referral_records as record_service
+from api.services import referrals as referral_service
+from api.services.referrals import Seen
+
+router = APIRouter(tags=["referrals"], route_class=CommitRoute)
+
+
+def shape(principal: Principal, seen: Seen) -> ReferralRead | ReferralPartnerRead:
+    """Staff who can see the client get the sending side's view; everyone else (partners,
+    receiving coordinators) only the snapshot that was shared."""
+    r = seen.referral
+    common = {
+        "id": r.id, "from_agency_id": r.from_agency_id, "to_agency_id": r.to_agency_id,
+        "to_service_id": r.to_service_id, "part_of": r.part_of_id, "purpose": r.purpose, "priority": r.priority,
+        "reason": r.reason, "due_on": r.due_on, "status": r.status, "status_reason": r.status_reason,
+        "business_status": r.business_status, "shared_fields": list(r.shared_fields),
+        "shared_snapshot": dict(r.shared_snapshot or {}), "sent_at": r.sent_at, "overdue": seen.overdue,
+        "allowed_actions": seen.allowed_actions(), "created_at": r.created_at, "updated_at": r.updated_at,
+        "version": r.version,
+    }
+    if seen.sees_client and not principal.is_machine:
+        return ReferralRead(**common, client_id=r.client_id, episode_id=r.episode_id, consent_id=r.consent_id,
+                            needs_summary=r.needs_summary, requester_id=r.requester_id)
+    return ReferralPartnerRead(**common)
+
+
+def shape_detail(principal: Principal, seen: Seen,
+                 history: Sequence[ReferralStatusChange]) -> ReferralDetail | ReferralPartnerDetail:
+    base = shape(principal, seen)
+    changes = [StatusChangeRead.model_validate(h) for h in history]
+    if isinstance(base, ReferralRead):
+        return ReferralDetail(**base.model_dump(), history=changes)
+    return ReferralPartnerDetail(**base.model_dump(), history=changes)
+
+
+def chain_entry(r: Referral) -> ChainEntry:
+    return ChainEntry(id=r.id, part_of=r.part_of_id, from_agency_id=r.from_agency_id, to_agency_id=r.to_agency_id,
+                      purpose=r.purpose, status=r.status, status_reason=r.status_reason, due_on=r.due_on,
+                      overdue=is_overdue(ReferralStatus(r.status), r.due_on, today_tokyo()), updated_at=r.updated_at)
+
+
+@router.get("/v1/referrals", operation_id="list_referrals",
+            summary="Referrals the caller sends (box=outgoing) or receives (box=incoming)",
+            response_model=Page[ReferralRead | ReferralPartnerRead])
+async def list_referrals(
+    principal: PrincipalDep,
+    unit: UnitDep,
+    page: PageDep,
+    box: Literal["incoming", "outgoing"] | None = None,
+    status: ReferralStatusName | None = None,
+    purpose: ReferralPurpose | None = None,
+    overdue: bool | None = None,
+    client_id: uuid.UUID | None = None,
+) -> Response:
+    rows, cursor = await referral_service.list_visible(unit, principal, page, box=box, status=status,
+                                                       purpose=purpose, overdue=overdue, client_id=client_id)
+    return json_response(Page[ReferralRead | ReferralPartnerRead](items=[shape(principal, s) for s in rows],
+                                                                  next_cursor=cursor))
+
+
+@router.post("/v1/referrals", operation_id="create_referral", status_code=201,
+             summary="Draft a referral (send it with the `send` transition)",
+             response_model=ReferralRead | ReferralPartnerRead)
+async def create_referral(body: ReferralCreate, principal: PrincipalDep, unit: UnitDep,
+                          idempotency_key: IdempotencyKeyDep = None) -> Response:
+    async def create() -> Response:
+        seen = await referral_service.create(unit, principal, body)
+        return json_response(shape(principal, seen), status_code=201, version=seen.referral.version,
+                             location=f"/v1/referrals/{seen.referral.id}")
+
+    return await idempotent(unit, principal, idempotency_key, body, create)
+
+
+@router.get("/v1/referrals/{referral_id}", operation_id="get_referral",
+            summary="One referral with its status history", response_model=ReferralDetail | ReferralPartnerDetail)
+async def get_referral(referral_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep) -> Response:
+    seen, history = await referral_service.detail(unit, principal, referral_id)
+    return json_response(shape_detail(principal, seen, history), version=seen.referral.version)
+
+
+@router.post("/v1/referrals/{referral_id}/transitions", operation_id="transition_referral",
+             summary="Send or cancel (sender); receive, accept, reject, start, complete or fail (receiver)",
+             response_model=ReferralDetail | ReferralPartnerDetail)
+async def transition_referral(referral_id: uuid.UUID, body: ReferralTransition, expected: IfMatchDep,
+                              principal: PrincipalDep, unit: UnitDep) -> Response:
+    await referral_service.transition(unit, principal, referral_id, body, expected)
+    seen, history = await referral_service.detail(unit, principal, referral_id)
+    return json_response(shape_detail(principal, seen, history), version=seen.referral.version)
+
+
+@router.get("/v1/referrals/{referral_id}/chain", operation_id="get_referral_chain",
+            summary="Status of every referral in this one's chain (all of it for the original sender)",
+            response_model=ReferralChain)
+async def get_referral_chain(referral_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep) -> Response:
+    root, members = await record_service.chain(unit, principal, referral_id)
+    return json_response(ReferralChain(root_id=root.id, items=[chain_entry(m) for m in members]))
+
+
+@router.get("/v1/referrals/{referral_id}/messages", operation_id="list_referral_messages",
+            summary="The message thread between the two agencies", response_model=Page[MessageRead])
+async def list_referral_messages(referral_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep,
+                                 page: PageDep) -> Response:
+    rows, cursor = await record_service.list_messages(unit, principal, referral_id, page)
+    return json_response(Page[MessageRead](items=[MessageRead.model_validate(m) for m in rows], next_cursor=cursor))
+
+
+@router.post("/v1/referrals/{referral_id}/messages", operation_id="post_referral_message", status_code=201,
+             summary="Write to the referral's thread (either agency)", response_model=MessageRead)
+async def post_referral_message(referral_id: uuid.UUID, body: MessageCreate, principal: PrincipalDep,
+                                unit: UnitDep, idempotency_key: IdempotencyKeyDep = None) -> Response:
+    async def create() -> Response:
+        message = await record_service.post_message(unit, principal, referral_id, body)
+        return json_response(MessageRead.model_validate(message), status_code=201)
+
+    return await idempotent(unit, principal, idempotency_key, body, create)
+
+
+@router.get("/v1/clients/{client_id}/provisions", operation_id="list_client_provisions",
+            summary="Third-party provision records of a client (第三者提供の記録)", response_model=Page[ProvisionRead])
+async def list_client_provisions(client_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep,
+                                 page: PageDep) -> Response:
+    rows, cursor = await record_service.list_provisions(unit, principal, client_id, page)
+    return json_response(Page[ProvisionRead](items=[ProvisionRead.model_validate(p) for p in rows],
+                                             next_cursor=cursor))

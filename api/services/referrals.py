@@ -1,0 +1,351 @@
+"""Referrals: drafting, the consent-gated send, the two sides' transitions, reads and lists.
+
+The policy lives in api/db/scopes.py (`referrals_sent_by`, `referrals_addressed_to`) and
+api/domain (transitions, sharing); this module applies it. Message threads, chains and provision
+records are in api.services.referral_records."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.conventions import check_version
+from api.db.models import Agency, Client, Consent, Episode, Referral, ReferralStatusChange, Service, ThirdPartyProvision
+from api.db.scopes import (
+    client_visible,
+    episodes_visible_to,
+    referable_clients,
+    referrals_addressed_to,
+    referrals_sent_by,
+    referrals_visible_to,
+)
+from api.db.unit import RequestUnit
+from api.domain.access_rules import Action, can
+from api.domain.fiscal import today_tokyo
+from api.domain.principal import Principal
+from api.domain.referral_sharing import consent_purposes_for, data_categories_for, snapshot_of
+from api.domain.referral_transitions import (
+    OPEN_STATUSES,
+    REFERRAL_TRANSITIONS,
+    SIDE_OF_ACTION,
+    ReferralAction,
+    ReferralStatus,
+    is_overdue,
+    missing_requirements,
+)
+from api.domain.transitions import IllegalTransition
+from api.pagination import PageParams, cut, keyset, typed_cursor
+from api.problems import Problem
+from api.schemas.referrals import ReferralCreate, ReferralTransition
+from api.services import consents as consent_service
+from api.services.events import emit
+from api.services.guard import invisible, require
+
+EVENT_OF_ACTION = {
+    ReferralAction.SEND: "referral.sent", ReferralAction.RECEIVE: "referral.received",
+    ReferralAction.ACCEPT: "referral.accepted", ReferralAction.REJECT: "referral.rejected",
+    ReferralAction.START: "referral.started", ReferralAction.COMPLETE: "referral.completed",
+    ReferralAction.CANCEL: "referral.cancelled", ReferralAction.FAIL: "referral.failed",
+}
+# Only a referral the caller has taken on can be continued to a third agency.
+_CONTINUABLE = (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS)
+_FAR_FUTURE = date(9999, 12, 31)
+WITHDRAWAL_REASON = "本人の同意撤回 (consent withdrawn)"
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """A referral and the caller's relation to it, decided by the one access policy."""
+
+    referral: Referral
+    sender: bool
+    receiver: bool
+    sees_client: bool
+
+    def allowed_actions(self) -> list[str]:
+        sides = {"sender"} if self.sender else set()
+        if self.receiver:
+            sides.add("receiver")
+        current = ReferralStatus(self.referral.status)
+        return [a for a in REFERRAL_TRANSITIONS.allowed_actions(current) if SIDE_OF_ACTION[a] in sides]
+
+    @property
+    def overdue(self) -> bool:
+        return is_overdue(ReferralStatus(self.referral.status), self.referral.due_on, today_tokyo())
+
+
+def _relation(principal: Principal) -> list[Any]:
+    return [referrals_sent_by(principal).label("sender"), referrals_addressed_to(principal).label("receiver"),
+            client_visible(principal, Referral.client_id).label("sees_client")]
+
+
+def _seen(row: Any) -> Seen:
+    return Seen(row[0], bool(row.sender), bool(row.receiver), bool(row.sees_client))
+
+
+async def get_visible(unit: RequestUnit, principal: Principal, referral_id: uuid.UUID, *,
+                      for_update: bool = False) -> Seen:
+    stmt = select(Referral, *_relation(principal)).where(Referral.id == referral_id, referrals_visible_to(principal))
+    if for_update:
+        stmt = stmt.with_for_update(of=Referral)
+    row = (await unit.session.execute(stmt)).one_or_none()
+    if row is None:
+        raise invisible(unit, "referral", referral_id)
+    return _seen(row)
+
+
+def _invalid(field: str, message: str) -> Problem:
+    return Problem("validation", message, errors=[{"field": f"body.{field}", "message": message, "code": "invalid"}])
+
+
+async def create(unit: RequestUnit, principal: Principal, body: ReferralCreate) -> Seen:
+    require(unit, principal, Action.referral_send, resource_type="referral")
+    session = unit.session
+    if body.part_of is not None:
+        parent = await get_visible(unit, principal, body.part_of)
+        if not parent.receiver:
+            raise _invalid("part_of", "An onward referral continues a referral addressed to your agency.")
+        if parent.referral.status not in _CONTINUABLE:
+            raise Problem("conflict", "Accept the referral before referring the client on.")
+        beyond = sorted(set(body.shared_fields) - set(parent.referral.shared_fields))
+        if beyond:
+            # The onward sender only ever received the parent's snapshot: it cannot pass on more.
+            raise _invalid("shared_fields", "An onward referral shares only what it received; not shared with you: "
+                           + ", ".join(beyond))
+        if body.client_id is not None and body.client_id != parent.referral.client_id:
+            raise _invalid("client_id", "An onward referral is about the same client as its parent.")
+        client_id = parent.referral.client_id
+        if body.episode_id is not None:
+            raise _invalid("episode_id", "An onward referral does not name an episode.")
+    else:
+        assert body.client_id is not None
+        found = await session.scalar(select(Client.id).where(Client.id == body.client_id,
+                                                              referable_clients(principal)))
+        if found is None:
+            raise invisible(unit, "client", body.client_id)
+        client_id = found
+        if body.episode_id is not None and await session.scalar(select(Episode.id).where(
+                Episode.id == body.episode_id, Episode.client_id == client_id, episodes_visible_to(principal))) is None:
+            raise _invalid("episode_id", "No such episode of this client.")
+    to_agency = await session.get(Agency, body.to_agency_id)
+    if to_agency is None or not to_agency.active:
+        raise _invalid("to_agency_id", "Unknown or inactive agency.")
+    if to_agency.id == principal.agency_id:
+        raise _invalid("to_agency_id", "A referral goes to another agency.")
+    if body.to_service_id is not None:
+        service = await session.get(Service, body.to_service_id)
+        if service is None or service.agency_id != to_agency.id or service.status == "inactive":
+            raise _invalid("to_service_id", "Not an open service of the receiving agency.")
+    if body.id is not None and await session.get(Referral, body.id) is not None:
+        raise Problem("conflict", "A record with this id exists already.")
+    referral = Referral(
+        id=body.id or uuid.uuid4(), from_agency_id=principal.agency_id, requester_id=principal.id,
+        requester_kind=principal.kind, to_agency_id=to_agency.id, to_service_id=body.to_service_id,
+        client_id=client_id, episode_id=body.episode_id, purpose=body.purpose, priority=body.priority,
+        reason=body.reason, due_on=body.due_on, status=ReferralStatus.DRAFT, part_of_id=body.part_of,
+        shared_fields=sorted(body.shared_fields), needs_summary=body.needs_summary,
+    )
+    session.add(referral)
+    await session.flush()
+    session.add(ReferralStatusChange(referral_id=referral.id, action="create", from_status=None, to_status="draft",
+                                     by_principal=principal.id, by_agency_id=principal.agency_id))
+    await session.flush()
+    unit.audit("create", "referral", resource_id=referral.id, client_id=client_id)
+    return await get_visible(unit, principal, referral.id)
+
+
+async def transition(unit: RequestUnit, principal: Principal, referral_id: uuid.UUID, body: ReferralTransition,
+                     expected_version: int) -> Seen:
+    seen = await get_visible(unit, principal, referral_id, for_update=True)
+    referral = seen.referral
+    action = ReferralAction(body.action)
+    side = SIDE_OF_ACTION[action]
+    if not (seen.sender if side == "sender" else seen.receiver):
+        unit.audit("denied", "referral", resource_id=referral.id, client_id=referral.client_id, outcome="denied",
+                   durable=True, detail={"action": action.value})
+        who = "sending" if side == "sender" else "receiving"
+        raise Problem("forbidden", f"Only the {who} agency may {action.value} a referral.")
+    require(unit, principal, Action.referral_send if side == "sender" else Action.referral_answer,
+            resource_type="referral", resource_id=referral.id, client_id=referral.client_id)
+    check_version(referral.version, expected_version)
+    if body.business_status is not None and side != "receiver":
+        raise _invalid("business_status", "Only the receiving agency keeps a business status.")
+    try:
+        REFERRAL_TRANSITIONS.target(ReferralStatus(referral.status), action)
+    except IllegalTransition as exc:
+        raise Problem("illegal-transition", str(exc), allowed=seen.allowed_actions()) from exc
+    if missing_requirements(action, body.reason):
+        raise _invalid("reason", f"A reason is required to {action.value} a referral.")
+    if action == ReferralAction.SEND:
+        await _send(unit, principal, referral)
+    if body.business_status is not None:
+        referral.business_status = body.business_status
+    await apply(unit, principal, referral, action, body.reason)
+    return await get_visible(unit, principal, referral_id)
+
+
+async def apply(unit: RequestUnit, principal: Principal, referral: Referral, action: ReferralAction,
+                reason: str | None) -> None:
+    """The status change, its history row, audit event and webhook event: every path changes a
+    referral's status through here (a withdrawal of consent too)."""
+    previous = referral.status
+    referral.status = REFERRAL_TRANSITIONS.target(ReferralStatus(previous), action)
+    referral.status_reason = reason
+    unit.session.add(ReferralStatusChange(referral_id=referral.id, action=action.value, from_status=previous,
+                                          to_status=referral.status, reason=reason, by_principal=principal.id,
+                                          by_agency_id=principal.agency_id))
+    await unit.session.flush()
+    unit.audit("transition", "referral", resource_id=referral.id, client_id=referral.client_id,
+               detail={"action": action.value, "from": previous, "to": referral.status})
+    await emit(unit, EVENT_OF_ACTION[action], "referral", referral.id, [referral.from_agency_id, referral.to_agency_id])
+
+
+async def _send(unit: RequestUnit, principal: Principal, referral: Referral) -> None:
+    """The consent gate, the frozen snapshot and the third-party provision record."""
+    session = unit.session
+    agency = await session.get(Agency, referral.to_agency_id)
+    assert agency is not None
+    today = today_tokyo()
+    purposes = consent_purposes_for(referral.purpose)
+    categories = data_categories_for(referral.shared_fields)
+    consent, missing = await _covering_consent(session, referral.client_id, agency, purposes, categories, today)
+    if consent is None:
+        raise Problem("consent-missing", "No active consent of the client covers this referral: " + ", ".join(missing)
+                      + ".", missing=missing)
+    if referral.part_of_id is not None:
+        parent = await session.get(Referral, referral.part_of_id)
+        assert parent is not None
+        if parent.status not in _CONTINUABLE:
+            raise Problem("conflict", "The referral this one continues is no longer accepted or in progress.")
+        values = dict(parent.shared_snapshot or {})
+    else:
+        client = await session.get(Client, referral.client_id)
+        assert client is not None
+        values = client_values(client)
+    values["needs_summary"] = referral.needs_summary
+    referral.shared_snapshot = snapshot_of(referral.shared_fields, values)
+    referral.consent_id = consent.id
+    referral.sent_at = datetime.now(UTC)
+    session.add(ThirdPartyProvision(
+        client_id=referral.client_id, recipient_agency_id=agency.id, referral_id=referral.id,
+        data_items=list(referral.shared_fields), data_categories=categories, purpose=referral.purpose,
+        consent_id=consent.id, provided_by=principal.id, provided_by_kind=principal.kind,
+        provided_by_name=principal.name, provider_agency_id=principal.agency_id,
+    ))
+    await session.flush()
+    unit.audit("create", "third_party_provision", resource_id=referral.id, client_id=referral.client_id,
+               detail={"recipient_agency_id": str(agency.id), "items": list(referral.shared_fields)})
+
+
+def client_values(client: Client) -> dict[str, Any]:
+    contacts = [{k: c.get(k) for k in ("kind", "name", "relation", "phone")} for c in client.emergency_contacts]
+    return {
+        "name": client.name, "kana": client.kana, "date_of_birth": client.date_of_birth.isoformat(),
+        "contact": {"phone": client.phone, "emergency_contacts": contacts},
+        "diagnosis_group": client.diagnosis_group,
+    }
+
+
+async def _covering_consent(session: AsyncSession, client_id: uuid.UUID, agency: Agency, purposes: list[str],
+                            categories: list[str], today: date) -> tuple[Consent | None, list[str]]:
+    """The newest active consent covering the recipient, every purpose and every category; else
+    what the closest consent lacks (names of codes only, never client data)."""
+    active = [c for c in await consent_service.active_consents(session, client_id)
+              if consent_service.status_of(c, today) == "active"]
+    for consent in active:
+        if all(consent_service.covers(consent, today, purpose=p, agency_id=agency.id, agency_type=agency.type,
+                                      data_categories=categories) for p in purposes):
+            return consent, []
+    if not active:
+        return None, ["active_consent"]
+    gaps = []
+    for consent in active:
+        missing = [] if consent_service.covers(consent, today, purpose=consent.purposes[0], agency_id=agency.id,
+                                               agency_type=agency.type) else [f"recipient:{agency.type}"]
+        missing += [f"purpose:{p}" for p in purposes if p not in consent.purposes]
+        missing += [f"data_category:{c}" for c in categories if c not in consent.data_categories]
+        gaps.append(missing)
+    return None, min(gaps, key=len)
+
+
+async def cancel_relying_on(unit: RequestUnit, principal: Principal, consent: Consent) -> list[uuid.UUID]:
+    """Withdrawal hook: the client's wish ends every open referral sent on this consent."""
+    referrals = (await unit.session.scalars(
+        select(Referral).where(Referral.consent_id == consent.id, Referral.status.in_(sorted(OPEN_STATUSES)))
+        .order_by(Referral.created_at, Referral.id).with_for_update()
+    )).all()
+    for referral in referrals:
+        await apply(unit, principal, referral, ReferralAction.CANCEL, WITHDRAWAL_REASON)
+    return [r.id for r in referrals]
+
+
+if cancel_relying_on not in consent_service.WITHDRAWAL_HOOKS:
+    consent_service.WITHDRAWAL_HOOKS.append(cancel_relying_on)
+
+
+async def detail(unit: RequestUnit, principal: Principal, referral_id: uuid.UUID
+                 ) -> tuple[Seen, Sequence[ReferralStatusChange]]:
+    seen = await get_visible(unit, principal, referral_id)
+    history = (await unit.session.scalars(
+        select(ReferralStatusChange).where(ReferralStatusChange.referral_id == referral_id)
+        .order_by(ReferralStatusChange.at, ReferralStatusChange.id))).all()
+    unit.audit("read", "referral", resource_id=referral_id, client_id=seen.referral.client_id)
+    return seen, history
+
+
+def overdue_clause(today: date) -> ColumnElement[bool]:
+    return Referral.status.in_(["requested", "received"]) & (Referral.due_on < today)
+
+
+async def list_visible(unit: RequestUnit, principal: Principal, page: PageParams, *, box: str | None,
+                       status: str | None, purpose: str | None, overdue: bool | None, client_id: uuid.UUID | None,
+                       ) -> tuple[list[Seen], str | None]:
+    if can(principal, Action.referral_answer) is not None:
+        require(unit, principal, Action.referral_send, resource_type="referral")
+    if box == "incoming":
+        scope = referrals_addressed_to(principal)
+    elif box == "outgoing":
+        scope = referrals_sent_by(principal)
+    else:
+        scope = referrals_visible_to(principal)
+    filters: list[Any] = [scope]
+    if status:
+        filters.append(Referral.status == status)
+    if purpose:
+        filters.append(Referral.purpose == purpose)
+    if overdue is not None:
+        clause = overdue_clause(today_tokyo())
+        filters.append(clause if overdue else ~clause)
+    if client_id:
+        # Only for callers who see the client: a partner must not learn which referral is whose.
+        filters += [Referral.client_id == client_id, client_visible(principal, Referral.client_id)]
+    stmt = select(Referral, *_relation(principal)).where(*filters)
+    if page.updated_since is not None:
+        stmt = stmt.where(Referral.updated_at > page.updated_since)
+        order: list[Any] = [Referral.updated_at, Referral.id]
+        parsers: list[Any] = [datetime.fromisoformat, uuid.UUID]
+
+        def key(s: Seen) -> list[Any]:
+            return [s.referral.updated_at.isoformat(), str(s.referral.id)]
+    else:
+        order = [func.coalesce(Referral.due_on, _FAR_FUTURE), Referral.id]
+        parsers = [date.fromisoformat, uuid.UUID]
+
+        def key(s: Seen) -> list[Any]:
+            return [(s.referral.due_on or _FAR_FUTURE).isoformat(), str(s.referral.id)]
+    rows = (await unit.session.execute(keyset(stmt, order, typed_cursor(page, parsers)))).all()
+    items, cursor = cut([_seen(r) for r in rows], page, key)
+    for s in items:
+        unit.audit("read", "referral", resource_id=s.referral.id, client_id=s.referral.client_id, subject="list")
+    return items, cursor
+
+
+async def is_sender_of(unit: RequestUnit, principal: Principal, referral_id: uuid.UUID) -> bool:
+    return bool(await unit.session.scalar(select(exists().where(Referral.id == referral_id,
+                                                                referrals_sent_by(principal)))))
