@@ -14,9 +14,9 @@ import base64
 import contextlib
 import os
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -44,9 +44,9 @@ _CLIENT_COLS = ("c.id, c.name, c.kana, c.date_of_birth, c.sex, c.branch_code, c.
                 "c.hospital_agency_id, c.public_assistance, c.caseworker_id, c.diagnoses, c.diagnosis_group, c.phone, "
                 "c.emergency_contacts, c.years_inpatient, c.years_homeless, c.notes, c.active, c.deactivated_at, "
                 "c.deactivation_reason, c.created_at, c.updated_at, c.version")
-_EPISODE_COLS = ("e.id, e.client_id, e.programme_id, p.code AS programme_code, e.branch_code, e.operating_agency_id, "
-                 "e.lead_worker_id, e.status, e.proposed_on, e.started_on, e.planned_end, e.ended_on, e.closure_reason, "
-                 "e.living_situation_at_closure, e.created_at, e.updated_at, e.version")
+_EPISODE_COLS = ("e.id, e.client_id, e.programme_id, p.code AS programme_code, e.branch_code, "
+                 "e.operating_agency_id, e.lead_worker_id, e.status, e.proposed_on, e.started_on, e.planned_end, "
+                 "e.ended_on, e.closure_reason, e.living_situation_at_closure, e.created_at, e.updated_at, e.version")
 _ALLOWED = {"proposed": ["start", "cancel"], "active": ["hold", "extend", "finish", "cancel"],
             "on_hold": ["resume", "finish", "cancel"], "finished": [], "cancelled": []}
 _FAR = date(9999, 12, 31)
@@ -71,7 +71,7 @@ def _problem(status: int, slug: str) -> Response:
 
 def _scope(p: asyncpg.Record, c: str, first: int) -> tuple[str, list[Any]]:
     """The service's clients_visible_to() as SQL over alias `c`; parameters numbered from `first`."""
-    team = _ON_TEAM.replace("$1", f"${first}").replace("$2", f"${first + 1}").format(c=c)
+    team = _ON_TEAM.replace("$1", f"${first}").replace("$2", f"${first + 1}").format(c=f"{c}.id")
     args: list[Any] = [p["id"], today_tokyo()]
     if p["role"] == "supervisor":
         return f"({c}.branch_code = ANY(${first + 2}) OR {team})", [*args, list(p["branch_codes"])]
@@ -186,7 +186,8 @@ class Floor:
             rows = await conn.fetch(f"SELECT {_CLIENT_COLS}, c.kana_sort FROM client c WHERE {where} AND c.active "
                                     f"ORDER BY c.kana_sort, c.kana, c.id LIMIT {limit + 1}", *args)
             items = rows[:limit]
-            await self.audit(conn, request, self.actor(p), [("read", "client", r["id"], r["id"], "list") for r in items])
+            await self.audit(conn, request, self.actor(p),
+                             [("read", "client", r["id"], r["id"], "list") for r in items])
         out = []
         for r in items:
             d = dict(r)
@@ -216,7 +217,8 @@ class Floor:
             if q.get("cursor"):
                 end, eid = _decode_cursor(q["cursor"])
                 args += [date.fromisoformat(end), uuid.UUID(eid)]
-                clauses.append(f"(coalesce(e.planned_end, '9999-12-31'::date), e.id) > (${len(args) - 1}, ${len(args)})")
+                clauses.append("(coalesce(e.planned_end, '9999-12-31'::date), e.id) > "
+                               f"(${len(args) - 1}, ${len(args)})")
             rows = await conn.fetch(
                 f"SELECT {_EPISODE_COLS} FROM episode e JOIN programme p ON p.id = e.programme_id "
                 f"WHERE {' AND '.join(clauses)} ORDER BY coalesce(e.planned_end, '9999-12-31'::date), e.id "

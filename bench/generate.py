@@ -256,7 +256,8 @@ async def generate(url: str, scale: Scale, seed: int = 2010, show: bool = True) 
         hospitals = [a["id"] for a in by_type["psychiatric_hospital"]]
 
         # Clients and their care teams.
-        branch_pick, dx_pick, res_pick = _pick(rng, BRANCH_WEIGHTS), _pick(rng, DIAGNOSIS_WEIGHTS), _pick(rng, RESIDENCES)
+        branch_pick, dx_pick = _pick(rng, BRANCH_WEIGHTS), _pick(rng, DIAGNOSIS_WEIGHTS)
+        res_pick = _pick(rng, RESIDENCES)
         client_ids: list[uuid.UUID] = []
         client_branch: list[str] = []
         team: list[list[uuid.UUID]] = []
@@ -303,7 +304,7 @@ async def generate(url: str, scale: Scale, seed: int = 2010, show: bool = True) 
         for cid, members in zip(client_ids, team, strict=True):
             for u in members:
                 out.team_of.setdefault(u, []).append(cid)
-        del team_rows
+        team_rows.clear()
 
         # Episodes: every client has one, some have several; about half last under a year.
         prog_pick = _pick(rng, PROGRAMME_WEIGHTS)
