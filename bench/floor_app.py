@@ -38,8 +38,8 @@ SELECT u.id, u.display_name AS name, u.role, u.agency_id, u.branch_codes, (u.act
        EXISTS (SELECT 1 FROM revoked_access_token r WHERE r.jti = $2) AS revoked
 FROM user_account u JOIN agency a ON a.id = u.agency_id WHERE u.id = $1
 """
-_ON_TEAM = ("EXISTS (SELECT 1 FROM care_team_member t WHERE t.client_id = {c} AND t.user_id = $1 "
-            "AND t.from_date <= $2 AND (t.to_date IS NULL OR t.to_date >= $2))")
+_ON_TEAM = ("EXISTS (SELECT 1 FROM care_team_member t WHERE t.client_id = {c} AND t.user_id = ${user} "
+            "AND t.from_date <= ${day} AND (t.to_date IS NULL OR t.to_date >= ${day}))")
 _CLIENT_COLS = ("c.id, c.name, c.kana, c.date_of_birth, c.sex, c.branch_code, c.residence_type, c.residence_since, "
                 "c.hospital_agency_id, c.public_assistance, c.caseworker_id, c.diagnoses, c.diagnosis_group, c.phone, "
                 "c.emergency_contacts, c.years_inpatient, c.years_homeless, c.notes, c.active, c.deactivated_at, "
@@ -53,7 +53,7 @@ _FAR = date(9999, 12, 31)
 
 
 def _default(value: Any) -> Any:
-    if isinstance(value, Decimal):
+    if isinstance(value, Decimal | asyncpg.pgproto.pgproto.UUID):
         return str(value)
     raise TypeError
 
@@ -71,7 +71,7 @@ def _problem(status: int, slug: str) -> Response:
 
 def _scope(p: asyncpg.Record, c: str, first: int) -> tuple[str, list[Any]]:
     """The service's clients_visible_to() as SQL over alias `c`; parameters numbered from `first`."""
-    team = _ON_TEAM.replace("$1", f"${first}").replace("$2", f"${first + 1}").format(c=f"{c}.id")
+    team = _ON_TEAM.format(c=f"{c}.id", user=first, day=first + 1)
     args: list[Any] = [p["id"], today_tokyo()]
     if p["role"] == "supervisor":
         return f"({c}.branch_code = ANY(${first + 2}) OR {team})", [*args, list(p["branch_codes"])]
