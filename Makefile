@@ -21,7 +21,7 @@ test: $(STAMP) lint typecheck hadolint  ## everything CI runs
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check api tests migrations scripts
+	$(BIN)/ruff check api tests migrations scripts bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy api
@@ -43,6 +43,11 @@ create-admin: $(STAMP)
 
 verify-audit: $(STAMP)
 	$(BIN)/python -m api verify-audit
+
+# The benchmark (needs wrk: apt-get install -y wrk). BENCH_ARGS, e.g. "--clients 10000 --duration 5".
+bench: $(STAMP)
+	$(BIN)/python -m pip install -qq -e '.[bench]'
+	$(BIN)/python -m bench.run --sweep 10000,100000,1000000 $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .data .mypy_cache .ruff_cache

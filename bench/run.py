@@ -1,0 +1,495 @@
+"""The benchmark: `make bench` (or `.venv/bin/python -m bench.run --help`).
+
+Starts PostgreSQL (embedded under bench/.data, or the server of --database-url), generates the
+dataset once per scale (reused afterwards), then for the service and for the floor app
+(bench/floor_app.py), at each worker count, starts uvicorn on 127.0.0.1, drives every scenario with
+wrk at fixed concurrency, stops the server, and writes bench/results/latest.{json,md}. With
+--sweep it also measures p99 against dataset size and plots it (bench/results/p99_vs_size.png).
+
+Needs wrk (Debian: `apt-get install -y wrk`). Every load loop is bounded by wrk's -d.
+Adding a scenario is one entry in SCENARIOS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from bench.generate import BENCH_PASSWORD, Scale, asyncpg_dsn, generate
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+RESULTS = BENCH / "results"
+LUA = BENCH / "wrk" / "requests.lua"
+PY = sys.executable
+
+
+# ---------------------------------------------------------------- what the requests are built from ----
+
+@dataclass
+class Fixtures:
+    """Ids and principals read from the generated database (deterministic: ORDER BY md5)."""
+
+    caseworker_clients: list[tuple[uuid.UUID, uuid.UUID]]  # (caseworker, client on their team)
+    caseworker_episodes: list[tuple[uuid.UUID, uuid.UUID]]  # (caseworker, open episode of their client)
+    supervisors: list[uuid.UUID]  # supervisors of the heaviest branch
+    branch: str
+    deep_cursor: str  # 80 % down the supervisors' client list
+    login_usernames: list[str]
+
+
+async def load_fixtures(url: str) -> Fixtures:
+    from api.pagination import encode_cursor
+
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        branch = "karasuyama"
+        pairs = await conn.fetch(
+            "SELECT t.user_id, t.client_id FROM care_team_member t JOIN user_account u ON u.id = t.user_id "
+            "WHERE u.role = 'caseworker' AND u.username LIKE 'bench.%' ORDER BY md5(t.id::text) LIMIT 4000")
+        episodes = await conn.fetch(
+            "SELECT t.user_id, e.id FROM episode e JOIN care_team_member t ON t.client_id = e.client_id "
+            "JOIN user_account u ON u.id = t.user_id WHERE u.role = 'caseworker' AND u.username LIKE 'bench.%' "
+            "AND e.status IN ('active', 'on_hold') ORDER BY md5(e.id::text) LIMIT 4000")
+        sups = await conn.fetch("SELECT id FROM user_account WHERE role = 'supervisor' AND $1 = ANY(branch_codes) "
+                                "AND username LIKE 'bench.%' ORDER BY username LIMIT 50", branch)
+        visible = await conn.fetchval("SELECT count(*) FROM client WHERE branch_code = $1 AND active", branch)
+        deep = await conn.fetchrow(
+            "SELECT kana_sort, kana, id FROM client WHERE branch_code = $1 AND active "
+            "ORDER BY kana_sort, kana, id OFFSET $2 LIMIT 1", branch, int(visible * 0.8))
+        logins = await conn.fetch("SELECT username FROM user_account WHERE role = 'caseworker' "
+                                  "AND username LIKE 'bench.%' ORDER BY username LIMIT 200")
+    finally:
+        await conn.close()
+    return Fixtures(
+        caseworker_clients=[(r[0], r[1]) for r in pairs], caseworker_episodes=[(r[0], r[1]) for r in episodes],
+        supervisors=[r[0] for r in sups], branch=branch,
+        deep_cursor=encode_cursor([deep["kana_sort"], deep["kana"], str(deep["id"])]),
+        login_usernames=[r[0] for r in logins],
+    )
+
+
+Line = tuple[str, str, str | None, str | None, str | None]  # method, path, token, content type, body
+Builder = Callable[[Fixtures, Callable[[uuid.UUID], str]], list[Line]]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    label: str
+    build: Builder | None = None
+    missing: str | None = None  # why it is skipped (the endpoint is not in this branch yet)
+    read: bool = True  # reads carry the "50 % of floor" target
+    sweep: bool = False  # included in the p99-vs-size sweep
+
+
+def _login(fx: Fixtures, token: Callable[[uuid.UUID], str]) -> list[Line]:
+    form = "grant_type=password&username={}&password=" + urllib.parse.quote(BENCH_PASSWORD)
+    return [("POST", "/v1/auth/token", None, "application/x-www-form-urlencoded", form.format(u))
+            for u in fx.login_usernames]
+
+
+def _detail(fx: Fixtures, token: Callable[[uuid.UUID], str]) -> list[Line]:
+    return [("GET", f"/v1/clients/{c}", token(u), None, None) for u, c in fx.caseworker_clients]
+
+
+def _list_first(fx: Fixtures, token: Callable[[uuid.UUID], str]) -> list[Line]:
+    return [("GET", "/v1/clients?limit=50", token(u), None, None) for u in fx.supervisors]
+
+
+def _list_deep(fx: Fixtures, token: Callable[[uuid.UUID], str]) -> list[Line]:
+    return [("GET", f"/v1/clients?limit=50&cursor={fx.deep_cursor}", token(u), None, None) for u in fx.supervisors]
+
+
+def _episodes(fx: Fixtures, token: Callable[[uuid.UUID], str]) -> list[Line]:
+    return [("GET", f"/v1/episodes?limit=50&status=active&programme_code=tokyo_discharge&branch_code={fx.branch}",
+             token(u), None, None) for u in fx.supervisors]
+
+
+def _activity(fx: Fixtures, token: Callable[[uuid.UUID], str]) -> list[Line]:
+    body = json.dumps({"kind": "home_visit", "occurred_at": "2026-03-30T10:00:00+09:00", "duration_minutes": 60,
+                       "travel_minutes": 30, "note": "訪問。服薬確認。"}, ensure_ascii=False)
+    return [("POST", f"/v1/episodes/{e}/activities", token(u), "application/json", body)
+            for u, e in fx.caseworker_episodes]
+
+
+SCENARIOS: list[Scenario] = [
+    Scenario("login", "login (password grant, Argon2)", _login, read=False),
+    Scenario("client_detail", "client detail + audit write", _detail, sweep=True),
+    Scenario("client_list_first", "client list, first page (50)", _list_first, sweep=True),
+    Scenario("client_list_deep", "client list, deep cursor (80 %)", _list_deep, sweep=True),
+    Scenario("episode_list", "episode list, status+programme+branch", _episodes, sweep=True),
+    Scenario("activity_create", "activity create", _activity, read=False),
+    Scenario("referral_inbox", "incoming referral box", missing="referrals are being built on another branch"),
+    Scenario("dashboard", "dashboard aggregates", missing="stats/dashboard are being built on another branch"),
+    Scenario("export_100k", "export of 100k rows", missing="exports are being built on another branch"),
+]
+
+
+# ---------------------------------------------------------------------------- servers and wrk ----
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """One uvicorn (its own process group), stopped for sure on exit."""
+
+    def __init__(self, target: str, workers: int, env: dict[str, str]) -> None:
+        self.port = _free_port()
+        args = [PY, "-m", "uvicorn", *target.split(), "--host", "127.0.0.1", "--port", str(self.port),
+                "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+        self.log = open(RESULTS / "server.log", "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log,
+                                     start_new_session=True)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}; see bench/results/server.log")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("server did not become ready")
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server's processes (the master and its workers)."""
+        total = 0
+        for pid in [self.proc.pid, *_children(self.proc.pid)]:
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            except OSError:
+                continue
+        return round(total / 1024, 1)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        self.log.close()
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def run_wrk(url: str, lines: list[Line], duration: int, connections: int, threads: int) -> dict[str, Any]:
+    path = RESULTS / "requests.tsv"
+    with path.open("w") as f:
+        for method, p, tok, ctype, body in lines:
+            f.write("\t".join([method, p, f"Bearer {tok}" if tok else "-", ctype or "-", body or "-"]) + "\n")
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(LUA), url,
+           "--", str(path)]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60, check=False)
+    for line in out.stdout.splitlines():
+        if line.startswith("BENCH_JSON "):
+            raw = json.loads(line[len("BENCH_JSON "):])
+            secs = raw["duration_us"] / 1e6
+            return {"rps": round(raw["requests"] / secs, 1), "p50_ms": round(raw["p50_us"] / 1000, 2),
+                    "p90_ms": round(raw["p90_us"] / 1000, 2), "p99_ms": round(raw["p99_us"] / 1000, 2),
+                    "max_ms": round(raw["max_us"] / 1000, 2), "requests": raw["requests"],
+                    "errors": raw["non_2xx_3xx"] + raw["connect_errors"] + raw["read_errors"] + raw["timeouts"]}
+    raise RuntimeError(f"wrk failed: {out.stdout}\n{out.stderr}")
+
+
+# --------------------------------------------------------------------------------- database ----
+
+@dataclass
+class Database:
+    server_url: str  # the server's maintenance database
+    handle: Any = None
+
+    @classmethod
+    def start(cls, given: str | None) -> Database:
+        if given:
+            return cls(given)
+        from api.db.embedded import start_embedded
+
+        server = start_embedded(BENCH / ".data")
+        return cls(server.url("postgres"), server)
+
+    def stop(self) -> None:
+        if self.handle is not None:
+            self.handle.stop()
+
+    def dataset(self, scale: Scale, seed: int) -> str:
+        """The database holding this scale, generated on first use and reused afterwards."""
+        from alembic import command
+
+        from api.cli import alembic_config
+        from api.db.engine import create_database
+
+        name = f"bench_c{scale.clients}_e{scale.episodes}_a{scale.activities}_u{scale.users}_s{seed}"
+        marker = "generated " + json.dumps(asdict(scale))
+
+        async def comment() -> str | None:
+            conn = await asyncpg.connect(asyncpg_dsn(self.server_url))
+            try:
+                return await conn.fetchval(  # type: ignore[no-any-return]
+                    "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1", name)
+            finally:
+                await conn.close()
+
+        if asyncio.run(comment()) == marker:
+            print(f"dataset {name}: reusing", file=sys.stderr)
+            return asyncio.run(create_database(self.server_url, name))
+        print(f"dataset {name}: generating", file=sys.stderr)
+        url = asyncio.run(create_database(self.server_url, name, drop_first=True))
+        command.upgrade(alembic_config(url), "head")
+        asyncio.run(generate(url, scale, seed))
+
+        async def mark() -> None:
+            conn = await asyncpg.connect(asyncpg_dsn(url))
+            try:
+                await conn.execute(f"COMMENT ON DATABASE \"{name}\" IS '{marker}'")
+            finally:
+                await conn.close()
+
+        asyncio.run(mark())
+        return url
+
+
+# ------------------------------------------------------------------------------------ running ----
+
+APPS = {"ours": "api.main:create_app --factory", "floor": "bench.floor_app:app"}
+
+
+@dataclass
+class Run:
+    machine: dict[str, Any]
+    scale: dict[str, int]
+    settings: dict[str, Any]
+    results: list[dict[str, Any]] = field(default_factory=list)
+    sweep: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+
+def machine(server_url: str) -> dict[str, Any]:
+    async def pg_version() -> str:
+        conn = await asyncpg.connect(asyncpg_dsn(server_url))
+        try:
+            return str(await conn.fetchval("SHOW server_version"))
+        finally:
+            await conn.close()
+
+    mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")), "0")
+    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False).stdout.split("\n")[0]
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return {"nproc": os.cpu_count(), "cpu": cpu, "memory_gb": round(int(mem) / 1024 / 1024, 1),
+            "python": platform.python_version(), "postgresql": asyncio.run(pg_version()), "wrk": wrk.strip(),
+            "os": platform.platform(), "date": datetime.now(UTC).isoformat(timespec="seconds")}
+
+
+def bench_app(app: str, workers: int, url: str, scenarios: list[Scenario], fx: Fixtures, args: argparse.Namespace,
+              extra_env: dict[str, str]) -> list[dict[str, Any]]:
+    from api.config import Settings
+    from api.security import KeyRing, TokenService
+
+    env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": str(BENCH / ".data"), "ACCESS_TOKEN_TTL_S": "3600",
+           "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT), **extra_env}
+    settings = Settings(database_url=url, data_dir=BENCH / ".data", access_token_ttl_s=3600)
+    tokens = TokenService(KeyRing.from_settings(settings), settings)
+    cache: dict[uuid.UUID, str] = {}
+
+    def token(user: uuid.UUID) -> str:
+        if user not in cache:
+            cache[user] = tokens.issue_access_token(user, "user")[0]
+        return cache[user]
+
+    out = []
+    server = Server(APPS[app], workers, env)
+    try:
+        server.wait_ready()
+        for sc in scenarios:
+            assert sc.build is not None
+            lines = sc.build(fx, token)
+            if args.warmup:
+                run_wrk(server.url, lines, args.warmup, args.connections, args.threads)
+            figures = run_wrk(server.url, lines, args.duration, args.connections, args.threads)
+            row = {"app": app, "workers": workers, "scenario": sc.name, **figures, "rss_mb": server.rss_mb()}
+            print(f"  {app:<5} w{workers} {sc.name:<20} {row['rps']:>9,.0f} req/s  p50 {row['p50_ms']:>7.2f} ms  "
+                  f"p99 {row['p99_ms']:>7.2f} ms  errors {row['errors']}  rss {row['rss_mb']} MB",
+                  file=sys.stderr, flush=True)
+            out.append(row)
+    finally:
+        server.stop()
+    return out
+
+
+def markdown(run: Run) -> str:
+    m = run.machine
+    lines = [
+        f"Machine: {m['nproc']} cores ({m['cpu']}), {m['memory_gb']} GB, Python {m['python']}, "
+        f"PostgreSQL {m['postgresql']}, {m['wrk']}; {m['date']}.",
+        f"Dataset: {run.scale['clients']:,} clients, {run.scale['episodes']:,} episodes, "
+        f"{run.scale['activities']:,} activities, {run.scale['users']:,} users. "
+        f"wrk -t{run.settings['threads']} -c{run.settings['connections']} -d{run.settings['duration']}s, "
+        "server, PostgreSQL and wrk on the same machine.",
+        "",
+    ]
+    by = {(r["app"], r["workers"], r["scenario"]): r for r in run.results}
+    workers = sorted({r["workers"] for r in run.results})
+    head = ["scenario"]
+    for w in workers:
+        head += [f"ours {w}w req/s", "p50 ms", "p99 ms", f"floor {w}w req/s", "floor p99 ms", "ours/floor"]
+    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for sc in SCENARIOS:
+        if sc.missing:
+            continue
+        cells = [sc.label]
+        for w in workers:
+            o, f = by.get(("ours", w, sc.name)), by.get(("floor", w, sc.name))
+            cells += [f"{o['rps']:,.0f}" if o else "–", f"{o['p50_ms']:.1f}" if o else "–",
+                      f"{o['p99_ms']:.1f}" if o else "–", f"{f['rps']:,.0f}" if f else "–",
+                      f"{f['p99_ms']:.1f}" if f else "–",
+                      f"{o['rps'] / f['rps']:.2f}" if o and f and f["rps"] else "–"]
+        lines.append("| " + " | ".join(cells) + " |")
+    for s in run.skipped:
+        lines.append(f"| {s['label']} | skipped: {s['why']} |" + " |" * (len(head) - 2))
+    errors = [r for r in run.results if r["errors"]]
+    if errors:
+        lines += ["", "Non-2xx or socket errors: " + ", ".join(
+            f"{r['app']} {r['workers']}w {r['scenario']}: {r['errors']}" for r in errors)]
+    if run.sweep:
+        lines += ["", "p99 (ms) against dataset size, ours, 1 worker:", "",
+                  "| activities | " + " | ".join(s.name for s in SCENARIOS if s.sweep) + " |",
+                  "|---|" + "---|" * sum(1 for s in SCENARIOS if s.sweep)]
+        for size in sorted({r["activities"] for r in run.sweep}):
+            row = {r["scenario"]: r for r in run.sweep if r["activities"] == size}
+            lines.append(f"| {size:,} | " + " | ".join(
+                f"{row[s.name]['p99_ms']:.1f}" if s.name in row else "–" for s in SCENARIOS if s.sweep) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(run: Run, path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib missing (pip install -e '.[bench]'): no plot", file=sys.stderr)
+        return False
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for sc in SCENARIOS:
+        pts = sorted((r["activities"], r["p99_ms"]) for r in run.sweep if r["scenario"] == sc.name)
+        if pts:
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=sc.label)
+    ax.set_xscale("log")
+    ax.set_xlabel("activities in the dataset (clients = activities / 10)")
+    ax.set_ylabel("p99 latency (ms), 1 worker, 32 connections")
+    ax.axhline(50, color="grey", linestyle="--", linewidth=0.8)
+    ax.set_title("p99 against dataset size")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", help="a PostgreSQL server to use (default: embedded under bench/.data)")
+    defaults = Scale()
+    parser.add_argument("--clients", type=int, default=defaults.clients)
+    parser.add_argument("--episodes", type=int, help="default: 1.5 × clients")
+    parser.add_argument("--activities", type=int, help="default: 10 × clients")
+    parser.add_argument("--users", type=int, default=defaults.users)
+    parser.add_argument("--seed", type=int, default=2010)
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--apps", default="ours,floor")
+    parser.add_argument("--scenarios", default=",".join(s.name for s in SCENARIOS))
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--sweep", default="", help="activities per sweep point, e.g. 10000,100000,1000000")
+    parser.add_argument("--sweep-duration", type=int, default=10)
+    parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the servers (try a setting)")
+    parser.add_argument("--out", default="latest")
+    args = parser.parse_args(argv)
+
+    if shutil.which("wrk") is None:
+        print("wrk is not installed. On Debian/Ubuntu: sudo apt-get install -y wrk "
+              "(https://github.com/wg/wrk). The benchmark needs it as its load generator.", file=sys.stderr)
+        return 2
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    scale = Scale(clients=args.clients, episodes=args.episodes or args.clients * 3 // 2,
+                  activities=args.activities or args.clients * 10, users=args.users)
+    wanted = set(args.scenarios.split(","))
+    chosen = [s for s in SCENARIOS if s.name in wanted]
+    extra_env = dict(e.split("=", 1) for e in args.env)
+    db = Database.start(args.database_url)
+    try:
+        url = db.dataset(scale, args.seed)
+        run = Run(machine(db.server_url), asdict(scale),
+                  {"duration": args.duration, "connections": args.connections, "threads": args.threads,
+                   "warmup": args.warmup, "env": extra_env})
+        run.skipped = [{"scenario": s.name, "label": s.label, "why": s.missing or ""} for s in chosen if s.missing]
+        for s in run.skipped:
+            print(f"  skipped {s['scenario']}: {s['why']}", file=sys.stderr)
+        runnable = [s for s in chosen if not s.missing]
+        fx = asyncio.run(load_fixtures(url))
+        for workers in [int(w) for w in args.workers.split(",") if w]:
+            for app in args.apps.split(","):
+                run.results += bench_app(app, workers, url, runnable, fx, args, extra_env)
+        if args.sweep:
+            sweep_args = argparse.Namespace(**{**vars(args), "duration": args.sweep_duration})
+            for activities in [int(a) for a in args.sweep.split(",")]:
+                clients = max(activities // 10, 100)
+                size = Scale(clients=clients, episodes=clients * 3 // 2, activities=activities, users=args.users)
+                size_url = db.dataset(size, args.seed)
+                size_fx = asyncio.run(load_fixtures(size_url))
+                for row in bench_app("ours", 1, size_url, [s for s in runnable if s.sweep], size_fx, sweep_args,
+                                     extra_env):
+                    run.sweep.append({**row, "activities": activities})
+    finally:
+        db.stop()
+    stem = RESULTS / args.out
+    stem.with_suffix(".json").write_text(json.dumps(asdict(run), indent=2, default=str))
+    table = markdown(run)
+    stem.with_suffix(".md").write_text(table)
+    if run.sweep:
+        plot(run, RESULTS / "p99_vs_size.png")
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
