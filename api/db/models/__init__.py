@@ -2,6 +2,7 @@
 
 from api.db.models.audit import AuditEvent
 from api.db.models.base import Base
+from api.db.models.changes import ChangeLog, WorkerDayLoad
 from api.db.models.clients import CareTeamMember, Client, Consent, Programme
 from api.db.models.episodes import Activity, Decision, Episode, EpisodeStatusChange, Goal
 from api.db.models.identity import Agency, ApiClient, Branch, RefreshToken, RevokedAccessToken, UserAccount
@@ -16,6 +17,7 @@ __all__ = [
     "Base",
     "Branch",
     "CareTeamMember",
+    "ChangeLog",
     "Client",
     "Consent",
     "Decision",
@@ -31,4 +33,5 @@ __all__ = [
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookSubscription",
+    "WorkerDayLoad",
 ]
