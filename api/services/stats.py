@@ -259,7 +259,7 @@ async def workload(unit: RequestUnit, reader: async_sessionmaker[AsyncSession], 
             select(Episode.lead_worker_id, func.count(Episode.client_id.distinct()))
             .where(episodes_counted_for_statistics(principal), Episode.status.in_(["active", "on_hold"]),
                    Episode.lead_worker_id.is_not(None))
-            .group_by(Episode.lead_worker_id))).tuples().all())
+            .group_by(Episode.lead_worker_id))).all())
         load = {r.performer_id: r for r in (await session.execute(workload_query(first, last))).all()}
         ids = set(caseload) | set(load)
         users = (await session.scalars(select(UserAccount).where(UserAccount.id.in_(ids))
