@@ -42,7 +42,7 @@ async def test_ndjson_export_streams_visible_clients_and_audits_each(
     assert scenario.client_out.id.hex not in {line["id"].replace("-", "") for line in lines}
     assert lines[0]["diagnoses"] == ["F20"]
     events = await _audit(db, "caseworker", world)
-    assert [(e.action, e.subject) for e in events][0] == ("export", "start")
+    assert (events[0].action, events[0].subject) == ("export", "start")
     per_client = [e for e in events if e.subject == "export"]
     assert len(per_client) == 4 and len({e.client_id for e in per_client}) == 4  # noqa: PT018
     assert (events[-1].action, events[-1].subject, events[-1].detail) == (
