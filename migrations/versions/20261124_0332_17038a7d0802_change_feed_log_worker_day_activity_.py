@@ -105,6 +105,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('performer_id', 'day', name=op.f('pk_worker_day_load'))
     )
     op.create_index('ix_worker_day_load_day', 'worker_day_load', ['day', 'performer_id'], unique=False)
+    # Exports page through (updated_at, id): a row comparison needs the two-column index.
+    for table in ("client", "episode", "activity"):
+        op.create_index(f"ix_{table}_updated_at_id", table, ["updated_at", "id"], unique=False)
     op.execute(CHANGE_LOG_FUNCTION)
     for table in FEED_TABLES:
         op.execute(f"CREATE TRIGGER change_log_insert AFTER INSERT ON {table} "
@@ -130,6 +133,8 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER change_log_update ON {table}")
         op.execute(f"DROP TRIGGER change_log_insert ON {table}")
     op.execute("DROP FUNCTION change_log_record()")
+    for table in ("client", "episode", "activity"):
+        op.drop_index(f"ix_{table}_updated_at_id", table_name=table)
     op.drop_index('ix_worker_day_load_day', table_name='worker_day_load')
     op.drop_table('worker_day_load')
     op.drop_index('ix_change_log_xid_seq', table_name='change_log')
