@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import AuditEvent
@@ -16,8 +16,9 @@ from tests.scenario import build_scenario, make_client
 from tests.world import World
 
 
-async def _audit(db: AsyncSession, actor: str, world: World) -> list[AuditEvent]:
-    return list((await db.scalars(select(AuditEvent).where(AuditEvent.actor_id == world.users[actor])
+async def _audit(db: AsyncSession, actor: str, world: World, after: int = 0) -> list[AuditEvent]:
+    return list((await db.scalars(select(AuditEvent).where(AuditEvent.actor_id == world.users[actor],
+                                                           AuditEvent.seq > after)
                                   .order_by(AuditEvent.seq))).all())
 
 
@@ -33,6 +34,7 @@ async def test_ndjson_export_streams_visible_clients_and_audits_each(
                                             team_role="caseworker", from_date=scenario.member_in.from_date))
     await db.flush()
     monkeypatch.setattr(exports, "BATCH_SIZE", 2)
+    before = await db.scalar(select(func.coalesce(func.max(AuditEvent.seq), 0)))
     response = await client.get("/v1/exports/clients", headers=world.auth("caseworker"))
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/x-ndjson")
@@ -41,7 +43,7 @@ async def test_ndjson_export_streams_visible_clients_and_audits_each(
     assert scenario.client_in.id.hex in {line["id"].replace("-", "") for line in lines}
     assert scenario.client_out.id.hex not in {line["id"].replace("-", "") for line in lines}
     assert lines[0]["diagnoses"] == ["F20"]
-    events = await _audit(db, "caseworker", world)
+    events = await _audit(db, "caseworker", world, before or 0)
     assert (events[0].action, events[0].subject) == ("export", "start")
     per_client = [e for e in events if e.subject == "export"]
     assert len(per_client) == 4 and len({e.client_id for e in per_client}) == 4  # noqa: PT018
