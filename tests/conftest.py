@@ -94,14 +94,16 @@ async def world(engine: AsyncEngine, app: FastAPI) -> World:
 async def conn(engine: AsyncEngine, app: FastAPI, world: World) -> AsyncIterator[AsyncConnection]:
     async with engine.connect() as connection:
         outer = await connection.begin()
-        previous = app.state.sessionmaker
-        app.state.sessionmaker = async_sessionmaker(
+        previous = app.state.sessionmaker, app.state.replica_sessionmaker
+        # Statistics and exports read through the replica sessionmaker: in tests it is the same
+        # rolled-back connection, so they see what the test arranged.
+        app.state.sessionmaker = app.state.replica_sessionmaker = async_sessionmaker(
             bind=connection, expire_on_commit=False, autoflush=False, join_transaction_mode="create_savepoint"
         )
         try:
             yield connection
         finally:
-            app.state.sessionmaker = previous
+            app.state.sessionmaker, app.state.replica_sessionmaker = previous
             if outer.is_active:
                 await outer.rollback()
 

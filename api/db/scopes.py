@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, exists, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from api.db.models import CareTeamMember, Client, Episode, Referral
+from api.db.models import Activity, CareTeamMember, Client, Consent, Episode, Goal, Referral
 from api.domain.access_rules import Action, can
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
@@ -98,3 +98,34 @@ def referable_clients(principal: Principal) -> ColumnElement[bool]:
     if principal.role == Role.partner:
         return and_(Client.hospital_agency_id == principal.agency_id, Client.active.is_(True))
     return and_(clients_visible_to(principal), Client.active.is_(True))
+
+
+def goals_visible_to(principal: Principal) -> ColumnElement[bool]:
+    return exists(select(Episode.id).where(Episode.id == Goal.episode_id, episodes_visible_to(principal)))
+
+
+def activities_visible_to(principal: Principal) -> ColumnElement[bool]:
+    if principal.is_machine or principal.role not in (
+        Role.supervisor, Role.caseworker, Role.mental_care_worker, Role.public_health_nurse, Role.peer_supporter,
+        Role.coordinator,
+    ):
+        return false()
+    visible = client_visible(principal, Activity.client_id)
+    if principal.role == Role.peer_supporter:
+        return and_(visible, Activity.performer_id == principal.id)  # others' notes are not theirs to read
+    return visible
+
+
+def consents_visible_to(principal: Principal) -> ColumnElement[bool]:
+    return client_visible(principal, Consent.client_id)
+
+
+def care_team_visible_to(principal: Principal) -> ColumnElement[bool]:
+    return client_visible(principal, CareTeamMember.client_id)
+
+
+def episodes_counted_for_statistics(principal: Principal) -> ColumnElement[bool]:
+    """Aggregates are ward-wide for every statistics reader (see Action.statistics_read)."""
+    if principal.role in (Role.analyst, Role.supervisor, Role.secretariat):
+        return true()
+    return false()

@@ -31,6 +31,9 @@ class Action(StrEnum):
     referral_answer = "referral.answer"  # receive, accept, reject, start, complete, fail
     programme_manage = "programme.manage"
     client_list = "client.list"  # lists of clients, episodes and activities
+    statistics_read = "statistics.read"
+    records_export = "records.export"
+    changes_read = "changes.read"
 
 
 _R = Role
@@ -59,6 +62,12 @@ ALLOWED: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.referral_answer: frozenset({_R.partner, _R.coordinator}),
         Action.programme_manage: frozenset({_R.admin}),
         Action.client_list: _PROFESSIONALS | {_R.peer_supporter},
+        # Supervisors get the same ward-wide, suppressed aggregates as the dashboard: one published
+        # set of figures for everyone, so no reader can difference two differently suppressed tables.
+        Action.statistics_read: frozenset({_R.analyst, _R.supervisor, _R.secretariat}),
+        # Partners see only what referrals share with them: no record exports until referrals land.
+        Action.records_export: _PROFESSIONALS | {_R.peer_supporter},
+        Action.changes_read: _PROFESSIONALS | {_R.peer_supporter},
     }
 )
 

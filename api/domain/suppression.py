@@ -11,12 +11,15 @@ The guarantee is against exact recovery through the published totals of the
 one table given. It does not bound how narrowly non-negativity may pin a
 hidden value, and it cannot stop differencing between two overlapping
 tables: callers must not publish, say, the same table for "all" and for
-"all but one branch".
+"all but one branch". `suppress_cube` is the answer to that for filtered
+statistics: the filter dimensions become dimensions of one three-way table
+whose every published figure (cells and all margins) is protected together,
+so every filtered view is a selection from the same protected set.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
@@ -29,6 +32,7 @@ __all__ = [
     "Reason",
     "SuppressedTable",
     "SuppressedVector",
+    "suppress_cube",
     "suppress_table",
     "suppress_vector",
 ]
@@ -98,13 +102,17 @@ class _Grid:
     cells, row totals and column totals alike.
     """
 
-    def __init__(self, values: dict[_Pos, int], n_rows: int, n_cols: int, threshold: int) -> None:
+    def __init__(self, values: dict[_Pos, int], n_rows: int, n_cols: int, threshold: int,
+                 also_hide: Mapping[_Pos, Reason] | None = None) -> None:
         self.values = values
         self.n_rows = n_rows
         self.n_cols = n_cols
         self.reasons: dict[_Pos, Reason] = {
             p: "primary" for p, n in values.items() if 1 <= n <= threshold
         }
+        for p, reason in (also_hide or {}).items():
+            if values[p] > 0:
+                self.reasons.setdefault(p, reason)
 
     def lines(self) -> list[tuple[list[_Pos], _Pos]]:
         """Each relation as (members including the total, the total)."""
@@ -251,7 +259,9 @@ def _cell(grid: _Grid, p: _Pos) -> Cell:
 
 
 def suppress_table(
-    cells: Mapping[tuple[str, str], int], threshold: int = DEFAULT_THRESHOLD
+    cells: Mapping[tuple[str, str], int],
+    threshold: int = DEFAULT_THRESHOLD,
+    also_hide: Mapping[tuple[str | None, str | None], Reason] | None = None,
 ) -> SuppressedTable:
     """Suppress a (row, column) → count table published with all its totals.
 
@@ -259,6 +269,9 @@ def suppress_table(
     (row, column) pair missing from *cells* counts as zero. When several
     cells could serve as a complement the smallest count is hidden, earlier
     rows and columns first on ties, and totals only when no cell will do.
+    *also_hide* names figures already hidden elsewhere (None for a total:
+    (row, None) is a row total, (None, None) the grand total) that must stay
+    hidden and be protected here too; hidden zeros are ignored.
     """
     _check_threshold(threshold)
     _check_counts(cells.values())
@@ -273,7 +286,10 @@ def suppress_table(
     for j in range(c + 1):
         values[(r, j)] = sum(values[(i, j)] for i in range(r))
 
-    grid = _Grid(values, r, c, threshold)
+    row_index: dict[str | None, int] = {row: i for i, row in enumerate(rows)} | {None: r}
+    col_index: dict[str | None, int] = {col: j for j, col in enumerate(cols)} | {None: c}
+    forced = {(row_index[a], col_index[b]): why for (a, b), why in (also_hide or {}).items()}
+    grid = _Grid(values, r, c, threshold, forced)
     while True:
         _protect_lines(grid)
         if not _protect_bridge(grid):
@@ -310,3 +326,70 @@ def suppress_vector(cells: Mapping[str, int], threshold: int = DEFAULT_THRESHOLD
         cells=MappingProxyType({k: _cell(grid, (0, j)) for j, k in enumerate(keys)}),
         total=_cell(grid, (0, n)),
     )
+
+
+CubeKey = tuple[str | None, str | None, str | None]
+
+
+def suppress_cube(
+    cells: Mapping[tuple[str, str, str], int],
+    axes: tuple[Sequence[str], Sequence[str], Sequence[str]],
+    threshold: int = DEFAULT_THRESHOLD,
+    also_hide: Mapping[CubeKey, Reason] | None = None,
+) -> dict[CubeKey, Cell]:
+    """Suppress a three-way table published with every margin (None marks "all" on an axis).
+
+    Every two-way slice through the cube (fixing one axis at a value or at
+    "all") is a table with its totals, and the slices share their figures.
+    Each slice is protected with `suppress_table`, keeping what other slices
+    already hid, until no slice hides anything new: then no line of the cube
+    has exactly one hidden figure and no slice has a recoverable hidden cell.
+    Axis values missing from *cells* count as zero; the axes fix the order.
+    """
+    _check_threshold(threshold)
+    _check_counts(cells.values())
+    a_axis, b_axis, c_axis = (tuple(dict.fromkeys(ax)) for ax in axes)
+    values: dict[CubeKey, int] = {}
+    for a in (*a_axis, None):
+        for b in (*b_axis, None):
+            for c in (*c_axis, None):
+                values[(a, b, c)] = 0
+    for (a, b, c), n in cells.items():
+        for ka in (a, None):
+            for kb in (b, None):
+                for kc in (c, None):
+                    values[(ka, kb, kc)] += n
+    hidden: dict[CubeKey, Reason] = {k: "primary" for k, n in values.items() if 1 <= n <= threshold}
+    for key, why in (also_hide or {}).items():
+        if values.get(key, 0) > 0:
+            hidden.setdefault(key, why)
+
+    def slices() -> Iterator[tuple[Callable[[str | None, str | None], CubeKey], Sequence[str], Sequence[str]]]:
+        for a in (*a_axis, None):
+            yield (lambda r, c, a=a: (a, r, c)), b_axis, c_axis  # type: ignore[misc]
+        for b in (*b_axis, None):
+            yield (lambda r, c, b=b: (r, b, c)), a_axis, c_axis  # type: ignore[misc]
+        for c in (*c_axis, None):
+            yield (lambda r, c2, c=c: (r, c2, c)), a_axis, b_axis  # type: ignore[misc]
+
+    if a_axis and b_axis and c_axis:
+        changed = True
+        while changed:
+            changed = False
+            for key_of, rows, cols in slices():
+                positions = [(r, c) for r in (*rows, None) for c in (*cols, None)]
+                forced = {p: hidden[key_of(*p)] for p in positions if key_of(*p) in hidden}
+                if not forced:
+                    continue
+                table = suppress_table({(r, c): values[key_of(r, c)] for r in rows for c in cols}, threshold,
+                                       forced)
+                for (r, c) in positions:
+                    cell = table.cells[(r, c)] if r is not None and c is not None else (
+                        table.row_totals[r] if r is not None else
+                        table.column_totals[c] if c is not None else table.grand_total)
+                    key = key_of(r, c)
+                    if cell.suppressed and key not in hidden:
+                        hidden[key] = cell.reason or "complementary"
+                        changed = True
+    return {k: Cell(value=None, suppressed=True, reason=hidden[k]) if k in hidden else Cell(value=n, suppressed=False)
+            for k, n in values.items()}

@@ -1,16 +1,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.conventions import IdempotencyKeyDep, IfMatchDep, idempotent, json_response
-from api.db.models import Consent
 from api.deps import PrincipalDep, UnitDep
-from api.domain.access_rules import sees_sensitive
-from api.domain.fiscal import today_tokyo
 from api.domain.kana import normalize_kana
 from api.pagination import Page, PageDep
 from api.routing import CommitRoute
@@ -33,19 +30,16 @@ from api.schemas.common import Tombstone
 from api.services import care_team as team_service
 from api.services import clients as client_service
 from api.services import consents as consent_service
+from api.services import views
 
 router = APIRouter(tags=["clients"], route_class=CommitRoute)
 
-def shape(principal: PrincipalDep, client: object) -> ClientRead | ClientPeerRead:
+def shape(principal: PrincipalDep, client: Any) -> ClientRead | ClientPeerRead:
     """The response model decides what each role sees."""
-    if sees_sensitive(principal):
-        return ClientRead.model_validate(client, from_attributes=True)
-    return ClientPeerRead.model_validate(client, from_attributes=True)
+    return views.client_view(principal, client)
 
 
-def consent_read(consent: Consent) -> ConsentRead:
-    fields = {k: getattr(consent, k) for k in ConsentRead.model_fields if k != "status"}
-    return ConsentRead(**fields, status=consent_service.status_of(consent, today_tokyo()))
+consent_read = views.consent_view
 
 
 @router.get("/v1/clients", operation_id="list_clients", summary="Clients the caller may see, in 50音順",

@@ -10,7 +10,6 @@ from fastapi.responses import Response
 from api.conventions import IdempotencyKeyDep, IfMatchDep, idempotent, json_response, list_response
 from api.db.models import Decision, Episode, EpisodeStatusChange, Programme
 from api.deps import PrincipalDep, UnitDep
-from api.domain.episode_transitions import EPISODE_TRANSITIONS, EpisodeStatus
 from api.domain.fiscal import today_tokyo
 from api.pagination import Page, PageDep
 from api.routing import CommitRoute
@@ -29,16 +28,14 @@ from api.schemas.episodes import (
     WorkerDay,
 )
 from api.services import episodes as episode_service
+from api.services import views
 from api.services import work as work_service
 
 router = APIRouter(tags=["episodes"], route_class=CommitRoute)
 
 
 def episode_read(episode: Episode, programme: Programme) -> EpisodeRead:
-    fields = {k: getattr(episode, k) for k in EpisodeRead.model_fields
-              if k not in ("programme_code", "overdue", "allowed_actions")}
-    return EpisodeRead(**fields, programme_code=programme.code, overdue=episode_service.is_overdue(episode),
-                       allowed_actions=EPISODE_TRANSITIONS.allowed_actions(EpisodeStatus(episode.status)))
+    return views.episode_view(episode, programme)
 
 
 def episode_detail(episode: Episode, programme: Programme, history: list[EpisodeStatusChange],

@@ -2,6 +2,7 @@
 
 from api.db.models.audit import AuditEvent
 from api.db.models.base import Base
+from api.db.models.changes import ChangeLog, WorkerDayLoad
 from api.db.models.clients import CareTeamMember, Client, Consent, Programme
 from api.db.models.episodes import Activity, Decision, Episode, EpisodeStatusChange, Goal
 from api.db.models.identity import Agency, ApiClient, Branch, RefreshToken, RevokedAccessToken, UserAccount
@@ -29,6 +30,7 @@ __all__ = [
     "Branch",
     "CapacityHistory",
     "CareTeamMember",
+    "ChangeLog",
     "Client",
     "Consent",
     "Council",
@@ -58,4 +60,5 @@ __all__ = [
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookSubscription",
+    "WorkerDayLoad",
 ]

@@ -40,6 +40,7 @@ class Client(Versioned, Base):
         Index("ix_client_kana_sort", "kana_sort", "kana", "id"),
         Index("ix_client_kana_prefix", "kana"),
         Index("ix_client_dup", "kana", "date_of_birth"),
+        Index("ix_client_updated_at_id", "updated_at", "id"),  # export keyset order
     )
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(100))

@@ -25,6 +25,7 @@ class Episode(Versioned, Base):
         ),
         Index("ix_episode_status_planned_end", "status", "planned_end"),
         Index("ix_episode_programme_branch", "programme_id", "branch_code"),
+        Index("ix_episode_updated_at_id", "updated_at", "id"),  # export keyset order
     )
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("client.id"), index=True)
@@ -100,6 +101,7 @@ class Activity(Versioned, Base):
         Index("ix_activity_performer_occurred", "performer_id", "occurred_at"),
         Index("ix_activity_episode_occurred", "episode_id", "occurred_at"),
         Index("ix_activity_client_occurred", "client_id", "occurred_at"),
+        Index("ix_activity_updated_at_id", "updated_at", "id"),  # export keyset order
     )
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("client.id"))

@@ -1,0 +1,144 @@
+"""The change feed: every committed insert and update of feed resources, in transaction order.
+
+Triggers write `change_log` rows inside the writing transaction, stamped with its xid. A reader
+returns only rows whose xid is below the oldest transaction still running
+(`pg_snapshot_xmin(pg_current_snapshot())`): every transaction below it has committed or
+rolled back, so no row can later appear behind the cursor (xid, seq) even when transactions
+commit in another order than they began. A long transaction holds the feed back, never skips it.
+
+Each change is shown as the record is now and as the caller may see it; changes the caller cannot
+see are left out, except where the change is what took the record out of the caller's sight
+(their care-team membership ended, the client left their branch, their agency's episode ended):
+those answer a tombstone."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import String, cast, func, literal, select, tuple_
+from sqlalchemy.sql.elements import ColumnElement
+
+from api.db.models import Activity, CareTeamMember, ChangeLog, Client, Consent, Episode, Goal, Programme
+from api.db.models.changes import Xid8
+from api.db.scopes import (
+    activities_visible_to,
+    care_team_visible_to,
+    clients_visible_to,
+    consents_visible_to,
+    episodes_visible_to,
+    goals_visible_to,
+)
+from api.db.unit import RequestUnit
+from api.domain.access_rules import Action
+from api.domain.principal import Principal
+from api.pagination import decode_cursor, encode_cursor
+from api.problems import Problem
+from api.schemas.changes import Change, ChangePage
+from api.services import views
+from api.services.guard import require
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSource:
+    model: Any
+    visible: Callable[[Principal], ColumnElement[bool]]
+    view: Callable[[Principal, Any], BaseModel]
+
+
+FEED: Mapping[str, FeedSource] = {
+    "client": FeedSource(Client, clients_visible_to, views.client_view),
+    "episode": FeedSource(Episode, episodes_visible_to, lambda p, pair: views.episode_view(*pair)),
+    "goal": FeedSource(Goal, goals_visible_to, lambda p, g: views.goal_view(g)),
+    "activity": FeedSource(Activity, activities_visible_to, lambda p, a: views.activity_view(a)),
+    "consent": FeedSource(Consent, consents_visible_to, lambda p, c: views.consent_view(c)),
+    "care_team_member": FeedSource(CareTeamMember, care_team_visible_to, lambda p, m: views.member_view(m)),
+}
+
+
+def _parse_cursor(cursor: str | None) -> tuple[int, int] | None:
+    if cursor is None:
+        return None
+    values = decode_cursor(cursor)
+    try:
+        xid, seq = (int(v) for v in values)
+    except (TypeError, ValueError) as exc:
+        raise Problem("validation", "The cursor is not valid; start again without it.") from exc
+    return xid, seq
+
+
+def _lost_sight(principal: Principal, row: ChangeLog) -> bool:
+    """Whether this change is what took the record out of the caller's sight."""
+    if row.resource_type == "care_team_member":
+        return row.user_id == principal.id
+    if row.resource_type == "client":
+        return row.old_branch_code is not None and row.old_branch_code in principal.branches
+    if row.resource_type in ("episode", "goal"):
+        return row.agency_id == principal.agency_id
+    return False
+
+
+async def read(unit: RequestUnit, principal: Principal, cursor: str | None, limit: int) -> ChangePage:
+    require(unit, principal, Action.changes_read, resource_type="change")
+    session = unit.session
+    position = _parse_cursor(cursor)
+    stmt = select(ChangeLog, cast(ChangeLog.xid, String).label("xid_text")).where(
+        ChangeLog.xid < func.pg_snapshot_xmin(func.pg_current_snapshot()))
+    if position is not None:
+        stmt = stmt.where(tuple_(ChangeLog.xid, ChangeLog.seq)
+                          > tuple_(cast(literal(str(position[0])), Xid8()), literal(position[1])))
+    scanned = (await session.execute(stmt.order_by(ChangeLog.xid, ChangeLog.seq).limit(limit + 1))).all()
+    has_more = len(scanned) > limit
+    scanned = scanned[:limit]
+    rows: list[ChangeLog] = [r[0] for r in scanned]
+
+    current: dict[tuple[str, uuid.UUID], Any] = {}
+    for kind, source in FEED.items():
+        ids = {r.resource_id for r in rows if r.resource_type == kind}
+        if not ids:
+            continue
+        query = select(source.model).where(source.model.id.in_(ids), source.visible(principal))
+        if kind == "episode":
+            query = select(Episode, Programme.code).join(Programme, Programme.id == Episode.programme_id).where(
+                Episode.id.in_(ids), episodes_visible_to(principal))
+            for episode, code in (await session.execute(query)).all():
+                current[(kind, episode.id)] = (episode, code)
+            continue
+        for record in (await session.scalars(query)).all():
+            current[(kind, record.id)] = record
+    client_ids = {r.client_id for r in rows if r.client_id is not None}
+    visible_clients = set(await session.scalars(
+        select(Client.id).where(Client.id.in_(client_ids), clients_visible_to(principal)))) if client_ids else set()
+
+    items: dict[tuple[str, uuid.UUID], Change] = {}
+
+    def put(change: Change) -> None:
+        key = (change.resource_type, change.id)
+        items.pop(key, None)  # only the latest state of a record in one page
+        items[key] = change
+
+    for row in rows:
+        record = current.get((row.resource_type, row.resource_id))
+        reason = "created" if row.op == "insert" else "updated"
+        if record is not None:
+            if row.resource_type == "client" and not record.active:
+                put(Change(resource_type="client", id=row.resource_id, client_id=row.client_id, deleted=True,
+                           reason="deactivated", changed_at=row.at, record=None))
+                continue
+            shown = FEED[row.resource_type].view(principal, record).model_dump(mode="json")
+            put(Change(resource_type=row.resource_type, id=row.resource_id,
+                       client_id=row.client_id, deleted=False, reason=reason, changed_at=row.at, record=shown))
+        elif _lost_sight(principal, row):
+            put(Change(resource_type=row.resource_type, id=row.resource_id,
+                       client_id=row.client_id, deleted=True, reason="out_of_scope", changed_at=row.at, record=None))
+            if row.client_id is not None and row.client_id not in visible_clients:
+                put(Change(resource_type="client", id=row.client_id, client_id=row.client_id, deleted=True,
+                           reason="out_of_scope", changed_at=row.at, record=None))
+    for client_id in dict.fromkeys(c.client_id for c in items.values() if not c.deleted and c.client_id):
+        unit.audit("read", "change", client_id=client_id, subject="changes")
+    last = (int(scanned[-1][1]), rows[-1].seq) if rows else position
+    return ChangePage(items=list(items.values()), next_cursor=encode_cursor(list(last or (0, 0))),
+                      has_more=has_more)
