@@ -8,7 +8,8 @@ from fastapi.responses import Response
 from api.conventions import json_response
 from api.deps import PrincipalDep, SettingsDep, UnitDep
 from api.routing import CommitRoute
-from api.schemas.stats import StatTable, Workload
+from api.schemas.stats import ReferralStats, StatTable, Workload
+from api.services import referral_stats
 from api.services import stats as stats_service
 
 router = APIRouter(tags=["statistics"], route_class=CommitRoute)
@@ -56,4 +57,13 @@ async def stats_workload(request: Request, principal: PrincipalDep, unit: UnitDe
         unit, request.app.state.replica_sessionmaker, principal, settings.stats_suppression_threshold,
         settings.daily_visit_capacity, fiscal_year_from=fiscal_year_from, fiscal_year_to=fiscal_year_to,
         branch_code=branch_code)
+    return json_response(result)
+
+
+@router.get("/v1/stats/referrals", operation_id="stats_referrals", response_model=ReferralStats,
+            summary="Referrals by purpose and status, overdue ones and median days to acceptance (one fiscal year)")
+async def stats_referrals(request: Request, principal: PrincipalDep, unit: UnitDep, settings: SettingsDep,
+                          fiscal_year: Annotated[int | None, Query(ge=2007, le=2100)] = None) -> Response:
+    result = await referral_stats.referral_table(unit, request.app.state.replica_sessionmaker, principal,
+                                                 settings.stats_suppression_threshold, fiscal_year)
     return json_response(result)

@@ -62,3 +62,23 @@ class Workload(BaseModel):
     fiscal_years: list[FiscalYearLabel]
     workers: list[WorkerLoad]
     total_active_caseload: Figure | None = Field(description="Only when no branch is selected")
+
+
+class ReferralPurposeRow(BaseModel):
+    purpose: str | None = Field(description="null on the total row")
+    label_ja: str
+    label_en: str
+    by_status: dict[str, Figure]
+    total: Figure
+    overdue: Figure = Field(description="Still requested or received past the due date, today")
+    median_days_to_acceptance: float | None = Field(
+        description="From sending to acceptance; null when fewer referrals than the threshold were accepted")
+
+
+class ReferralStats(BaseModel):
+    threshold: int
+    as_of: date
+    fiscal_year: FiscalYearLabel
+    statuses: list[str]
+    rows: list[ReferralPurposeRow]
+    total: ReferralPurposeRow

@@ -27,6 +27,7 @@ async def _export(ctx: Any, in_scope: bool) -> Call:
 CASES = [
     *(_stats(n) for n in ("supported-persons", "diagnosis-groups", "age-bands", "support-durations",
                           "closure-reasons", "episode-status", "workload")),
+    RouteCase("GET", "/v1/stats/referrals", fixed("/v1/stats/referrals"), STATS_READERS),
     RouteCase("GET", "/v1/exports/{resource}", _export, RECORD_WORKERS),
     RouteCase("GET", "/v1/changes", fixed("/v1/changes"), RECORD_WORKERS),
 ]
