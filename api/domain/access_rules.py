@@ -33,6 +33,8 @@ class Action(StrEnum):
     client_list = "client.list"  # lists of clients, episodes and activities
     statistics_read = "statistics.read"
     records_export = "records.export"
+    referrals_export = "referrals.export"
+    meetings_export = "meetings.export"
     changes_read = "changes.read"
 
 
@@ -67,6 +69,9 @@ ALLOWED: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.statistics_read: frozenset({_R.analyst, _R.supervisor, _R.secretariat}),
         # Partners see only what referrals share with them: no record exports until referrals land.
         Action.records_export: _PROFESSIONALS | {_R.peer_supporter},
+        Action.referrals_export: _PROFESSIONALS | {_R.partner},
+        Action.meetings_export: _PROFESSIONALS | {_R.peer_supporter, _R.partner, _R.secretariat, _R.admin, _R.analyst,
+                                                  _R.auditor},
         Action.changes_read: _PROFESSIONALS | {_R.peer_supporter},
     }
 )

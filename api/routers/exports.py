@@ -25,7 +25,7 @@ _MEDIA = {"ndjson": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
 )
 async def export_records(
     request: Request,
-    resource: Annotated[str, Path(max_length=40, description="clients, episodes or activities")],
+    resource: Annotated[str, Path(max_length=40, description="clients, episodes, activities, referrals or meetings")],
     principal: PrincipalDep,
     unit: UnitDep,
     format: Literal["ndjson", "csv"] = "ndjson",

@@ -33,28 +33,13 @@ from api.schemas.referrals import (
 )
 from api.services import referral_records as record_service
 from api.services import referrals as referral_service
+from api.services import views
 from api.services.referrals import Seen
 
 router = APIRouter(tags=["referrals"], route_class=CommitRoute)
 
 
-def shape(principal: Principal, seen: Seen) -> ReferralRead | ReferralPartnerRead:
-    """Staff who can see the client get the sending side's view; everyone else (partners,
-    receiving coordinators) only the snapshot that was shared."""
-    r = seen.referral
-    common = {
-        "id": r.id, "from_agency_id": r.from_agency_id, "to_agency_id": r.to_agency_id,
-        "to_service_id": r.to_service_id, "part_of": r.part_of_id, "purpose": r.purpose, "priority": r.priority,
-        "reason": r.reason, "due_on": r.due_on, "status": r.status, "status_reason": r.status_reason,
-        "business_status": r.business_status, "shared_fields": list(r.shared_fields),
-        "shared_snapshot": dict(r.shared_snapshot or {}), "sent_at": r.sent_at, "overdue": seen.overdue,
-        "allowed_actions": seen.allowed_actions(), "created_at": r.created_at, "updated_at": r.updated_at,
-        "version": r.version,
-    }
-    if seen.sees_client and not principal.is_machine:
-        return ReferralRead(**common, client_id=r.client_id, episode_id=r.episode_id, consent_id=r.consent_id,
-                            needs_summary=r.needs_summary, requester_id=r.requester_id)
-    return ReferralPartnerRead(**common)
+shape = views.referral_view
 
 
 def shape_detail(principal: Principal, seen: Seen,

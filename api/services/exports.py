@@ -19,20 +19,23 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Select, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from api.db import audit_chain
 from api.db.audit_chain import PendingEvent
-from api.db.models import Activity, Client, Episode, Programme
-from api.db.scopes import activities_visible_to, clients_visible_to, episodes_visible_to
+from api.db.models import Activity, Client, Episode, Meeting, Programme, Referral, ThirdPartyProvision
+from api.db.scopes import activities_visible_to, clients_visible_to, episodes_visible_to, referrals_visible_to
 from api.db.unit import RequestUnit
 from api.domain.access_rules import Action
 from api.domain.principal import Principal
+from api.domain.referral_sharing import data_categories_for
 from api.schemas.episodes import ActivityRead, EpisodeRead
+from api.schemas.meetings import MeetingSummary, meeting_summary
 from api.services import views
 from api.services.guard import require
+from api.services.referrals import relation_columns, seen_from_row
 
 BATCH_SIZE = 1000
 BOM = "\ufeff".encode()
@@ -44,34 +47,61 @@ class ExportSource:
 
     model: Any
     visible: Callable[[Principal], ColumnElement[bool]]
-    select: Callable[[], Select[Any]]
+    select: Callable[[Principal], Select[Any]]
     view: Callable[[Principal, Any], BaseModel]
     view_model: Callable[[Principal], type[BaseModel]]
-    client_id: Callable[[Any], uuid.UUID]
+    client_id: Callable[[Any], uuid.UUID | None]
+    action: Action = Action.records_export
+    # Rows that hand client data to another organisation's system also leave a 第三者提供の記録.
+    provisions: Callable[[Principal, list[Any]], list[Any]] | None = None
 
 
-def _episode_select() -> Any:
+def _episode_select(principal: Principal) -> Any:
     return select(Episode, Programme.code).join(Programme, Programme.id == Episode.programme_id)
 
 
-# Meetings and referrals are added here by their areas (referrals: partners' exports and the
-# provision records they write, see `export_allowed`).
+def _referral_select(principal: Principal) -> Any:
+    return select(Referral, *relation_columns(principal))
+
+
+def _partner_provisions(principal: Principal, rows: list[Any]) -> list[ThirdPartyProvision]:
+    """A partner's system pulling referrals receives their shared snapshots: one provision record
+    per referral, as when the referral was sent."""
+    if principal.role != "partner":
+        return []
+    return [
+        ThirdPartyProvision(
+            client_id=r.client_id, recipient_agency_id=principal.agency_id, referral_id=r.id,
+            data_items=list(r.shared_fields), data_categories=list(data_categories_for(r.shared_fields)),
+            purpose=r.purpose, consent_id=r.consent_id, provided_by=principal.id, provided_by_kind=principal.kind,
+            provided_by_name=f"export to {principal.name}"[:200], provider_agency_id=r.from_agency_id,
+        )
+        for r in (row[0] for row in rows) if r.consent_id is not None
+    ]
 EXPORTS: Mapping[str, ExportSource] = {
-    "clients": ExportSource(Client, clients_visible_to, lambda: select(Client),
+    "clients": ExportSource(Client, clients_visible_to, lambda p: select(Client),
                             lambda p, row: views.client_view(p, row[0]), views.client_view_model,
                             lambda row: row[0].id),
     "episodes": ExportSource(Episode, episodes_visible_to, _episode_select,
                              lambda p, row: views.episode_view(row[0], row[1]), lambda p: EpisodeRead,
                              lambda row: row[0].client_id),
-    "activities": ExportSource(Activity, activities_visible_to, lambda: select(Activity),
+    "activities": ExportSource(Activity, activities_visible_to, lambda p: select(Activity),
                                lambda p, row: views.activity_view(row[0]), lambda p: ActivityRead,
                                lambda row: row[0].client_id),
+    "referrals": ExportSource(Referral, referrals_visible_to, _referral_select,
+                              lambda p, row: views.referral_view(p, seen_from_row(row)), views.referral_view_model,
+                              lambda row: row[0].client_id, action=Action.referrals_export,
+                              provisions=_partner_provisions),
+    # Meetings carry no client data: no per-client audit rows, readable by every signed-in role.
+    "meetings": ExportSource(Meeting, lambda p: true(), lambda p: select(Meeting),
+                             lambda p, row: meeting_summary(row[0]), lambda p: MeetingSummary, lambda row: None,
+                             action=Action.meetings_export),
 }
 
 
 def start(unit: RequestUnit, principal: Principal, resource: str, fmt: str, updated_since: datetime | None) -> None:
     """Check the policy and audit the start (committed with the request, before any row is read)."""
-    require(unit, principal, Action.records_export, resource_type=resource)
+    require(unit, principal, EXPORTS[resource].action, resource_type=resource)
     unit.audit("export", resource, subject="start",
                detail={"format": fmt, "updated_since": updated_since.isoformat() if updated_since else None})
 
@@ -109,8 +139,9 @@ class _Encoder:
 
 
 async def _audit(writer: async_sessionmaker[AsyncSession], events: list[PendingEvent],
-                 context: dict[str, Any]) -> None:
+                 context: dict[str, Any], records: list[Any] | None = None) -> None:
     async with writer() as session:
+        session.add_all(records or [])
         await audit_chain.append(session, events, context)
         await session.commit()
 
@@ -129,7 +160,7 @@ async def stream(reader: async_sessionmaker[AsyncSession], writer: async_session
     after: tuple[datetime, uuid.UUID] | None = None
     sent = 0
     while True:
-        stmt = source.select().where(source.visible(principal))
+        stmt = source.select(principal).where(source.visible(principal))
         if updated_since is not None:
             stmt = stmt.where(model.updated_at > updated_since)
         if after is not None:
@@ -139,9 +170,10 @@ async def stream(reader: async_sessionmaker[AsyncSession], writer: async_session
             models = [source.view(principal, row) for row in rows]
         if not rows:
             break
-        clients = list(dict.fromkeys(source.client_id(row) for row in rows))
+        clients = [c for c in dict.fromkeys(source.client_id(row) for row in rows) if c is not None]
+        provisions = source.provisions(principal, rows) if source.provisions else []
         await _audit(writer, [PendingEvent(action="read", resource_type=resource, client_id=c, subject="export",
-                                           actor=actor) for c in clients], context)
+                                           actor=actor) for c in clients], context, provisions)
         yield encoder.rows(models)
         sent += len(rows)
         last = rows[-1][0]

@@ -80,24 +80,25 @@ class Seen:
         return is_overdue(ReferralStatus(self.referral.status), self.referral.due_on, today_tokyo())
 
 
-def _relation(principal: Principal) -> list[Any]:
+def relation_columns(principal: Principal) -> list[Any]:
     return [referrals_sent_by(principal).label("sender"), referrals_addressed_to(principal).label("receiver"),
             client_visible(principal, Referral.client_id).label("sees_client")]
 
 
-def _seen(row: Any) -> Seen:
+def seen_from_row(row: Any) -> Seen:
     return Seen(row[0], bool(row.sender), bool(row.receiver), bool(row.sees_client))
 
 
 async def get_visible(unit: RequestUnit, principal: Principal, referral_id: uuid.UUID, *,
                       for_update: bool = False) -> Seen:
-    stmt = select(Referral, *_relation(principal)).where(Referral.id == referral_id, referrals_visible_to(principal))
+    stmt = select(Referral, *relation_columns(principal)).where(Referral.id == referral_id,
+                                                                 referrals_visible_to(principal))
     if for_update:
         stmt = stmt.with_for_update(of=Referral)
     row = (await unit.session.execute(stmt)).one_or_none()
     if row is None:
         raise invisible(unit, "referral", referral_id)
-    return _seen(row)
+    return seen_from_row(row)
 
 
 def _invalid(field: str, message: str) -> Problem:
@@ -325,7 +326,7 @@ async def list_visible(unit: RequestUnit, principal: Principal, page: PageParams
     if client_id:
         # Only for callers who see the client: a partner must not learn which referral is whose.
         filters += [Referral.client_id == client_id, client_visible(principal, Referral.client_id)]
-    stmt = select(Referral, *_relation(principal)).where(*filters)
+    stmt = select(Referral, *relation_columns(principal)).where(*filters)
     if page.updated_since is not None:
         stmt = stmt.where(Referral.updated_at > page.updated_since)
         order: list[Any] = [Referral.updated_at, Referral.id]
@@ -340,7 +341,7 @@ async def list_visible(unit: RequestUnit, principal: Principal, page: PageParams
         def key(s: Seen) -> list[Any]:
             return [(s.referral.due_on or _FAR_FUTURE).isoformat(), str(s.referral.id)]
     rows = (await unit.session.execute(keyset(stmt, order, typed_cursor(page, parsers)))).all()
-    items, cursor = cut([_seen(r) for r in rows], page, key)
+    items, cursor = cut([seen_from_row(r) for r in rows], page, key)
     for s in items:
         unit.audit("read", "referral", resource_id=s.referral.id, client_id=s.referral.client_id, subject="list")
     return items, cursor

@@ -87,7 +87,39 @@ async def test_who_may_export(client: httpx.AsyncClient, db: AsyncSession, world
     await build_scenario(db, world)
     for name in ("partner", "hospital-system", "analyst", "secretariat", "admin", "auditor"):
         assert (await client.get("/v1/exports/clients", headers=world.auth(name))).status_code == 403, name
-    assert (await client.get("/v1/exports/meetings", headers=world.auth("caseworker"))).status_code == 404
+    assert (await client.get("/v1/exports/nothing-here", headers=world.auth("caseworker"))).status_code == 404
     assert (await client.get("/v1/exports/clients")).status_code == 401
 
 
+
+
+async def test_partner_export_of_referrals_shares_only_snapshots_and_records_the_provision(
+        client: httpx.AsyncClient, db: AsyncSession, world: World) -> None:
+    from api.db.models import ThirdPartyProvision
+
+    s = await build_scenario(db, world)
+    before = await db.scalar(select(func.count()).select_from(ThirdPartyProvision)
+                             .where(ThirdPartyProvision.referral_id == s.referral_in.id))
+    response = await client.get("/v1/exports/referrals", headers=world.auth("hospital-system"))
+    assert response.status_code == 200, response.text
+    rows = [json.loads(line) for line in response.text.splitlines()]
+    assert [r["id"] for r in rows] == [str(s.referral_in.id)]  # addressed to the hospital; not the other one
+    assert rows[0]["shared_snapshot"] == {"name": "山田 花子"}
+    assert "client_id" not in rows[0]
+    assert "sensitive case note" not in response.text
+    provisions = (await db.scalars(select(ThirdPartyProvision).where(
+        ThirdPartyProvision.referral_id == s.referral_in.id))).all()
+    assert len(provisions) == (before or 0) + 1
+    assert provisions[-1].recipient_agency_id == world.agencies["hospital"]
+    assert provisions[-1].data_items == ["name"]
+
+
+async def test_staff_export_of_referrals_names_the_client_and_meetings_export_for_the_secretariat(
+        client: httpx.AsyncClient, db: AsyncSession, world: World) -> None:
+    s = await build_scenario(db, world)
+    staff = (await client.get("/v1/exports/referrals", headers=world.auth("caseworker"))).text.splitlines()
+    assert [json.loads(line)["client_id"] for line in staff] == [str(s.client_in.id)]
+    assert (await client.get("/v1/exports/referrals", headers=world.auth("analyst"))).status_code == 403
+    meetings = await client.get("/v1/exports/meetings", params={"format": "csv"}, headers=world.auth("secretariat"))
+    assert meetings.status_code == 200
+    assert meetings.text.splitlines()[0].startswith("id,")
