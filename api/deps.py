@@ -15,6 +15,7 @@ from api.db.unit import RequestUnit
 from api.domain.principal import Principal
 from api.domain.roles import Role
 from api.problems import Problem
+from api.schemas.common import strip_forbidden_chars
 from api.security import TokenError, TokenService
 
 
@@ -27,7 +28,8 @@ async def get_unit(request: Request) -> AsyncIterator[RequestUnit]:
     async with maker() as session:
         # Header values are Latin-1 on the wire: a Japanese purpose arrives percent-encoded UTF-8.
         raw_purpose = request.headers.get("x-access-purpose")
-        purpose = unquote(raw_purpose, errors="replace") if raw_purpose else None
+        # Percent-decoding can produce NUL or escape sequences: dropped, the audit row must still be written.
+        purpose = strip_forbidden_chars(unquote(raw_purpose, errors="replace")) if raw_purpose else None
         unit = RequestUnit(
             session=session,
             context={

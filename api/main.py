@@ -51,12 +51,13 @@ def schema_head() -> str:
     return head
 
 
-def _render_exc(request: Request, slug: str, detail: str) -> Response:
+def _render_exc(request: Request, slug: str, detail: str, headers: dict[str, str] | None = None) -> Response:
     return render(
         KINDS[slug],
         detail=detail,
         request_id=request.scope.get("state", {}).get("request_id"),
         accept_language=request.headers.get("accept-language"),
+        headers=headers,
     )
 
 
@@ -70,8 +71,24 @@ async def _integrity_handler(request: Request, exc: Exception) -> Response:
 
 async def _db_error_handler(request: Request, exc: Exception) -> Response:
     if (isinstance(exc, DBAPIError) and exc.connection_invalidated) or _is_unavailable(exc):
-        return _render_exc(request, "unavailable", "The database is not reachable; try again shortly.")
+        return _render_exc(request, "unavailable", "The database is not reachable; try again shortly.",
+                           headers={"Retry-After": "5"})
+    if (_sqlstate(exc) or "").startswith("22"):
+        # SQLSTATE class 22, "data exception": a value the schema let through but PostgreSQL refuses
+        # (NUL in text, a number out of range, a date too far out). The client's input, not our fault.
+        return _render_exc(request, "validation", "A value is not acceptable to the database "
+                           "(out of range or containing characters it cannot store).")
     raise exc
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    current: BaseException | None = exc
+    while current is not None:
+        state = getattr(current, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+        current = getattr(current, "orig", None) or current.__cause__
+    return None
 
 
 def _is_unavailable(exc: BaseException) -> bool:
@@ -90,7 +107,8 @@ def _is_unavailable(exc: BaseException) -> bool:
 
 
 async def _timeout_handler(request: Request, exc: Exception) -> Response:
-    return _render_exc(request, "unavailable", "The database did not answer in time; try again shortly.")
+    return _render_exc(request, "unavailable", "The database did not answer in time; try again shortly.",
+                       headers={"Retry-After": "5"})
 
 
 def _include_routers(app: FastAPI) -> None:

@@ -79,6 +79,6 @@ async def committed_app(committed: Committed) -> AsyncIterator[FastAPI]:
 
 @pytest.fixture
 async def committed_client(committed_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=committed_app, client=("198.51.100.9", 50000))
+    transport = httpx.ASGITransport(app=committed_app, client=("198.51.100.9", 50000), raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=30) as http:
         yield http
