@@ -27,7 +27,7 @@ from starlette.responses import Response
 import api.routers
 from api.config import Settings, get_settings
 from api.db.engine import create_engine, create_sessionmaker
-from api.middleware import BodyLimitMiddleware, RequestContextMiddleware, configure_logging
+from api.middleware import BodyLimitMiddleware, RateLimitMiddleware, RequestContextMiddleware, configure_logging
 from api.openapi_doc import build_openapi
 from api.problems import (
     KINDS,
@@ -37,6 +37,7 @@ from api.problems import (
     render,
     validation_handler,
 )
+from api.rate_limiting import CounterStore, PostgresCounterStore, RateLimiter, RedisCounterStore
 from api.security import KeyRing, TokenService
 from api.services.webhook_dispatcher import WebhookDispatcher
 
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if background is not None:
                 await background.stop()
+            await app.state.rate_limiter.close()
             await app.state.engine.dispose()
             if app.state.replica_engine is not app.state.engine:
                 await app.state.replica_engine.dispose()
@@ -167,6 +169,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.replica_sessionmaker = create_sessionmaker(app.state.replica_engine)
     app.state.schema_head = schema_head()
     app.state.tokens = TokenService(KeyRing.from_settings(settings), settings)
+    store: CounterStore = (RedisCounterStore(settings.redis_url) if settings.redis_url
+                           else PostgresCounterStore(app.state.engine))
+    app.state.rate_limiter = RateLimiter(store, sync_interval_s=settings.rate_limit_sync_interval_s)
     if settings.run_background_workers:
         # Every worker process runs one; SKIP LOCKED claims keep them from delivering a row twice.
         app.state.background = WebhookDispatcher(app.state.sessionmaker, settings)
@@ -197,6 +202,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
             max_age=600,
         )
+    app.add_middleware(
+        RateLimitMiddleware,
+        limiter=app.state.rate_limiter,
+        tokens=app.state.tokens,
+        per_principal=settings.rate_limit_per_minute,
+        anonymous=settings.rate_limit_anonymous_per_minute,
+        per_address=settings.rate_limit_per_address_per_minute,
+    )
     app.add_middleware(RequestContextMiddleware)
     return app
 
