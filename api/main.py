@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import logging
 import pkgutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
@@ -42,6 +44,7 @@ from api.security import KeyRing, TokenService
 from api.services.webhook_dispatcher import WebhookDispatcher
 
 ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("api.db")
 
 
 def schema_head() -> str:
@@ -72,6 +75,9 @@ async def _integrity_handler(request: Request, exc: Exception) -> Response:
 
 async def _db_error_handler(request: Request, exc: Exception) -> Response:
     if (isinstance(exc, DBAPIError) and exc.connection_invalidated) or _is_unavailable(exc):
+        log.warning("database unavailable: %s", type(exc).__name__,
+                    extra={"fields": {"request_id": request.scope.get("state", {}).get("request_id"),
+                                      "error": str(exc)[:300]}})
         return _render_exc(request, "unavailable", "The database is not reachable; try again shortly.",
                            headers={"Retry-After": "5"})
     if (_sqlstate(exc) or "").startswith("22"):
@@ -101,7 +107,8 @@ def _is_unavailable(exc: BaseException) -> bool:
             return True
         name = type(current).__name__
         if name in {"ConnectionDoesNotExistError", "CannotConnectNowError", "InterfaceError",
-                    "ConnectionFailureError", "AdminShutdownError", "QueryCanceledError"}:
+                    "ConnectionFailureError", "AdminShutdownError", "QueryCanceledError",
+                    "TooManyConnectionsError", "CrashShutdownError", "ConnectionRejectionError"}:
             return True
         current = current.__cause__ or current.__context__
     return False
@@ -182,7 +189,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(StaleDataError, _stale_handler)
     app.add_exception_handler(IntegrityError, _integrity_handler)
     app.add_exception_handler(DBAPIError, _db_error_handler)
+    # Connecting to a stopped server fails with a bare OSError (refused, or no socket file), which
+    # SQLAlchemy does not wrap; without this it was a 500.
+    app.add_exception_handler(OSError, _db_error_handler)
     app.add_exception_handler(TimeoutError, _timeout_handler)
+    app.add_exception_handler(PoolTimeoutError, _timeout_handler)  # every pooled connection busy
 
     _include_routers(app)
     _mount_docs(app)
