@@ -21,7 +21,7 @@ test: $(STAMP) lint typecheck hadolint  ## everything CI runs
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check api tests migrations scripts
+	$(BIN)/ruff check api tests migrations scripts bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy api
