@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck hadolint unit openapi seed migrate create-admin verify-audit bench backup restore clean
+.PHONY: run test lint typecheck hadolint unit openapi seed migrate create-admin verify-audit bench backup restore soak clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,15 @@ verify-audit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install -qq -e '.[bench]'
 	$(BIN)/python -m bench.run --sweep 10000,100000,1000000 $(BENCH_ARGS)
+
+backup: $(STAMP)  ## make backup FILE=backup.dump
+	$(BIN)/python -m api backup $${FILE:?set FILE=path/to/backup.dump}
+
+restore: $(STAMP)  ## make restore FILE=backup.dump [DATABASE=new_name]
+	$(BIN)/python -m api restore $${FILE:?set FILE=path/to/backup.dump} $${DATABASE:+--database $$DATABASE}
+
+soak: $(STAMP)  ## 10-minute load with a PostgreSQL stop halfway (SOAK_SECONDS to change)
+	$(BIN)/python bench/soak.py --seconds $${SOAK_SECONDS:-600}
 
 clean:
 	rm -rf $(VENV) .data .mypy_cache .ruff_cache

@@ -112,6 +112,36 @@ def cmd_verify_audit(args: argparse.Namespace) -> None:
     sys.exit(1)
 
 
+def cmd_backup(args: argparse.Namespace) -> None:
+    from api.db.backup import BackupError, backup
+
+    settings = _settings_with_db()
+    assert settings.database_url
+    try:
+        backup(settings.database_url, Path(args.file))
+    except BackupError as exc:
+        raise SystemExit(f"backup failed: {exc}") from exc
+    print(f"backup written to {args.file} ({Path(args.file).stat().st_size} bytes)")
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    from sqlalchemy.engine import make_url
+
+    from api.db.backup import BackupError, restore
+    from api.db.engine import normalise_url
+
+    settings = _settings_with_db()
+    assert settings.database_url
+    database = args.database or make_url(normalise_url(settings.database_url)).database
+    try:
+        url = asyncio.run(restore(settings.database_url, Path(args.file), str(database)))
+    except BackupError as exc:
+        raise SystemExit(f"restore failed: {exc}") from exc
+    print(f"restored {args.file} into database {database!r}")
+    print(f"use it with DATABASE_URL={make_url(url).render_as_string(hide_password=True)}, "
+          "then check it with `python -m api verify-audit`")
+
+
 def cmd_openapi(args: argparse.Namespace) -> None:
     from api.openapi_export import current_spec
 
@@ -148,6 +178,13 @@ def main(argv: list[str] | None = None) -> None:
     p.set_defaults(func=cmd_create_admin)
     p = sub.add_parser("verify-audit", help="verify the audit hash chain; names the first broken row")
     p.set_defaults(func=cmd_verify_audit)
+    p = sub.add_parser("backup", help="dump the database to FILE (pg_dump custom format)")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="restore FILE into an empty database (default: DATABASE_URL's)")
+    p.add_argument("file")
+    p.add_argument("--database", help="restore into this database on the same server (created when missing)")
+    p.set_defaults(func=cmd_restore)
     p = sub.add_parser("openapi", help="write (or --check) the committed OpenAPI document")
     p.add_argument("--out", default=str(ROOT / "openapi" / "openapi.json"))
     p.add_argument("--check", action="store_true")

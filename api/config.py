@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     login_window_s: int = Field(default=900, ge=60)
     rate_limit_per_minute: int = Field(default=600, ge=1)
     rate_limit_anonymous_per_minute: int = Field(default=120, ge=1)
+    rate_limit_per_address_per_minute: int = Field(
+        default=3000, ge=1, description="All requests from one address, signed in or not (an office behind one NAT).")
+    rate_limit_sync_interval_s: float = Field(
+        default=1.0, ge=0, description="How often a worker adds its counts to the shared counters; 0 = every request.")
+    redis_url: str | None = Field(default=None, description="Keep rate counters in Redis instead of PostgreSQL.")
 
     daily_visit_capacity: int = Field(default=5, ge=1, le=20)
     stats_suppression_threshold: int = Field(default=5, ge=1, le=10)

@@ -15,6 +15,7 @@ from api.db.unit import RequestUnit
 from api.domain.principal import Principal
 from api.domain.roles import Role
 from api.problems import Problem
+from api.schemas.common import strip_forbidden_chars
 from api.security import TokenError, TokenService
 
 
@@ -27,7 +28,8 @@ async def get_unit(request: Request) -> AsyncIterator[RequestUnit]:
     async with maker() as session:
         # Header values are Latin-1 on the wire: a Japanese purpose arrives percent-encoded UTF-8.
         raw_purpose = request.headers.get("x-access-purpose")
-        purpose = unquote(raw_purpose, errors="replace") if raw_purpose else None
+        # Percent-decoding can produce NUL or escape sequences: dropped, the audit row must still be written.
+        purpose = strip_forbidden_chars(unquote(raw_purpose, errors="replace")) if raw_purpose else None
         unit = RequestUnit(
             session=session,
             context={
@@ -97,10 +99,14 @@ async def _load_principal(request: Request, unit: RequestUnit, *, required: bool
             raise _unauthenticated("Send an access token: Authorization: Bearer <token>.")
         return None
     tokens: TokenService = request.app.state.tokens
-    try:
-        claims = tokens.verify_access_token(token)
-    except TokenError as exc:
-        raise _unauthenticated("The access token is not valid.", "invalid-token") from exc
+    verified = request.scope.get("state", {}).get("access_claims")  # by the rate limiter, this request
+    if verified is not None and verified[0] == token:
+        claims = verified[1]
+    else:
+        try:
+            claims = tokens.verify_access_token(token)
+        except TokenError as exc:
+            raise _unauthenticated("The access token is not valid.", "invalid-token") from exc
     sql = _USER_SQL if claims.principal_kind == "user" else _CLIENT_SQL
     row = (await unit.session.execute(sql, {"id": claims.sub, "jti": claims.jti})).one_or_none()
     if row is None or not row.active or row.revoked:

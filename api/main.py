@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import logging
 import pkgutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
@@ -27,7 +29,7 @@ from starlette.responses import Response
 import api.routers
 from api.config import Settings, get_settings
 from api.db.engine import create_engine, create_sessionmaker
-from api.middleware import BodyLimitMiddleware, RequestContextMiddleware, configure_logging
+from api.middleware import BodyLimitMiddleware, RateLimitMiddleware, RequestContextMiddleware, configure_logging
 from api.openapi_doc import build_openapi
 from api.problems import (
     KINDS,
@@ -37,10 +39,12 @@ from api.problems import (
     render,
     validation_handler,
 )
+from api.rate_limiting import CounterStore, PostgresCounterStore, RateLimiter, RedisCounterStore
 from api.security import KeyRing, TokenService
 from api.services.webhook_dispatcher import WebhookDispatcher
 
 ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("api.db")
 
 
 def schema_head() -> str:
@@ -51,12 +55,13 @@ def schema_head() -> str:
     return head
 
 
-def _render_exc(request: Request, slug: str, detail: str) -> Response:
+def _render_exc(request: Request, slug: str, detail: str, headers: dict[str, str] | None = None) -> Response:
     return render(
         KINDS[slug],
         detail=detail,
         request_id=request.scope.get("state", {}).get("request_id"),
         accept_language=request.headers.get("accept-language"),
+        headers=headers,
     )
 
 
@@ -70,8 +75,27 @@ async def _integrity_handler(request: Request, exc: Exception) -> Response:
 
 async def _db_error_handler(request: Request, exc: Exception) -> Response:
     if (isinstance(exc, DBAPIError) and exc.connection_invalidated) or _is_unavailable(exc):
-        return _render_exc(request, "unavailable", "The database is not reachable; try again shortly.")
+        log.warning("database unavailable: %s", type(exc).__name__,
+                    extra={"fields": {"request_id": request.scope.get("state", {}).get("request_id"),
+                                      "error": str(exc)[:300]}})
+        return _render_exc(request, "unavailable", "The database is not reachable; try again shortly.",
+                           headers={"Retry-After": "5"})
+    if (_sqlstate(exc) or "").startswith("22"):
+        # SQLSTATE class 22, "data exception": a value the schema let through but PostgreSQL refuses
+        # (NUL in text, a number out of range, a date too far out). The client's input, not our fault.
+        return _render_exc(request, "validation", "A value is not acceptable to the database "
+                           "(out of range or containing characters it cannot store).")
     raise exc
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    current: BaseException | None = exc
+    while current is not None:
+        state = getattr(current, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+        current = getattr(current, "orig", None) or current.__cause__
+    return None
 
 
 def _is_unavailable(exc: BaseException) -> bool:
@@ -83,14 +107,16 @@ def _is_unavailable(exc: BaseException) -> bool:
             return True
         name = type(current).__name__
         if name in {"ConnectionDoesNotExistError", "CannotConnectNowError", "InterfaceError",
-                    "ConnectionFailureError", "AdminShutdownError", "QueryCanceledError"}:
+                    "ConnectionFailureError", "AdminShutdownError", "QueryCanceledError",
+                    "TooManyConnectionsError", "CrashShutdownError", "ConnectionRejectionError"}:
             return True
         current = current.__cause__ or current.__context__
     return False
 
 
 async def _timeout_handler(request: Request, exc: Exception) -> Response:
-    return _render_exc(request, "unavailable", "The database did not answer in time; try again shortly.")
+    return _render_exc(request, "unavailable", "The database did not answer in time; try again shortly.",
+                       headers={"Retry-After": "5"})
 
 
 def _include_routers(app: FastAPI) -> None:
@@ -122,6 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if background is not None:
                 await background.stop()
+            await app.state.rate_limiter.close()
             await app.state.engine.dispose()
             if app.state.replica_engine is not app.state.engine:
                 await app.state.replica_engine.dispose()
@@ -149,6 +176,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.replica_sessionmaker = create_sessionmaker(app.state.replica_engine)
     app.state.schema_head = schema_head()
     app.state.tokens = TokenService(KeyRing.from_settings(settings), settings)
+    store: CounterStore = (RedisCounterStore(settings.redis_url) if settings.redis_url
+                           else PostgresCounterStore(app.state.engine))
+    app.state.rate_limiter = RateLimiter(store, sync_interval_s=settings.rate_limit_sync_interval_s)
     if settings.run_background_workers:
         # Every worker process runs one; SKIP LOCKED claims keep them from delivering a row twice.
         app.state.background = WebhookDispatcher(app.state.sessionmaker, settings)
@@ -159,7 +189,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(StaleDataError, _stale_handler)
     app.add_exception_handler(IntegrityError, _integrity_handler)
     app.add_exception_handler(DBAPIError, _db_error_handler)
+    # Connecting to a stopped server fails with a bare OSError (refused, or no socket file), which
+    # SQLAlchemy does not wrap; without this it was a 500.
+    app.add_exception_handler(OSError, _db_error_handler)
     app.add_exception_handler(TimeoutError, _timeout_handler)
+    app.add_exception_handler(PoolTimeoutError, _timeout_handler)  # every pooled connection busy
 
     _include_routers(app)
     _mount_docs(app)
@@ -179,6 +213,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
             max_age=600,
         )
+    app.add_middleware(
+        RateLimitMiddleware,
+        limiter=app.state.rate_limiter,
+        tokens=app.state.tokens,
+        per_principal=settings.rate_limit_per_minute,
+        anonymous=settings.rate_limit_anonymous_per_minute,
+        per_address=settings.rate_limit_per_address_per_minute,
+    )
     app.add_middleware(RequestContextMiddleware)
     return app
 

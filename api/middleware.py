@@ -17,6 +17,8 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import KINDS, render
+from api.rate_limiting import RateLimiter
+from api.security import TokenError, TokenService
 
 access_log = logging.getLogger("api.access")
 error_log = logging.getLogger("api.error")
@@ -163,3 +165,62 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+# Probes and the docs are not metered: a load balancer must always be able to ask.
+_UNMETERED = ("/healthz", "/readyz", "/docs", "/openapi.json")
+
+
+class RateLimitMiddleware:
+    """429 with Retry-After, per principal (a valid access token's subject), per address for
+    requests without one, and per address overall. The token is verified here once and the
+    claims handed on in the scope, so the principal dependency does not verify it again."""
+
+    def __init__(self, app: ASGIApp, limiter: RateLimiter, tokens: TokenService, *, per_principal: int,
+                 anonymous: int, per_address: int) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.tokens = tokens
+        self.per_principal = per_principal
+        self.anonymous = anonymous
+        self.per_address = per_address
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path", "").startswith(_UNMETERED):
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        address = client[0] if client else "unknown"
+        buckets = [(f"rl:a:{address}", self.per_address)]
+        subject = self._subject(scope)
+        if subject is not None:
+            buckets.append((f"rl:p:{subject}", self.per_principal))
+        else:
+            buckets.append((f"rl:anon:{address}", self.anonymous))
+        retry_after = await self.limiter.hit(buckets)
+        if retry_after is None:
+            await self.app(scope, receive, send)
+            return
+        response = render(
+            KINDS["rate-limited"],
+            detail=f"Too many requests; try again in {retry_after} s.",
+            request_id=scope.get("state", {}).get("request_id"),
+            accept_language=_header(scope, b"accept-language"),
+            headers={"Retry-After": str(retry_after)},
+        )
+        await response(scope, receive, send)
+
+    def _subject(self, scope: Scope) -> str | None:
+        header = _header(scope, b"authorization")
+        if not header:
+            return None
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            return None
+        try:
+            claims = self.tokens.verify_access_token(token)
+        except TokenError:
+            return None
+        scope.setdefault("state", {})["access_claims"] = (token, claims)
+        return f"{claims.principal_kind}:{claims.sub}"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
+import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -44,6 +46,36 @@ class EmbeddedPostgres:
             with contextlib.suppress(Exception):
                 self._handle.cleanup()
             self._handle = None
+
+
+def _version(binary: str) -> tuple[int, ...]:
+    try:
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True, check=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    numbers = re.search(r"(\d+)(?:\.(\d+))?", out.rsplit(")", 1)[-1])
+    return tuple(int(n) for n in numbers.groups() if n) if numbers else ()
+
+
+def find_binary(name: str) -> str | None:
+    """`name` (pg_dump, pg_restore, pg_ctl, ...) from PG_BIN_DIR, the pgserver wheel, PATH or
+    Debian's /usr/lib/postgresql: the newest found, since pg_dump refuses a newer server."""
+    candidates: list[str] = []
+    if os.environ.get("PG_BIN_DIR"):
+        candidates.append(str(Path(os.environ["PG_BIN_DIR"]) / name))
+    with contextlib.suppress(ImportError):
+        import pgserver
+
+        candidates.append(str(Path(pgserver.__file__).parent / "pginstall" / "bin" / name))
+    if found := shutil.which(name):
+        candidates.append(found)
+    root = Path("/usr/lib/postgresql")
+    if root.is_dir():
+        candidates += [str(v / "bin" / name) for v in root.iterdir()]
+    existing = [c for c in dict.fromkeys(candidates) if Path(c).is_file() and os.access(c, os.X_OK)]
+    if os.environ.get("PG_BIN_DIR") and existing and existing[0].startswith(os.environ["PG_BIN_DIR"]):
+        return existing[0]  # an explicit choice wins
+    return max(existing, key=_version, default=None)
 
 
 def _debian_binary(name: str) -> str | None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from api.db.models import RateCounter
 
@@ -43,5 +44,30 @@ async def reset(session: AsyncSession, bucket: str) -> None:
     await session.execute(delete(RateCounter).where(RateCounter.bucket == bucket))
 
 
-async def purge_expired(session: AsyncSession) -> None:
+async def purge_expired(session: AsyncSession | AsyncConnection) -> None:
     await session.execute(delete(RateCounter).where(RateCounter.expires_at < datetime.now(UTC) - timedelta(hours=1)))
+
+
+_ADD_MANY = text(
+    """
+    INSERT INTO rate_counter (bucket, window_start, count, expires_at)
+    SELECT t.bucket, to_timestamp(t.start), t.n, to_timestamp(t.start) + make_interval(secs => :w)
+    FROM unnest(CAST(:buckets AS varchar[]), CAST(:starts AS bigint[]), CAST(:counts AS int[])) AS t(bucket, start, n)
+    ORDER BY t.bucket, t.start
+    ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_counter.count + EXCLUDED.count
+    RETURNING bucket, extract(epoch FROM window_start)::bigint AS start, count
+    """
+)
+
+
+async def add_many(conn: AsyncConnection, counts: Mapping[tuple[str, int], int],
+                   window_s: int) -> dict[tuple[str, int], int]:
+    """Add several (bucket, window start in Unix seconds) → n in one statement; returns each
+    window's total across every worker. Sorted, so two workers never lock rows in opposite orders."""
+    keys = sorted(counts)
+    rows = await conn.execute(
+        _ADD_MANY,
+        {"buckets": [b for b, _ in keys], "starts": [s for _, s in keys], "counts": [counts[k] for k in keys],
+         "w": window_s},
+    )
+    return {(str(bucket), int(start)): int(total) for bucket, start, total in rows}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -16,10 +18,39 @@ Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^[0-9+\-() ]{3,32}$")]
 
 
+# C0 and C1 controls except tab and line breaks, and lone surrogates (JSON can carry "\ud800"):
+# PostgreSQL refuses NUL in text, terminals obey escape sequences, UTF-8 cannot encode surrogates.
+_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def has_forbidden_chars(value: Any) -> bool:
+    if isinstance(value, str):
+        return _FORBIDDEN_CHARS.search(value) is not None
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(has_forbidden_chars(v) for v in value)
+    if isinstance(value, dict):
+        return any(has_forbidden_chars(k) or has_forbidden_chars(v) for k, v in value.items())
+    return False  # nested Input models check their own fields
+
+
+def strip_forbidden_chars(value: str) -> str:
+    return _FORBIDDEN_CHARS.sub("", value)
+
+
 class Input(BaseModel):
-    """Request bodies: unknown fields are refused (no mass assignment), strings are bounded."""
+    """Request bodies: unknown fields are refused (no mass assignment), strings are bounded and
+    carry no control characters (tab and line breaks are allowed)."""
 
     model_config = ConfigDict(extra="forbid", str_max_length=10_000)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        if has_forbidden_chars(value):
+            raise PydanticCustomError(
+                "control_character", "Control characters (other than tab and line breaks) are not allowed."
+            )
+        return value
 
 
 class Tombstone(BaseModel):
