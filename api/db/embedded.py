@@ -27,21 +27,17 @@ class EmbeddedPostgres:
     data_dir: Path
     socket_dir: Path
     _handle: Any = field(default=None, repr=False)
-    _uses_binaries: bool = False
+    _pg_ctl: str | None = None  # set when started from the PostgreSQL binaries
+    _user: str | None = None
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+asyncpg://postgres@/{database}?host={self.socket_dir}"
 
     def stop(self) -> None:
-        if self._uses_binaries:
-            pg_ctl = shutil.which("pg_ctl") or _debian_binary("pg_ctl")
-            if pg_ctl:
-                subprocess.run(
-                    [pg_ctl, "-D", str(self.data_dir), "stop", "-m", "fast", "-w"],
-                    check=False,
-                    capture_output=True,
-                )
-            self._uses_binaries = False
+        if self._pg_ctl is not None:
+            subprocess.run([self._pg_ctl, "-D", str(self.data_dir), "stop", "-m", "fast", "-w"], check=False,
+                           capture_output=True, user=self._user)
+            self._pg_ctl = None
         elif self._handle is not None:
             with contextlib.suppress(Exception):
                 self._handle.cleanup()
@@ -78,15 +74,19 @@ def find_binary(name: str) -> str | None:
     return max(existing, key=_version, default=None)
 
 
-def _debian_binary(name: str) -> str | None:
-    root = Path("/usr/lib/postgresql")
-    if not root.is_dir():
+def postgres_user() -> str | None:
+    """PostgreSQL refuses to run as root: as root, its binaries run as an unprivileged `pgserver`
+    user (the account the pgserver wheel uses for the same reason), created when missing."""
+    if os.geteuid() != 0:
         return None
-    for version in sorted(root.iterdir(), reverse=True):
-        candidate = version / "bin" / name
-        if candidate.exists():
-            return str(candidate)
-    return None
+    import pwd
+
+    try:
+        pwd.getpwnam("pgserver")
+    except KeyError:
+        subprocess.run(["useradd", "--system", "-s", "/usr/sbin/nologin", "pgserver"], check=True,
+                       capture_output=True)
+    return "pgserver"
 
 
 def _start_with_pgserver(pgdata: Path) -> EmbeddedPostgres:
@@ -102,31 +102,34 @@ def _start_with_pgserver(pgdata: Path) -> EmbeddedPostgres:
 
 
 def _start_with_binaries(pgdata: Path) -> EmbeddedPostgres:
-    initdb = shutil.which("initdb") or _debian_binary("initdb")
-    pg_ctl = shutil.which("pg_ctl") or _debian_binary("pg_ctl")
+    initdb, pg_ctl = find_binary("initdb"), find_binary("pg_ctl")
     if not initdb or not pg_ctl:
         raise EmbeddedUnavailable("no initdb/pg_ctl on PATH")
-    if not (pgdata / "PG_VERSION").exists():
-        pgdata.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [initdb, "-D", str(pgdata), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C"],
-            check=True,
-            capture_output=True,
-        )
+    user = postgres_user()
     # Unix socket paths are limited to ~107 bytes, so the socket lives in a short temp folder.
     socket_dir = Path(tempfile.mkdtemp(prefix="iko-pg-"))
-    status = subprocess.run([pg_ctl, "-D", str(pgdata), "status"], capture_output=True, check=False)
+    if not (pgdata / "PG_VERSION").exists():
+        pgdata.mkdir(parents=True, exist_ok=True)
+    if user is not None:
+        for path in (pgdata, socket_dir):
+            shutil.chown(path, user)
+    if not (pgdata / "PG_VERSION").exists():
+        subprocess.run(
+            [initdb, "-D", str(pgdata), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C"],
+            check=True, capture_output=True, user=user,
+        )
+    status = subprocess.run([pg_ctl, "-D", str(pgdata), "status"], capture_output=True, check=False, user=user)
     if status.returncode == 0:
-        subprocess.run([pg_ctl, "-D", str(pgdata), "stop", "-m", "fast", "-w"], capture_output=True, check=False)
+        subprocess.run([pg_ctl, "-D", str(pgdata), "stop", "-m", "fast", "-w"], capture_output=True, check=False,
+                       user=user)
     subprocess.run(
         [
             pg_ctl, "-D", str(pgdata), "-w", "-l", str(pgdata / "server.log"),
             "-o", f"-k {socket_dir} -c listen_addresses='' -c max_connections=200", "start",
         ],
-        check=True,
-        capture_output=True,
+        check=True, capture_output=True, user=user,
     )
-    return EmbeddedPostgres(data_dir=pgdata, socket_dir=socket_dir, _uses_binaries=True)
+    return EmbeddedPostgres(data_dir=pgdata, socket_dir=socket_dir, _pg_ctl=pg_ctl, _user=user)
 
 
 def start_embedded(data_dir: Path) -> EmbeddedPostgres:
@@ -136,7 +139,11 @@ def start_embedded(data_dir: Path) -> EmbeddedPostgres:
     for starter in (_start_with_pgserver, _start_with_binaries):
         try:
             server = starter(pgdata)
-        except (EmbeddedUnavailable, subprocess.CalledProcessError, OSError) as exc:
+        except subprocess.CalledProcessError as exc:
+            said = (exc.stderr or b"").decode(errors="replace").strip().splitlines()[-1:] or [""]
+            errors.append(f"{starter.__name__}: {exc.cmd[0]} failed: {said[0]}")
+            continue
+        except (EmbeddedUnavailable, OSError) as exc:
             errors.append(f"{starter.__name__}: {exc}")
             continue
         atexit.register(server.stop)

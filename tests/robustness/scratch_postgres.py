@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from api.db.embedded import find_binary
-
-
-def _run_as() -> str | None:
-    """PostgreSQL refuses to run as root; like pgserver, use an unprivileged `pgserver` user."""
-    if os.geteuid() != 0:
-        return None
-    import pwd
-
-    try:
-        pwd.getpwnam("pgserver")
-    except KeyError:
-        subprocess.run(["useradd", "-s", "/bin/bash", "pgserver"], check=True, capture_output=True)
-    return "pgserver"
+from api.db.embedded import find_binary, postgres_user
 
 
 @dataclass
@@ -45,7 +31,7 @@ class ScratchPostgres:
         if not initdb or not pg_ctl:
             raise RuntimeError("no initdb/pg_ctl (pgserver wheel or PATH)")
         root = Path(tempfile.mkdtemp(prefix="iko-f-"))
-        user = _run_as()
+        user = postgres_user()
         if user is not None:
             shutil.chown(root, user)
         subprocess.run([initdb, "-D", str(root / "pg"), "-U", "postgres", "--auth=trust", "-E", "UTF8",
