@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -15,6 +16,7 @@ import httpx
 import pytest
 from alembic import command
 from fastapi import FastAPI
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.cli import alembic_config
@@ -117,8 +119,40 @@ async def db(conn: AsyncConnection) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+# Routes that carry one client's data, and lists of client data: a successful request on any of
+# them must leave an audit row naming a client, with the request's id (checked for every test).
+_ONE_CLIENT = re.compile(r"^/v1/(clients|episodes|referrals)/[0-9a-f-]{36}(/.*)?$")
+_CLIENT_LISTS = re.compile(r"^/v1/(clients|episodes|referrals|exports/(clients|episodes|activities|referrals))$")
+
+
+def _has_rows(response: httpx.Response) -> bool:
+    if response.headers.get("content-type", "").startswith("application/json"):
+        return any(not item.get("deleted") for item in response.json().get("items") or [])
+    lines = [line for line in response.text.lstrip("\ufeff").splitlines() if line.strip()]
+    return len(lines) > (1 if response.headers.get("content-type", "").startswith("text/csv") else 0)
+
+
 @pytest.fixture
 async def client(app: FastAPI, conn: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
+    unaudited: list[str] = []
+
+    async def audit_completeness(response: httpx.Response) -> None:
+        request, path = response.request, response.request.url.path
+        if not response.is_success:
+            return
+        if not _ONE_CLIENT.match(path):
+            if request.method != "GET" or not _CLIENT_LISTS.match(path):
+                return
+            await response.aread()
+            if not _has_rows(response):
+                return  # an empty page or export touched no client
+        named = await conn.scalar(text("SELECT count(client_id) FROM audit_event WHERE request_id = :rid"),
+                                  {"rid": response.headers["x-request-id"]})
+        if not named:
+            unaudited.append(f"{request.method} {path} -> {response.status_code}")
+
     transport = httpx.ASGITransport(app=app, client=("198.51.100.7", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
+                                 event_hooks={"response": [audit_completeness]}) as http:
         yield http
+    assert not unaudited, f"client data served without an audit row naming the client: {unaudited}"
