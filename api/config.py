@@ -60,6 +60,7 @@ class Settings(BaseSettings):
 
     daily_visit_capacity: int = Field(default=5, ge=1, le=20)
     stats_suppression_threshold: int = Field(default=5, ge=1, le=10)
+    stats_snapshot_seconds: int = Field(default=60, ge=0, le=3600, description="0 computes every request afresh")
 
     webhook_max_attempts: int = Field(default=8, ge=1, le=50)
     webhook_dispatch_interval_s: float = Field(default=2.0, gt=0)

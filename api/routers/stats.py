@@ -11,6 +11,7 @@ from api.routing import CommitRoute
 from api.schemas.stats import ReferralStats, StatTable, Workload
 from api.services import referral_stats
 from api.services import stats as stats_service
+from api.services.stats_snapshots import snapshot
 
 router = APIRouter(tags=["statistics"], route_class=CommitRoute)
 
@@ -33,10 +34,15 @@ def _table_route(name: str) -> None:
     async def endpoint(request: Request, principal: PrincipalDep, unit: UnitDep, settings: SettingsDep,
                        fiscal_year_from: FyFrom = None, fiscal_year_to: FyTo = None,
                        programme_code: ProgrammeCode = None, branch_code: BranchCode = None) -> Response:
-        result = await stats_service.table(
-            unit, request.app.state.replica_sessionmaker, principal, name, settings.stats_suppression_threshold,
-            fiscal_year_from=fiscal_year_from, fiscal_year_to=fiscal_year_to, programme_code=programme_code,
-            branch_code=branch_code)
+        params = {"fiscal_year_from": fiscal_year_from, "fiscal_year_to": fiscal_year_to,
+                  "programme_code": programme_code, "branch_code": branch_code,
+                  "threshold": settings.stats_suppression_threshold}
+        result = await snapshot(
+            unit, principal, settings.stats_snapshot_seconds, StatTable, name, params,
+            lambda: stats_service.table(
+                unit, request.app.state.replica_sessionmaker, principal, name, settings.stats_suppression_threshold,
+                fiscal_year_from=fiscal_year_from, fiscal_year_to=fiscal_year_to, programme_code=programme_code,
+                branch_code=branch_code))
         return json_response(result)
 
     endpoint.__name__ = "stats_" + name.replace("-", "_")
@@ -53,10 +59,14 @@ for _name in _SUMMARIES:
 async def stats_workload(request: Request, principal: PrincipalDep, unit: UnitDep, settings: SettingsDep,
                          fiscal_year_from: FyFrom = None, fiscal_year_to: FyTo = None,
                          branch_code: BranchCode = None) -> Response:
-    result = await stats_service.workload(
-        unit, request.app.state.replica_sessionmaker, principal, settings.stats_suppression_threshold,
-        settings.daily_visit_capacity, fiscal_year_from=fiscal_year_from, fiscal_year_to=fiscal_year_to,
-        branch_code=branch_code)
+    params = {"fiscal_year_from": fiscal_year_from, "fiscal_year_to": fiscal_year_to, "branch_code": branch_code,
+              "threshold": settings.stats_suppression_threshold, "capacity": settings.daily_visit_capacity}
+    result = await snapshot(
+        unit, principal, settings.stats_snapshot_seconds, Workload, "workload", params,
+        lambda: stats_service.workload(
+            unit, request.app.state.replica_sessionmaker, principal, settings.stats_suppression_threshold,
+            settings.daily_visit_capacity, fiscal_year_from=fiscal_year_from, fiscal_year_to=fiscal_year_to,
+            branch_code=branch_code))
     return json_response(result)
 
 
@@ -64,6 +74,9 @@ async def stats_workload(request: Request, principal: PrincipalDep, unit: UnitDe
             summary="Referrals by purpose and status, overdue ones and median days to acceptance (one fiscal year)")
 async def stats_referrals(request: Request, principal: PrincipalDep, unit: UnitDep, settings: SettingsDep,
                           fiscal_year: Annotated[int | None, Query(ge=2007, le=2100)] = None) -> Response:
-    result = await referral_stats.referral_table(unit, request.app.state.replica_sessionmaker, principal,
-                                                 settings.stats_suppression_threshold, fiscal_year)
+    params = {"fiscal_year": fiscal_year, "threshold": settings.stats_suppression_threshold}
+    result = await snapshot(
+        unit, principal, settings.stats_snapshot_seconds, ReferralStats, "referrals", params,
+        lambda: referral_stats.referral_table(unit, request.app.state.replica_sessionmaker, principal,
+                                              settings.stats_suppression_threshold, fiscal_year))
     return json_response(result)

@@ -18,6 +18,7 @@ from api.db.models.meetings import (
 )
 from api.db.models.referrals import Referral, ReferralMessage, ReferralStatusChange, ThirdPartyProvision
 from api.db.models.resources import CapacityHistory, Location, Service, ServiceAtLocation, ServiceCapacity
+from api.db.models.stats_snapshot import StatsSnapshot
 from api.db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "Service",
     "ServiceAtLocation",
     "ServiceCapacity",
+    "StatsSnapshot",
     "Subcommittee",
     "ThirdPartyProvision",
     "UserAccount",
