@@ -136,9 +136,10 @@ class Floor:
         """The same hash chain as api.db.audit_chain.append: lock, last hash, hashed rows."""
         if not events:
             return
-        lock = await conn.fetchrow(
-            "SELECT pg_advisory_xact_lock($1), clock_timestamp() AS now, "
-            "(SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1) AS last", _CHAIN_LOCK)
+        # Lock, then read in a new statement (fresh snapshot): see api.db.audit_chain._LOCK_SQL.
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _CHAIN_LOCK)
+        lock = await conn.fetchrow("SELECT clock_timestamp() AS now, "
+                                   "(SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1) AS last")
         prev = lock["last"] or GENESIS
         rows = []
         for action, rtype, rid, client_id, subject in events:
