@@ -29,6 +29,7 @@ from starlette.routing import Route
 from api.config import Settings
 from api.db.audit_chain import GENESIS, row_hash
 from api.domain.fiscal import today_tokyo
+from api.domain.referral_transitions import REFERRAL_TRANSITIONS, SIDE_OF_ACTION, ReferralStatus, is_overdue
 from api.security import KeyRing, TokenError, TokenService, new_opaque_token, opaque_token_hash, verify_password
 
 _CHAIN_LOCK = 7_100_2010
@@ -38,6 +39,14 @@ SELECT u.id, u.display_name AS name, u.role, u.agency_id, u.branch_codes, (u.act
        EXISTS (SELECT 1 FROM revoked_access_token r WHERE r.jti = $2) AS revoked
 FROM user_account u JOIN agency a ON a.id = u.agency_id WHERE u.id = $1
 """
+_MACHINE = """
+SELECT c.id, c.name, c.role, c.agency_id, ARRAY[]::varchar[] AS branch_codes, (c.active AND a.active) AS active,
+       EXISTS (SELECT 1 FROM revoked_access_token r WHERE r.jti = $2) AS revoked
+FROM api_client c JOIN agency a ON a.id = c.agency_id WHERE c.id = $1
+"""
+_REFERRAL_COLS = ("r.id, r.from_agency_id, r.to_agency_id, r.to_service_id, r.part_of_id AS part_of, r.purpose, "
+                  "r.priority, r.reason, r.due_on, r.status, r.status_reason, r.business_status, r.shared_fields, "
+                  "r.shared_snapshot, r.sent_at, r.created_at, r.updated_at, r.version, r.client_id")
 _ON_TEAM = ("EXISTS (SELECT 1 FROM care_team_member t WHERE t.client_id = {c} AND t.user_id = ${user} "
             "AND t.from_date <= ${day} AND (t.to_date IS NULL OR t.to_date >= ${day}))")
 _CLIENT_COLS = ("c.id, c.name, c.kana, c.date_of_birth, c.sex, c.branch_code, c.residence_type, c.residence_since, "
@@ -116,9 +125,10 @@ class Floor:
             claims = self.tokens.verify_access_token(header[7:].strip())
         except TokenError:
             return None
-        row = await conn.fetchrow(_PRINCIPAL, claims.sub, claims.jti)
+        row = await conn.fetchrow(_PRINCIPAL if claims.principal_kind == "user" else _MACHINE, claims.sub, claims.jti)
         if row is None or not row["active"] or row["revoked"]:
             return None
+        request.state.principal_kind = claims.principal_kind
         return row
 
     async def audit(self, conn: asyncpg.Connection, request: Request, actor: dict[str, Any],
@@ -126,9 +136,10 @@ class Floor:
         """The same hash chain as api.db.audit_chain.append: lock, last hash, hashed rows."""
         if not events:
             return
-        lock = await conn.fetchrow(
-            "SELECT pg_advisory_xact_lock($1), clock_timestamp() AS now, "
-            "(SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1) AS last", _CHAIN_LOCK)
+        # Lock, then read in a new statement (fresh snapshot): see api.db.audit_chain._LOCK_SQL.
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _CHAIN_LOCK)
+        lock = await conn.fetchrow("SELECT clock_timestamp() AS now, "
+                                   "(SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1) AS last")
         prev = lock["last"] or GENESIS
         rows = []
         for action, rtype, rid, client_id, subject in events:
@@ -147,8 +158,8 @@ class Floor:
             [[r[c] for c in cols] for r in rows])
 
     @staticmethod
-    def actor(p: asyncpg.Record) -> dict[str, Any]:
-        return {"actor_kind": "user", "actor_id": p["id"], "actor_name": p["name"], "role": p["role"],
+    def actor(p: asyncpg.Record, kind: str = "user") -> dict[str, Any]:
+        return {"actor_kind": kind, "actor_id": p["id"], "actor_name": p["name"], "role": p["role"],
                 "agency_id": p["agency_id"]}
 
     async def get_client(self, request: Request) -> Response:
@@ -239,6 +250,46 @@ class Floor:
                        if len(rows) > limit and last else None)
         return _json({"items": out, "next_cursor": next_cursor})
 
+    async def list_referrals(self, request: Request) -> Response:
+        """The incoming box of a partner agency's system (box=incoming; the only box the floor serves)."""
+        assert self.pool is not None
+        q = request.query_params
+        limit = min(int(q.get("limit", 50)), 200)
+        async with self.pool.acquire() as conn, conn.transaction():
+            p = await self.principal(conn, request)
+            if p is None:
+                return _problem(401, "invalid-token")
+            if q.get("box") != "incoming" or p["role"] not in ("partner", "coordinator"):
+                return _problem(400, "not-in-floor")
+            args: list[Any] = [p["agency_id"]]
+            where = "r.to_agency_id = $1 AND r.status <> 'draft'"
+            if q.get("cursor"):
+                due, rid = _decode_cursor(q["cursor"])
+                args += [date.fromisoformat(due), uuid.UUID(rid)]
+                where += " AND (coalesce(r.due_on, '9999-12-31'::date), r.id) > ($2, $3)"
+            rows = await conn.fetch(
+                f"SELECT {_REFERRAL_COLS}, r.from_agency_id = $1 AS sender FROM referral r WHERE {where} "
+                f"ORDER BY coalesce(r.due_on, '9999-12-31'::date), r.id LIMIT {limit + 1}", *args)
+            items = rows[:limit]
+            await self.audit(conn, request, self.actor(p, request.state.principal_kind),
+                             [("read", "referral", r["id"], r["client_id"], "list") for r in items])
+        today = today_tokyo()
+        out = []
+        for r in items:
+            d = dict(r)
+            d.pop("client_id")
+            sides = {"receiver", "sender"} if d.pop("sender") else {"receiver"}
+            status = ReferralStatus(r["status"])
+            d["shared_snapshot"] = orjson.loads(d["shared_snapshot"]) if d["shared_snapshot"] else {}
+            d["overdue"] = is_overdue(status, r["due_on"], today)
+            d["allowed_actions"] = [a for a in REFERRAL_TRANSITIONS.allowed_actions(status)
+                                    if SIDE_OF_ACTION[a] in sides]
+            out.append(d)
+        last = items[-1] if items else None
+        next_cursor = (_encode_cursor([(last["due_on"] or _FAR).isoformat(), str(last["id"])])
+                       if len(rows) > limit and last else None)
+        return _json({"items": out, "next_cursor": next_cursor})
+
     async def record_activity(self, request: Request) -> Response:
         assert self.pool is not None
         episode_id = uuid.UUID(request.path_params["episode_id"])
@@ -316,6 +367,7 @@ app = Starlette(
         Route("/v1/clients", floor.list_clients),
         Route("/v1/clients/{client_id}", floor.get_client),
         Route("/v1/episodes", floor.list_episodes),
+        Route("/v1/referrals", floor.list_referrals),
         Route("/v1/episodes/{episode_id}/activities", floor.record_activity, methods=["POST"]),
     ],
     lifespan=_lifespan,

@@ -5,7 +5,8 @@
 Loads into an empty, migrated database: the demo identity (branches, the newsletter's agencies,
 users and machine clients, programmes), then synthetic agencies up to `agencies`, users up to
 `users`, and clients, care teams, episodes and activities through COPY
-(`asyncpg.copy_records_to_table`). Referrals are generated once a `referral` table exists.
+(`asyncpg.copy_records_to_table`), and referrals from the ward's divisions to partner agencies
+(with consents, frozen snapshots, acceptance history and one machine client per partner agency).
 
 No audit rows are written, so the audit hash chain stays valid (`python -m api verify-audit`).
 The same seed and scale give the same rows (ids included): the RNG is seeded, uuids come from it.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import math
 import random
 import sys
@@ -260,6 +262,7 @@ async def generate(url: str, scale: Scale, seed: int = 2010, show: bool = True) 
         res_pick = _pick(rng, RESIDENCES)
         client_ids: list[uuid.UUID] = []
         client_branch: list[str] = []
+        client_facts: list[tuple[str, str, date, str]] = []  # name, kana, birth, diagnosis group (snapshots)
         team: list[list[uuid.UUID]] = []
         team_rows: list[tuple[Any, ...]] = []
 
@@ -288,6 +291,7 @@ async def generate(url: str, scale: Scale, seed: int = 2010, show: bool = True) 
                     team_rows.append((_uuid(rng), cid, user, team_role, since))
                 client_ids.append(cid)
                 client_branch.append(branch)
+                client_facts.append((f"{sur} {giv}", kana, dob, codes.diagnosis_group(dx)))
                 team.append([m[0] for m in members])
                 yield (cid, f"{sur} {giv}", kana, kana_sort_key(kana), dob, rng.choice(["female", "male"]), branch,
                        residence, since, rng.choice(hospitals) if residence == "psychiatric_ward" else None,
@@ -374,18 +378,20 @@ async def generate(url: str, scale: Scale, seed: int = 2010, show: bool = True) 
                 off = kind == "phone_call" and rng.random() < 0.15
                 hour = rng.randrange(18, 22) if off else rng.randrange(9, 17)
                 at = epoch + timedelta(days=(day - date(1970, 1, 1)).days, hours=hour - 9, minutes=rng.randrange(60))
+                recorded = at + timedelta(minutes=rng.randrange(30, 600))
                 yield (_uuid(rng), client_ids[ci], eid, kind, rng.choice(PURPOSES) if kind == "accompaniment" else None,
                        off, at, max(5, int(rng.gauss(minutes, minutes / 4))), travel, rng.choice(team[ci]),
-                       "訪問。体調は安定、服薬確認。" if kind == "home_visit" else None)
+                       "訪問。体調は安定、服薬確認。" if kind == "home_visit" else None, recorded, recorded)
 
         await _copy(conn, "activity", ["id", "client_id", "episode_id", "kind", "purpose", "off_hours", "occurred_at",
-                                       "duration_minutes", "travel_minutes", "performer_id", "note"],
+                                       "duration_minutes", "travel_minutes", "performer_id", "note", "created_at",
+                                       "updated_at"],
                     activities(), scale.activities, show)
 
         if scale.referrals and await conn.fetchval("SELECT to_regclass('referral') IS NOT NULL"):
-            # The referral table is being built on another branch; its generator joins here once it lands.
-            print("  referral     table exists but this generator does not know its columns yet: skipped",
-                  file=sys.stderr)
+            await _referrals(conn, rng, scale, show, by_type=by_type, division=division, client_ids=client_ids,
+                             client_branch=client_branch, client_facts=client_facts, team=team,
+                             episode_rows=episode_rows)
         elif scale.referrals:
             print("  referral     no referral table in this schema: skipped", file=sys.stderr)
 
@@ -397,6 +403,100 @@ async def generate(url: str, scale: Scale, seed: int = 2010, show: bool = True) 
     if show:
         print(f"  generated in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return out
+
+
+PARTNER_TYPES = ("psychiatric_hospital", "consultation_office", "group_home")
+REFERRAL_PURPOSE_WEIGHTS = {"housing_search": 0.16, "group_home": 0.18, "consultation_support": 0.16,
+                            "outpatient": 0.12, "trial_stay": 0.06, "peer_support": 0.05, "day_activity": 0.1,
+                            "employment_support": 0.08, "home_help": 0.06, "other": 0.03}
+# Status by how long ago the referral was sent: recent ones are still open, old ones closed.
+REFERRAL_STATUS_RECENT = {"draft": 0.08, "requested": 0.3, "received": 0.25, "accepted": 0.17, "in_progress": 0.1,
+                          "rejected": 0.05, "cancelled": 0.05}
+REFERRAL_STATUS_OLD = {"completed": 0.62, "in_progress": 0.1, "rejected": 0.12, "cancelled": 0.08, "accepted": 0.03,
+                       "received": 0.02, "requested": 0.02, "draft": 0.01}
+REFERRAL_REASONS = ["退院後の住まいとしてグループホームを探してほしい。", "日中の居場所を探している。",
+                    "通院の付き添いと服薬の相談をお願いしたい。", "体験宿泊の利用を相談したい。",
+                    "就労継続支援の利用を相談したい。", "計画相談の担当をお願いしたい。"]
+
+
+async def _referrals(conn: asyncpg.Connection, rng: random.Random, scale: Scale, show: bool, *,
+                     by_type: dict[str, list[asyncpg.Record]], division: dict[tuple[str, str], uuid.UUID],
+                     client_ids: list[uuid.UUID], client_branch: list[str],
+                     client_facts: list[tuple[str, str, date, str]], team: list[list[uuid.UUID]],
+                     episode_rows: list[tuple[uuid.UUID, int, date, date, uuid.UUID]]) -> None:
+    """Referrals from the ward's divisions (sent by the client's caseworker) to partner agencies,
+    each sent one with its client's consent, frozen snapshot and acceptance history; one machine
+    client per partner agency (the incoming box is pulled by partners' systems)."""
+    partners = [a["id"] for t in PARTNER_TYPES for a in by_type.get(t, [])]
+    have = {r["agency_id"] for r in await conn.fetch("SELECT agency_id FROM api_client WHERE role = 'partner'")}
+    machines = [(_uuid(rng), f"bench-partner-{i:03d}", f"ベンチ連携システム{i}", "partner", agency, "!unusable")
+                for i, agency in enumerate(partners) if agency not in have]
+    await conn.copy_records_to_table("api_client", records=machines,
+                                     columns=["id", "client_id", "name", "role", "agency_id", "secret_hash"])
+    purpose_pick = _pick(rng, REFERRAL_PURPOSE_WEIGHTS)
+    recent_pick, old_pick = _pick(rng, REFERRAL_STATUS_RECENT), _pick(rng, REFERRAL_STATUS_OLD)
+    field_odds = {"date_of_birth": 0.8, "needs_summary": 0.7, "diagnosis_group": 0.5, "contact": 0.3}
+    episodes_of_client: dict[int, uuid.UUID] = {}
+    for eid, ci, _, _, _ in episode_rows:
+        episodes_of_client.setdefault(ci, eid)
+    consent_of: dict[int, uuid.UUID] = {}
+    consents: list[tuple[Any, ...]] = []
+    changes: list[tuple[Any, ...]] = []
+    end = datetime.combine(AS_OF, datetime.min.time(), UTC)
+
+    def referrals() -> Iterator[tuple[Any, ...]]:
+        for _ in range(scale.referrals):
+            ci = rng.randrange(len(client_ids))
+            branch = client_branch[ci]
+            from_agency = division.get((branch, "seikatsu_shien")) or by_type["ward_division"][0]["id"]
+            requester = team[ci][0]
+            to_agency = rng.choice(partners)
+            # Skewed towards recent: half within the last year, a tail over three.
+            age = min(int(rng.expovariate(1 / 365)), 3 * 365)
+            sent_on = AS_OF - timedelta(days=age)
+            status = recent_pick() if age < 45 else old_pick()
+            sent = status != "draft"
+            sent_at = datetime.combine(sent_on, datetime.min.time(), UTC) + timedelta(hours=rng.randrange(0, 9))
+            fields = ["kana", "name"] + [f for f, p in field_odds.items() if rng.random() < p]
+            needs = "服薬は自己管理できる。夜間の見守りがあると安心。" if "needs_summary" in fields else None
+            name, kana, dob, group = client_facts[ci]
+            values = {"name": name, "kana": kana, "date_of_birth": dob.isoformat(), "diagnosis_group": group,
+                      "contact": {"phone": None, "emergency_contacts": []}, "needs_summary": needs}
+            snapshot = {f: values.get(f) for f in sorted(set(fields))}
+            consent = None
+            if sent:
+                if ci not in consent_of:
+                    consent_of[ci] = _uuid(rng)
+                    consents.append((consent_of[ci], client_ids[ci], 1, [], list(PARTNER_TYPES),
+                                     ["referral", "housing_search", "care_coordination"],
+                                     ["identity", "contact", "needs_summary", "diagnosis"],
+                                     # before the earliest referral the client can have
+                                     AS_OF - timedelta(days=3 * 365 + rng.randrange(1, 90)), "signed_form",
+                                     requester))
+                consent = consent_of[ci]
+            rid = _uuid(rng)
+            if status in ("accepted", "in_progress", "completed"):
+                changes.append((_uuid(rng), rid, "accept", "received", "accepted", to_agency,
+                                sent_at + timedelta(days=max(1, int(rng.expovariate(1 / 6))))))
+            created = sent_at - timedelta(hours=1)
+            yield (rid, from_agency, requester, "user", to_agency, client_ids[ci], episodes_of_client.get(ci),
+                   purpose_pick(), "urgent" if rng.random() < 0.08 else "routine", rng.choice(REFERRAL_REASONS),
+                   sent_on + timedelta(days=rng.randrange(7, 31)), status,
+                   "今年度の定員に空きがないため" if status == "rejected" else None, sorted(fields),
+                   json.dumps(snapshot, ensure_ascii=False) if sent else None, needs, sent_at if sent else None,
+                   consent,
+                   created, min(sent_at + timedelta(days=rng.randrange(0, 60)), end) if sent else created)
+
+    rows = list(referrals())  # consents first: referrals point at them
+    await _copy(conn, "consent", ["id", "client_id", "sequence", "agency_ids", "agency_types", "purposes",
+                                  "data_categories", "given_on", "recorded_how", "recorded_by"],
+                iter(consents), len(consents), show)
+    await _copy(conn, "referral", ["id", "from_agency_id", "requester_id", "requester_kind", "to_agency_id",
+                                   "client_id", "episode_id", "purpose", "priority", "reason", "due_on", "status",
+                                   "status_reason", "shared_fields", "shared_snapshot", "needs_summary", "sent_at",
+                                   "consent_id", "created_at", "updated_at"], iter(rows), len(rows), show)
+    await _copy(conn, "referral_status_change", ["id", "referral_id", "action", "from_status", "to_status",
+                                                 "by_agency_id", "at"], iter(changes), len(changes), show)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -41,6 +41,7 @@ BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
 LUA = BENCH / "wrk" / "requests.lua"
 PY = sys.executable
+GENERATOR_VERSION = 2  # bump when bench/generate.py changes what it writes: datasets are regenerated
 
 
 # ---------------------------------------------------------------- what the requests are built from ----
@@ -55,6 +56,9 @@ class Fixtures:
     branch: str
     deep_cursor: str  # 80 % down the supervisors' client list
     login_usernames: list[str]
+    partner_machines: list[uuid.UUID] = field(default_factory=list)  # api_clients of the busiest partner agencies
+    analysts: list[uuid.UUID] = field(default_factory=list)
+    export_since: str | None = None  # updated_since giving about EXPORT_ROWS activities to the supervisors
 
 
 async def load_fixtures(url: str) -> Fixtures:
@@ -78,18 +82,31 @@ async def load_fixtures(url: str) -> Fixtures:
             "ORDER BY kana_sort, kana, id OFFSET $2 LIMIT 1", branch, int(visible * 0.8))
         logins = await conn.fetch("SELECT username FROM user_account WHERE role = 'caseworker' "
                                   "AND username LIKE 'bench.%' ORDER BY username LIMIT 200")
+        machines = await conn.fetch(
+            "SELECT k.id FROM api_client k JOIN referral r ON r.to_agency_id = k.agency_id "
+            "WHERE k.role = 'partner' AND k.active AND r.status <> 'draft' "
+            "GROUP BY k.id ORDER BY count(*) DESC, k.id LIMIT 10") if await conn.fetchval(
+            "SELECT to_regclass('referral') IS NOT NULL") else []
+        analysts = await conn.fetch("SELECT id FROM user_account WHERE role = 'analyst' AND active "
+                                    "ORDER BY username LIMIT 10")
+        since = await conn.fetchval(
+            "SELECT a.updated_at FROM activity a JOIN client c ON c.id = a.client_id WHERE c.branch_code = $1 "
+            "ORDER BY a.updated_at DESC OFFSET $2 LIMIT 1", branch, EXPORT_ROWS)
     finally:
         await conn.close()
     return Fixtures(
         caseworker_clients=[(r[0], r[1]) for r in pairs], caseworker_episodes=[(r[0], r[1]) for r in episodes],
         supervisors=[r[0] for r in sups], branch=branch,
         deep_cursor=encode_cursor([deep["kana_sort"], deep["kana"], str(deep["id"])]),
-        login_usernames=[r[0] for r in logins],
+        login_usernames=[r[0] for r in logins], partner_machines=[r[0] for r in machines],
+        analysts=[r[0] for r in analysts], export_since=since.isoformat() if since else None,
     )
 
 
+EXPORT_ROWS = 100_000
 Line = tuple[str, str, str | None, str | None, str | None]  # method, path, token, content type, body
-Builder = Callable[[Fixtures, Callable[[uuid.UUID], str]], list[Line]]
+Token = Callable[..., str]  # token(subject, kind="user")
+Builder = Callable[[Fixtures, Token], list[Line]]
 
 
 @dataclass(frozen=True)
@@ -100,6 +117,8 @@ class Scenario:
     missing: str | None = None  # why it is skipped (the endpoint is not in this branch yet)
     read: bool = True  # reads carry the "50 % of floor" target
     sweep: bool = False  # included in the p99-vs-size sweep
+    sequential: bool = False  # one request at a time, timed whole (exports): seconds and RSS, not wrk
+    floor: bool = True  # the floor app serves it
 
 
 def _login(fx: Fixtures, token: Callable[[uuid.UUID], str]) -> list[Line]:
@@ -132,6 +151,22 @@ def _activity(fx: Fixtures, token: Callable[[uuid.UUID], str]) -> list[Line]:
             for u, e in fx.caseworker_episodes]
 
 
+def _referral_inbox(fx: Fixtures, token: Token) -> list[Line]:
+    return [("GET", "/v1/referrals?box=incoming&limit=50", token(m, "client"), None, None)
+            for m in fx.partner_machines]
+
+
+def _dashboard(fx: Fixtures, token: Token) -> list[Line]:
+    return [("GET", path, token(a), None, None) for a in fx.analysts
+            for path in ("/v1/stats/supported-persons?fiscal_year_from=2023&fiscal_year_to=2025",
+                         "/v1/stats/referrals?fiscal_year=2025")]  # the dataset's last years (as of 2026-03-31)
+
+
+def _export(fx: Fixtures, token: Token) -> list[Line]:
+    since = urllib.parse.quote(fx.export_since or "2000-01-01T00:00:00+00:00")
+    return [("GET", f"/v1/exports/activities?updated_since={since}", token(fx.supervisors[0]), None, None)]
+
+
 SCENARIOS: list[Scenario] = [
     Scenario("login", "login (password grant, Argon2)", _login, read=False),
     Scenario("client_detail", "client detail + audit write", _detail, sweep=True),
@@ -139,9 +174,9 @@ SCENARIOS: list[Scenario] = [
     Scenario("client_list_deep", "client list, deep cursor (80 %)", _list_deep, sweep=True),
     Scenario("episode_list", "episode list, status+programme+branch", _episodes, sweep=True),
     Scenario("activity_create", "activity create", _activity, read=False),
-    Scenario("referral_inbox", "incoming referral box", missing="referrals are being built on another branch"),
-    Scenario("dashboard", "dashboard aggregates", missing="stats/dashboard are being built on another branch"),
-    Scenario("export_100k", "export of 100k rows", missing="exports are being built on another branch"),
+    Scenario("referral_inbox", "incoming referral box (partner system)", _referral_inbox, sweep=True),
+    Scenario("dashboard", "dashboard aggregates (analyst)", _dashboard, floor=False),
+    Scenario("export_100k", "export of 100k activities (NDJSON)", _export, sequential=True, floor=False),
 ]
 
 
@@ -178,6 +213,20 @@ class Server:
                 time.sleep(0.3)
         raise RuntimeError("server did not become ready")
 
+    def settle(self, timeout: float = 60) -> None:
+        """Wait until /healthz answers within 20 ms three times in a row: the server has drained the
+        requests wrk left in flight when it stopped."""
+        deadline, fast = time.monotonic() + timeout, 0
+        while time.monotonic() < deadline and fast < 3:
+            started = time.perf_counter()
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=5) as r:
+                    r.read()
+                fast = fast + 1 if time.perf_counter() - started < 0.02 else 0
+            except OSError:
+                fast = 0
+            time.sleep(0.2)
+
     def rss_mb(self) -> float:
         """Resident memory of the server's processes (the master and its workers)."""
         total = 0
@@ -199,6 +248,58 @@ class Server:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(5)
         self.log.close()
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def run_sequential(server: Server, line: Line, repeats: int) -> dict[str, Any]:
+    """One request at a time (an export): wall seconds per request, rows (lines) received, and the
+    largest resident size any worker reached, sampled every 50 ms while it streamed."""
+    import threading
+
+    method, path, tok, _, _ = line
+    workers = _children(server.proc.pid) or [server.proc.pid]
+    base_kb = max(_rss_kb(w) for w in workers)
+    times, rows, errors, peak_kb = [], 0, 0, 0
+    for _ in range(repeats):
+        done = threading.Event()
+
+        def sample(done: threading.Event = done) -> None:
+            nonlocal peak_kb
+            while not done.is_set():
+                peak_kb = max(peak_kb, *(_rss_kb(w) for w in workers))
+                done.wait(0.05)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        req = urllib.request.Request(server.url + path, method=method,
+                                     headers={"Authorization": f"Bearer {tok}"} if tok else {})
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(req, timeout=600) as r:
+                count = 0
+                while chunk := r.read(1 << 16):
+                    count += chunk.count(b"\n")
+        except OSError:
+            errors += 1
+            count = 0
+        times.append(time.perf_counter() - started)
+        done.set()
+        sampler.join()
+        rows = count
+    secs = sorted(times)[len(times) // 2]
+    return {"seconds": round(secs, 2), "rows": rows, "rows_per_s": round(rows / secs) if secs else 0,
+            "worker_base_rss_mb": round(base_kb / 1024, 1), "worker_peak_rss_mb": round(peak_kb / 1024, 1),
+            "requests": repeats, "errors": errors, "rss_mb": server.rss_mb(),
+            "rps": 0.0, "p50_ms": round(secs * 1000, 1), "p99_ms": round(max(times) * 1000, 1)}
 
 
 def _children(pid: int) -> list[int]:
@@ -255,7 +356,7 @@ class Database:
         from api.db.engine import create_database
 
         name = f"bench_c{scale.clients}_e{scale.episodes}_a{scale.activities}_u{scale.users}_s{seed}"
-        marker = "generated " + json.dumps(asdict(scale))
+        marker = f"generated v{GENERATOR_VERSION} " + json.dumps(asdict(scale))
 
         async def comment() -> str | None:
             conn = await asyncpg.connect(asyncpg_dsn(self.server_url))
@@ -322,16 +423,20 @@ def bench_app(app: str, workers: int, url: str, scenarios: list[Scenario], fx: F
     from api.config import Settings
     from api.security import KeyRing, TokenService
 
+    # Every request of the load comes from 127.0.0.1 and a few principals: the limits are raised so
+    # they do not answer 429, while the limiter's counting and syncing still run (their cost is measured).
+    limits = {"RATE_LIMIT_PER_MINUTE": "100000000", "RATE_LIMIT_ANONYMOUS_PER_MINUTE": "100000000",
+              "RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "100000000"}
     env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": str(BENCH / ".data"), "ACCESS_TOKEN_TTL_S": "3600",
-           "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT), **extra_env}
+           "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT), **limits, **extra_env}
     settings = Settings(database_url=url, data_dir=BENCH / ".data", access_token_ttl_s=3600)
     tokens = TokenService(KeyRing.from_settings(settings), settings)
     cache: dict[uuid.UUID, str] = {}
 
-    def token(user: uuid.UUID) -> str:
-        if user not in cache:
-            cache[user] = tokens.issue_access_token(user, "user")[0]
-        return cache[user]
+    def token(subject: uuid.UUID, kind: str = "user") -> str:
+        if subject not in cache:
+            cache[subject] = tokens.issue_access_token(subject, kind)[0]
+        return cache[subject]
 
     out = []
     server = Server(APPS[app], workers, env)
@@ -339,7 +444,18 @@ def bench_app(app: str, workers: int, url: str, scenarios: list[Scenario], fx: F
         server.wait_ready()
         for sc in scenarios:
             assert sc.build is not None
+            if app == "floor" and not sc.floor:
+                continue
             lines = sc.build(fx, token)
+            server.settle()  # what the previous scenario left queued (logins: seconds of Argon2) must not count here
+            if sc.sequential:
+                row = {"app": app, "workers": workers, "scenario": sc.name,
+                       **run_sequential(server, lines[0], args.export_repeats)}
+                print(f"  {app:<5} w{workers} {sc.name:<20} {row['rows']:>9,} rows in {row['seconds']:.2f} s "
+                      f"({row['rows_per_s']:,.0f} rows/s)  worker peak rss {row['worker_peak_rss_mb']} MB  "
+                      f"errors {row['errors']}", file=sys.stderr, flush=True)
+                out.append(row)
+                continue
             if args.warmup:
                 run_wrk(server.url, lines, args.warmup, args.connections, args.threads)
             figures = run_wrk(server.url, lines, args.duration, args.connections, args.threads)
@@ -370,8 +486,9 @@ def markdown(run: Run) -> str:
     for w in workers:
         head += [f"ours {w}w req/s", "p50 ms", "p99 ms", f"floor {w}w req/s", "floor p99 ms", "ours/floor"]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    extra: list[str] = []
     for sc in SCENARIOS:
-        if sc.missing:
+        if sc.missing or sc.sequential or not any(r["scenario"] == sc.name for r in run.results):
             continue
         cells = [sc.label]
         for w in workers:
@@ -381,8 +498,20 @@ def markdown(run: Run) -> str:
                       f"{f['p99_ms']:.1f}" if f else "–",
                       f"{o['rps'] / f['rps']:.2f}" if o and f and f["rps"] else "–"]
         lines.append("| " + " | ".join(cells) + " |")
+    for sc in SCENARIOS:
+        if not sc.sequential:
+            continue
+        for w in workers:
+            o = by.get(("ours", w, sc.name))
+            if o:
+                extra.append(f"{sc.label}, ours {w}w, one request at a time: {o['rows']:,} rows in "
+                             f"{o['seconds']:.2f} s ({o['rows_per_s']:,} rows/s), worker RSS "
+                             f"{o['worker_base_rss_mb']} → peak {o['worker_peak_rss_mb']} MB"
+                             + (f", errors {o['errors']}" if o["errors"] else ""))
     for s in run.skipped:
         lines.append(f"| {s['label']} | skipped: {s['why']} |" + " |" * (len(head) - 2))
+    if extra:
+        lines += [""] + [f"- {e}" for e in extra]
     errors = [r for r in run.results if r["errors"]]
     if errors:
         lines += ["", "Non-2xx or socket errors: " + ", ".join(
@@ -441,6 +570,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--sweep", default="", help="activities per sweep point, e.g. 10000,100000,1000000")
     parser.add_argument("--sweep-duration", type=int, default=10)
+    parser.add_argument("--export-repeats", type=int, default=3, help="sequential exports (median reported)")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the servers (try a setting)")
     parser.add_argument("--out", default="latest")
     args = parser.parse_args(argv)
