@@ -11,6 +11,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from api.domain.roles import MACHINE_ROLES, AgencyType, Role
+from api.schemas.common import Input
 
 Code = Annotated[str, StringConstraints(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
 Username = Annotated[str, StringConstraints(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
@@ -21,11 +22,7 @@ Name100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 Password = Annotated[str, StringConstraints(min_length=12, max_length=1024)]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class _Patch(_Input):
+class _Patch(Input):
     """A partial update: only the fields sent change. `null` clears only the fields listed in
     `nullable`; for the others it is a 422, never a silent NOT NULL violation."""
 
@@ -50,7 +47,7 @@ class _Read(BaseModel):
 
 # --- agencies -------------------------------------------------------------------------------
 
-class AgencyCreate(_Input):
+class AgencyCreate(Input):
     id: uuid.UUID | None = Field(default=None, description="Client-supplied id (optional)")
     code: Code
     name_ja: Name200
@@ -89,7 +86,7 @@ class AgencyRead(_Read):
 
 # --- users ----------------------------------------------------------------------------------
 
-class UserCreate(_Input):
+class UserCreate(Input):
     id: uuid.UUID | None = Field(default=None, description="Client-supplied id (optional)")
     username: Username
     display_name: Name100
@@ -110,7 +107,7 @@ class UserUpdate(_Patch):
     active: bool | None = None
 
 
-class PasswordReset(_Input):
+class PasswordReset(Input):
     password: Password
 
 
@@ -135,7 +132,7 @@ def _machine_role(role: Role | None) -> Role | None:
     return role
 
 
-class ApiClientCreate(_Input):
+class ApiClientCreate(Input):
     id: uuid.UUID | None = Field(default=None, description="Client-supplied id (optional)")
     client_id: Code
     name: Name200

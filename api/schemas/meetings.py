@@ -8,11 +8,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
 from api.domain.fiscal import TOKYO, era_label
 from api.domain.meeting_minutes import minutes_are_public
 from api.domain.meeting_transitions import MEETING_TRANSITIONS, MeetingStatus
+from api.schemas.common import Input
 
 
 def _in_tokyo(value: datetime) -> datetime:
@@ -26,14 +27,10 @@ AgendaKind = Literal["progress_report", "presentation", "information_exchange", 
 Summary = Annotated[str, Field(max_length=20000)]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 # ------------------------------------------------------------------------ councils ----
 
 
-class CouncilCreate(_Input):
+class CouncilCreate(Input):
     id: uuid.UUID | None = Field(None, description="Client-chosen id; generated when omitted")
     code: Code
     name_ja: Name
@@ -41,7 +38,7 @@ class CouncilCreate(_Input):
     secretariat_agency_id: uuid.UUID | None = None
 
 
-class SubcommitteeCreate(_Input):
+class SubcommitteeCreate(Input):
     id: uuid.UUID | None = None
     code: Code
     name_ja: Name
@@ -75,7 +72,7 @@ class CouncilRead(BaseModel):
 # -------------------------------------------------------------------- agenda items ----
 
 
-class Presenter(_Input):
+class Presenter(Input):
     """Who presents an item; may be a role rather than a person (「烏山総合支所生活支援課 係長」)."""
 
     name_ja: Name
@@ -84,7 +81,7 @@ class Presenter(_Input):
     agency_id: uuid.UUID | None = None
 
 
-class Figure(_Input):
+class Figure(Input):
     """One aggregate number as shown at the meeting; frozen with the item, never recomputed."""
 
     key: Annotated[str, Field(min_length=1, max_length=64)]
@@ -98,13 +95,13 @@ class Figure(_Input):
     since_fiscal_year: Annotated[int, Field(ge=1900, le=2200)] | None = None
 
 
-class AgendaItemCreate(_Input):
+class AgendaItemCreate(Input):
     id: uuid.UUID | None = Field(None, description="Client-chosen id; generated when omitted")
     outline_number: Annotated[str, Field(max_length=16)] | None = Field(None, description='Outline label, e.g. "2.1"')
     kind: AgendaKind
     title_ja: Name
     title_en: Name | None = None
-    presenters: Annotated[list[Presenter], Field(max_length=20)] = []
+    presenters: Annotated[list[Presenter], Field(max_length=20)] = Field(default_factory=list)
     planned_minutes: Annotated[int, Field(ge=0, le=600)] | None = None
     public: bool = Field(True, description="Closed items (false) never appear in published minutes or public feeds")
     summary_ja: Summary | None = None
@@ -112,7 +109,7 @@ class AgendaItemCreate(_Input):
     figures: Annotated[list[Figure], Field(max_length=50)] | None = None
 
 
-class AgendaItemUpdate(_Input):
+class AgendaItemUpdate(Input):
     """Only the fields sent change; send null to clear an optional one."""
 
     outline_number: Annotated[str, Field(max_length=16)] | None = None
@@ -146,7 +143,7 @@ class AgendaItemRead(BaseModel):
     version: int
 
 
-class AgendaOrder(_Input):
+class AgendaOrder(Input):
     item_ids: Annotated[list[uuid.UUID], Field(max_length=200)] = Field(
         description="Every agenda item of the meeting, once each, in the new order")
 
@@ -154,7 +151,7 @@ class AgendaOrder(_Input):
 # ------------------------------------------------------------------------ meetings ----
 
 
-class MeetingCreate(_Input):
+class MeetingCreate(Input):
     id: uuid.UUID | None = Field(None, description="Client-chosen id; generated when omitted")
     subcommittee_id: uuid.UUID
     sequence: Annotated[int, Field(ge=1, le=99)] | None = Field(
@@ -173,7 +170,7 @@ class MeetingCreate(_Input):
     subtitle_en: Annotated[str, Field(max_length=300)] | None = None
 
 
-class MeetingUpdate(_Input):
+class MeetingUpdate(Input):
     """Only the fields sent change. Moving the start into another fiscal year renumbers nothing:
     the sequence must still be free there."""
 
@@ -192,7 +189,7 @@ class MeetingUpdate(_Input):
     subtitle_en: Annotated[str, Field(max_length=300)] | None = None
 
 
-class MeetingTransition(_Input):
+class MeetingTransition(Input):
     attendance_count: Annotated[int, Field(ge=0, le=100000)] | None = Field(
         None, description="hold: the head count (required; 0 is a real count)")
     represented_agency_ids: Annotated[list[uuid.UUID], Field(max_length=500)] = Field(
@@ -239,7 +236,7 @@ class MeetingRead(MeetingSummary):
 # ------------------------------------------------------------------------- notices ----
 
 
-class NoticeSubscriptionCreate(_Input):
+class NoticeSubscriptionCreate(Input):
     id: uuid.UUID | None = None
     subcommittee_id: uuid.UUID
     agency_id: uuid.UUID

@@ -6,10 +6,11 @@ import uuid
 from datetime import date, datetime, time
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from api.domain.kana import is_valid_kana, normalize_kana
 from api.domain.resource_directory import ServiceCategory, ServiceStatus
+from api.schemas.common import Input
 
 CapacityUnit = Literal["persons", "rooms", "beds", "places_per_day", "cases"]
 Count = Annotated[int, Field(ge=0, le=100_000)]
@@ -29,10 +30,9 @@ _DAY = r"[+-]?\d?(?:MO|TU|WE|TH|FR|SA|SU)"
 _BYDAY = rf"^{_DAY}(?:,{_DAY})*$"
 
 
-class ScheduleRow(BaseModel):
+class ScheduleRow(Input):
     """One opening rule, after HSDS schedule (iCalendar RRULE fields)."""
 
-    model_config = ConfigDict(extra="forbid")
     freq: Literal["WEEKLY", "MONTHLY"] = "WEEKLY"
     byday: str = Field(max_length=40, pattern=_BYDAY, description="Days, e.g. MO,TU,WE,TH,FR")
     opens_at: time | None = None
@@ -40,8 +40,7 @@ class ScheduleRow(BaseModel):
     description: str | None = Field(default=None, max_length=200)
 
 
-class CapacityWrite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CapacityWrite(Input):
     unit: CapacityUnit = "persons"
     maximum: Count | None = None
     available: Count = 0
@@ -49,10 +48,9 @@ class CapacityWrite(BaseModel):
     note: str | None = Field(default=None, max_length=500)
 
 
-class CapacityUpdate(BaseModel):
+class CapacityUpdate(Input):
     """Only the fields sent change. `available` above `maximum` is refused."""
 
-    model_config = ConfigDict(extra="forbid")
     unit: CapacityUnit | None = None
     maximum: Count | None = None
     available: Count | None = None
@@ -60,8 +58,7 @@ class CapacityUpdate(BaseModel):
     note: str | None = Field(default=None, max_length=500)
 
 
-class _ServiceFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _ServiceFields(Input):
     name_en: str | None = Field(default=None, max_length=200)
     description: str | None = Field(default=None, max_length=4000)
     eligibility: str | None = Field(default=None, max_length=2000)
@@ -116,8 +113,7 @@ class ServiceUpdate(_ServiceFields):
         return _kana(value)
 
 
-class LocationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class LocationCreate(Input):
     id: uuid.UUID | None = Field(default=None, description="Client-supplied id (optional)")
     agency_id: uuid.UUID | None = Field(default=None, description="Owner; defaults to the caller's agency")
     name: str = Field(min_length=1, max_length=200)
@@ -136,8 +132,7 @@ class LocationCreate(BaseModel):
         return self
 
 
-class LocationUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class LocationUpdate(Input):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     address: str | None = Field(default=None, min_length=1, max_length=300)
     postal_code: str | None = Field(default=None, max_length=16)

@@ -5,9 +5,10 @@ from datetime import datetime
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from api.domain.webhook_delivery import EVENT_PATTERN_REGEX
+from api.schemas.common import Input
 
 
 def _endpoint_url(value: str) -> str:
@@ -42,8 +43,7 @@ EventList = Annotated[
 Description = Annotated[str, Field(max_length=200)]
 
 
-class WebhookSubscriptionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class WebhookSubscriptionCreate(Input):
     id: uuid.UUID | None = Field(default=None, description="Client-chosen id; a retry with it cannot duplicate.")
     agency_id: uuid.UUID | None = Field(
         default=None, description="Whose subscription: partners may only name (or omit) their own agency; "
@@ -54,8 +54,7 @@ class WebhookSubscriptionCreate(BaseModel):
     active: bool = True
 
 
-class WebhookSubscriptionUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class WebhookSubscriptionUpdate(Input):
     url: EndpointUrl | None = None
     events: EventList | None = None
     description: Description | None = None
