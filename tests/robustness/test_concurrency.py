@@ -110,3 +110,25 @@ async def test_concurrent_creates_with_one_idempotency_key_make_one_record(
             assert await conn.scalar(select(func.count()).select_from(Client).where(Client.name == name)) == 1
     finally:
         await engine.dispose()
+
+
+async def test_concurrent_audited_requests_keep_the_audit_chain_intact(
+    committed: Committed, committed_client: httpx.AsyncClient
+) -> None:
+    """Regression: the chain head was read in the statement that waited for the chain lock, with
+    a snapshot from before the wait, so overlapping requests chained onto a stale predecessor."""
+    from api.db.audit_chain import verify
+
+    client_id, _ = await _fresh_episode(committed)
+    auth = committed.world.auth("caseworker")
+    responses = await asyncio.gather(*(committed_client.get(f"/v1/clients/{client_id}", headers=auth)
+                                       for _ in range(N)))
+    assert {r.status_code for r in responses} == {200}
+    engine = create_engine(committed.url, committed.settings, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            report = await verify(conn)
+    finally:
+        await engine.dispose()
+    assert report.ok, f"chain broken at seq {report.first_broken_seq}: {report.reason}"
+    assert report.checked >= N
