@@ -3,14 +3,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
 from api.conventions import IdempotencyKeyDep, IfMatchDep, idempotent, json_response, list_response
-from api.deps import PrincipalDep, UnitDep, require_roles
+from api.deps import PrincipalDep, UnitDep
 from api.domain.codes import LISTS
-from api.domain.principal import Principal
-from api.domain.roles import Role
 from api.problems import Problem
 from api.routing import CommitRoute
 from api.schemas.common import Label, ProgrammeCreate, ProgrammeRead, ProgrammeUpdate, ReferenceList
@@ -18,7 +16,6 @@ from api.services import programmes
 
 router = APIRouter(tags=["reference"], route_class=CommitRoute)
 
-AdminDep = Annotated[Principal, Depends(require_roles(Role.admin))]
 LIST_NAMES = sorted([*LISTS, "programmes", "branches"])
 
 
@@ -53,10 +50,10 @@ async def list_programmes(principal: PrincipalDep, unit: UnitDep) -> Response:
 
 @router.post("/v1/programmes", operation_id="create_programme", summary="Add a programme (admin)", status_code=201,
              response_model=ProgrammeRead)
-async def create_programme(body: ProgrammeCreate, principal: AdminDep, unit: UnitDep,
+async def create_programme(body: ProgrammeCreate, principal: PrincipalDep, unit: UnitDep,
                            idempotency_key: IdempotencyKeyDep = None) -> Response:
     async def create() -> Response:
-        programme = await programmes.create(unit, body)
+        programme = await programmes.create(unit, principal, body)
         return json_response(ProgrammeRead.model_validate(programme), status_code=201, version=programme.version,
                              private=False)
 
@@ -65,7 +62,7 @@ async def create_programme(body: ProgrammeCreate, principal: AdminDep, unit: Uni
 
 @router.patch("/v1/programmes/{programme_id}", operation_id="update_programme",
               summary="Change a programme (admin, If-Match)", response_model=ProgrammeRead)
-async def update_programme(programme_id: uuid.UUID, body: ProgrammeUpdate, expected: IfMatchDep, principal: AdminDep,
-                           unit: UnitDep) -> Response:
-    programme = await programmes.update(unit, programme_id, body, expected)
+async def update_programme(programme_id: uuid.UUID, body: ProgrammeUpdate, expected: IfMatchDep,
+                           principal: PrincipalDep, unit: UnitDep) -> Response:
+    programme = await programmes.update(unit, principal, programme_id, body, expected)
     return json_response(ProgrammeRead.model_validate(programme), version=programme.version, private=False)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.conventions import check_version
 from api.db.models import Agency, AuditEvent, Branch, CareTeamMember, Client, UserAccount
 from api.db.scopes import clients_visible_to
 from api.db.unit import RequestUnit
@@ -103,8 +104,6 @@ async def create(unit: RequestUnit, principal: Principal, body: ClientCreate) ->
 
 async def update(unit: RequestUnit, principal: Principal, client_id: uuid.UUID, body: ClientUpdate,
                  expected_version: int) -> Client:
-    from api.conventions import check_version
-
     client = await get_visible(unit, principal, client_id, for_update=True)
     require(unit, principal, Action.client_update, resource_type="client", resource_id=client_id, client_id=client_id)
     check_version(client.version, expected_version)
@@ -132,8 +131,6 @@ async def update(unit: RequestUnit, principal: Principal, client_id: uuid.UUID, 
 
 async def deactivate(unit: RequestUnit, principal: Principal, client_id: uuid.UUID, reason: str,
                      expected_version: int) -> Client:
-    from api.conventions import check_version
-
     client = await get_visible(unit, principal, client_id, for_update=True)
     require(unit, principal, Action.client_deactivate, resource_type="client", resource_id=client_id,
             client_id=client_id)

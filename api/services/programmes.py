@@ -10,8 +10,11 @@ from sqlalchemy import select
 from api.conventions import check_version
 from api.db.models import Agency, Branch, Programme
 from api.db.unit import RequestUnit
+from api.domain.access_rules import Action
+from api.domain.principal import Principal
 from api.problems import Problem, not_found
 from api.schemas.common import ProgrammeCreate, ProgrammeUpdate
+from api.services.guard import require
 
 
 async def all_programmes(unit: RequestUnit, *, active_only: bool = False) -> Sequence[Programme]:
@@ -31,7 +34,8 @@ async def _check_agencies(unit: RequestUnit, ids: list[uuid.UUID]) -> None:
         raise Problem("validation", "operating_agency_ids names unknown agencies.")
 
 
-async def create(unit: RequestUnit, body: ProgrammeCreate) -> Programme:
+async def create(unit: RequestUnit, principal: Principal, body: ProgrammeCreate) -> Programme:
+    require(unit, principal, Action.programme_manage, resource_type="programme")
     await _check_agencies(unit, body.operating_agency_ids)
     if await unit.session.scalar(select(Programme.id).where(Programme.code == body.code)):
         raise Problem("conflict", f"A programme with code {body.code!r} exists.")
@@ -42,7 +46,9 @@ async def create(unit: RequestUnit, body: ProgrammeCreate) -> Programme:
     return programme
 
 
-async def update(unit: RequestUnit, programme_id: uuid.UUID, body: ProgrammeUpdate, expected: int) -> Programme:
+async def update(unit: RequestUnit, principal: Principal, programme_id: uuid.UUID, body: ProgrammeUpdate,
+                 expected: int) -> Programme:
+    require(unit, principal, Action.programme_manage, resource_type="programme", resource_id=programme_id)
     programme = await unit.session.get(Programme, programme_id, with_for_update=True)
     if programme is None:
         raise not_found("programme")

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import BigInteger, Date, DateTime, Integer, MetaData, String, func, text
+from sqlalchemy import Date, DateTime, Integer, MetaData, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -29,10 +29,6 @@ class Base(DeclarativeBase):
     }
 
 
-def uuid_pk() -> Mapped[uuid.UUID]:
-    return mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
-
-
 class Versioned:
     """created/updated times and a version counter. The version is the ETag and SQLAlchemy's
     optimistic lock: an UPDATE matches only the version that was read."""
@@ -44,10 +40,3 @@ class Versioned:
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version, "eager_defaults": True}  # type: ignore[attr-defined]
-
-
-def short_text(length: int = 200, **kw: Any) -> Any:
-    return mapped_column(String(length), **kw)
-
-
-BigInt = BigInteger
