@@ -24,18 +24,24 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-RUN python -m venv /opt/venv
+# The same uv and the same uv.lock as `make test`: the image gets exactly the tested versions
+# (hashes checked), without the development extras and without the embedded PostgreSQL.
+RUN pip install --no-cache-dir uv==0.13.8
+ENV UV_PROJECT_ENVIRONMENT=/opt/venv \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_COMPILE_BYTECODE=0 \
+    UV_LINK_MODE=copy
 ENV PATH="/opt/venv/bin:${PATH}"
 
 WORKDIR /src
 # README.md* : pyproject.toml names README.md as the readme; the glob keeps the
 # COPY from failing while it does not exist yet, and the fallback below gives
 # setuptools a file to read.
-COPY pyproject.toml alembic.ini README.md* ./
+COPY pyproject.toml uv.lock alembic.ini README.md* ./
 COPY api/ ./api/
 COPY migrations/ ./migrations/
 RUN if [ ! -f README.md ]; then echo "# setagaya-transition-api" > README.md; fi \
-    && pip install --no-cache-dir . \
+    && uv sync --locked --no-dev --no-editable --no-cache --python "$(command -v python)" \
     && find /opt/venv -type d -name __pycache__ -prune -exec rm -rf {} +
 
 # ---------------------------------------------------------------- runtime ----

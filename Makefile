@@ -5,14 +5,26 @@ PYTHON ?= $(shell for p in python3.12 python3.11 python3.10 python3; do \
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# uv installs exactly what uv.lock names (versions and hashes); `make lock` is the only way it changes.
+UV_VERSION := 0.13.8
+UV := $(BIN)/uv
+export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test lint typecheck hadolint unit openapi seed migrate create-admin verify-audit bench backup restore soak clean
+.PHONY: run test lint typecheck hadolint openapi lock seed migrate create-admin verify-audit bench backup restore soak clean
 
-$(STAMP): pyproject.toml
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -qq --upgrade pip
-	$(BIN)/python -m pip install -qq -e '.[dev]'
+$(UV):
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -qq --disable-pip-version-check uv==$(UV_VERSION)
+
+# --locked: refuse to install when pyproject.toml and uv.lock disagree (run `make lock`).
+# --inexact: keep pip and uv themselves in the environment.
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --quiet --locked --inexact --extra dev --python $(BIN)/python
 	touch $(STAMP)
+
+lock: | $(UV)  ## re-resolve every dependency to its newest allowed release and rewrite uv.lock
+	$(UV) lock --upgrade --python $(BIN)/python
+	@echo "uv.lock updated: run make openapi && make test before committing it"
 
 run: $(STAMP)  ## start the service with demo data on http://127.0.0.1:$${PORT:-8000}
 	LOAD_DEMO_DATA=$${LOAD_DEMO_DATA:-true} $(BIN)/python -m api serve
@@ -46,7 +58,7 @@ verify-audit: $(STAMP)
 
 # The benchmark (needs wrk: apt-get install -y wrk). BENCH_ARGS, e.g. "--clients 10000 --duration 5".
 bench: $(STAMP)
-	$(BIN)/python -m pip install -qq -e '.[bench]'
+	$(UV) sync --quiet --locked --inexact --extra dev --extra bench --python $(BIN)/python
 	$(BIN)/python -m bench.run --sweep 10000,100000,1000000 $(BENCH_ARGS)
 
 backup: $(STAMP)  ## make backup FILE=backup.dump
