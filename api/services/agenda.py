@@ -20,7 +20,8 @@ MAX_ITEMS = 200
 
 
 async def _check_presenter_agencies(unit: RequestUnit, presenters: list[Any]) -> None:
-    ids = {p["agency_id"] for p in presenters if p.get("agency_id") is not None}
+    # The presenters arrive JSON-dumped (ids as text) because they are stored as JSONB; compare as UUIDs.
+    ids = {uuid.UUID(str(p["agency_id"])) for p in presenters if p.get("agency_id") is not None}
     if ids - await repo.known_agencies(unit.session, ids):
         raise Problem("validation", "A presenter names an unknown agency.",
                       errors=[{"field": "body.presenters", "message": "unknown agency", "code": "unknown"}])

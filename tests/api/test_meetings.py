@@ -320,6 +320,26 @@ async def test_inputs_are_bounded_and_strict(client: httpx.AsyncClient, world: W
     assert item.status_code == 422
 
 
+async def test_presenter_may_name_an_existing_agency_not_an_unknown_one(client: httpx.AsyncClient, world: World,
+                                                                       db: AsyncSession) -> None:
+    """Regression: ids were compared as str against UUID, so every presenter with an agency was refused."""
+    records = await make_meeting(db, world.agencies["mota"])
+    url = f"/v1/meetings/{records.meeting_id}/agenda-items"
+    mota = str(world.agencies["mota"])
+    presenter = {"name_ja": "支援センターMOTA", "agency_id": mota}
+    added = await client.post(url, headers=sec(world), json={"kind": "presentation", "title_ja": "事業報告",
+                                                             "presenters": [presenter]})
+    assert added.status_code == 201, added.text
+    assert added.json()["presenters"][0]["agency_id"] == mota
+    edited = await client.patch(f"/v1/agenda-items/{added.json()['id']}", headers=sec(world, added.json()["version"]),
+                                json={"presenters": [presenter, {"name_ja": "係長", "agency_id": mota}]})
+    assert edited.status_code == 200, edited.text
+    unknown = await client.post(url, headers=sec(world), json={
+        "kind": "presentation", "title_ja": "x", "presenters": [{"name_ja": "誰か", "agency_id": str(uuid.uuid4())}]})
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"] == "body.presenters"
+
+
 async def test_reorder_takes_the_full_list_and_leaves_no_gaps(client: httpx.AsyncClient, world: World,
                                                               db: AsyncSession) -> None:
     records = await make_meeting(db, world.agencies["mota"], items=4)
