@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -66,7 +67,26 @@ def cmd_seed(args: argparse.Namespace) -> None:
     print("demo data loaded" if created else "database already has data; nothing loaded (use --force)")
 
 
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
+    from api.db.embedded import stop_all
+
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, restores the handlers it found and raises the
+    # signal again. With Python's default SIGTERM action the process would die right there: no
+    # `finally`, no atexit, and the embedded PostgreSQL would outlive the service. With this handler
+    # the re-raised SIGTERM becomes SystemExit (SIGINT already becomes KeyboardInterrupt), so the
+    # `finally` below stops the server, also when the signal arrives during migration or seeding.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        _serve(args)
+    finally:
+        stop_all()
+
+
+def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     settings = _settings_with_db()
