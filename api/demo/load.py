@@ -56,7 +56,8 @@ async def seed_identity(session: AsyncSession) -> DemoRefs:
     password_hash = hash_password(nl.DEMO_PASSWORD)
     for user in nl.USERS:
         account = UserAccount(
-            username=user.username, display_name=user.display_name_ja, role=user.role,
+            username=user.username, display_name=user.display_name_ja,
+            display_name_kana=user.display_name_kana, role=user.role,
             agency_id=refs.agencies[user.agency_code], branch_codes=list(user.branch_codes),
             password_hash=password_hash,
         )

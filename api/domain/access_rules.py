@@ -36,6 +36,8 @@ class Action(StrEnum):
     referrals_export = "referrals.export"
     meetings_export = "meetings.export"
     changes_read = "changes.read"
+    directory_agencies = "directory.agencies"  # the staff directory: whom to refer to, invite, present
+    directory_users = "directory.users"
 
 
 _R = Role
@@ -73,6 +75,11 @@ ALLOWED: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.meetings_export: _PROFESSIONALS | {_R.peer_supporter, _R.partner, _R.secretariat, _R.admin, _R.analyst,
                                                   _R.auditor},
         Action.changes_read: _PROFESSIONALS | {_R.peer_supporter},
+        # Who works where, for the staff who build care teams, send referrals and plan meetings: names,
+        # roles, agencies and branches only. Partners (other organisations), the analyst and the auditor
+        # need no staff list; the secretariat needs agencies (presenters, notice lists), not people.
+        Action.directory_agencies: _PROFESSIONALS | {_R.peer_supporter, _R.secretariat, _R.admin},
+        Action.directory_users: _PROFESSIONALS | {_R.peer_supporter, _R.admin},
     }
 )
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from api.domain.kana import is_valid_kana, normalize_kana
 from api.domain.roles import MACHINE_ROLES, AgencyType, Role
 from api.schemas.common import Input
 
@@ -20,6 +21,17 @@ Name200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 Name100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 # Argon2 hashes any length; the cap only keeps a hostile body from costing CPU.
 Password = Annotated[str, StringConstraints(min_length=12, max_length=1024)]
+Kana100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+def _reading(value: str | None) -> str | None:
+    """Stored as full-width katakana whichever script it was typed in, so search and sort agree."""
+    if value is None:
+        return None
+    kana = normalize_kana(value)
+    if not is_valid_kana(kana):
+        raise ValueError("display_name_kana must be written in katakana or hiragana")
+    return kana
 
 
 class _Patch(Input):
@@ -90,21 +102,28 @@ class UserCreate(Input):
     id: uuid.UUID | None = Field(default=None, description="Client-supplied id (optional)")
     username: Username
     display_name: Name100
+    display_name_kana: Kana100 | None = Field(default=None, description="Reading (フリガナ), any kana script")
     role: Role
     agency_id: uuid.UUID
     branch_codes: list[BranchCode] = Field(default_factory=list, max_length=10)
     password: Password
     active: bool = True
 
+    _check_kana = field_validator("display_name_kana")(_reading)
+
 
 class UserUpdate(_Patch):
     """The username is the login name and stays; the password changes only through the reset."""
 
+    nullable: ClassVar[frozenset[str]] = frozenset({"display_name_kana"})
     display_name: Name100 | None = None
+    display_name_kana: Kana100 | None = None
     role: Role | None = None
     agency_id: uuid.UUID | None = None
     branch_codes: list[BranchCode] | None = Field(default=None, max_length=10)
     active: bool | None = None
+
+    _check_kana = field_validator("display_name_kana")(_reading)
 
 
 class PasswordReset(Input):
@@ -115,6 +134,7 @@ class UserRead(_Read):
     id: uuid.UUID
     username: str
     display_name: str
+    display_name_kana: str | None
     role: str
     agency_id: uuid.UUID
     branch_codes: list[str]

@@ -63,8 +63,9 @@ async def create(unit: RequestUnit, body: UserCreate) -> UserAccount:
     await require_agency(session, body.agency_id)
     await require_branches(session, body.branch_codes, "branch_codes")
     user = UserAccount(id=body.id or uuid.uuid4(), username=body.username, display_name=body.display_name,
-                       role=body.role.value, agency_id=body.agency_id, branch_codes=sorted(set(body.branch_codes)),
-                       password_hash=hash_password(body.password), active=body.active)
+                       display_name_kana=body.display_name_kana, role=body.role.value, agency_id=body.agency_id,
+                       branch_codes=sorted(set(body.branch_codes)), password_hash=hash_password(body.password),
+                       active=body.active)
     session.add(user)
     await session.flush()
     await session.refresh(user)

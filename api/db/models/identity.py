@@ -46,6 +46,8 @@ class UserAccount(Versioned, Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     username: Mapped[str] = mapped_column(String(64))
     display_name: Mapped[str] = mapped_column(String(100))
+    # The reading (フリガナ), normalised to katakana: the staff directory sorts and searches by it.
+    display_name_kana: Mapped[str | None] = mapped_column(String(100, collation="C"))
     role: Mapped[str] = mapped_column(String(32))
     agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"), index=True)
     branch_codes: Mapped[list[str]] = mapped_column(ARRAY(String(32)), server_default=text("'{}'"))
