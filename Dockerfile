@@ -54,7 +54,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH="/opt/venv/bin:${PATH}" \
     WORKERS=2 \
-    PORT=8000
+    PORT=8000 \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/iko-metrics
 
 # Fixed uid/gid so volume permissions and Kubernetes securityContext can rely on them.
 RUN groupadd --system --gid 10001 app \
@@ -75,4 +76,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8000'), timeout=4)"]
 
-CMD ["sh", "-c", "python -m api migrate && exec uvicorn api.main:create_app --factory --host 0.0.0.0 --port \"$PORT\" --workers \"$WORKERS\" --proxy-headers"]
+# The metrics folder is emptied at each start: the last run's worker files would be counted again.
+CMD ["sh", "-c", "python -m api migrate && rm -rf \"$PROMETHEUS_MULTIPROC_DIR\" && mkdir -p \"$PROMETHEUS_MULTIPROC_DIR\" && exec uvicorn api.main:create_app --factory --host 0.0.0.0 --port \"$PORT\" --workers \"$WORKERS\" --proxy-headers"]

@@ -86,10 +86,23 @@ def cmd_serve(args: argparse.Namespace) -> None:
         stop_all()
 
 
+def _metrics_folder(settings: Settings) -> None:
+    """Several workers add up their metrics through files in one folder (api.metrics); emptied at each
+    start, since the files of the last run's workers would otherwise be counted again."""
+    if not settings.metrics_enabled or settings.workers == 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    folder = settings.data_dir.resolve() / "metrics"
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)  # inherited by the worker processes
+
+
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     settings = _settings_with_db()
+    _metrics_folder(settings)
     assert settings.database_url
     command.upgrade(alembic_config(settings.database_url), "head")
     if settings.load_demo_data or args.demo:

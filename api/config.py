@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     webhook_secret_grace_s: int = Field(default=24 * 3600, ge=0, description="Old secret still signs after a rotation.")
     run_background_workers: bool = True
 
+    metrics_enabled: bool = Field(default=False, description="Serve /metrics (Prometheus text format).")
+    metrics_token: SecretStr | None = Field(
+        default=None, description="When set, /metrics asks for `Authorization: Bearer <token>`.")
+
     load_demo_data: bool = Field(default=False, description="Seed demo data when the database is empty.")
     log_level: str = "INFO"
 

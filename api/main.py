@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 import api.routers
+from api import metrics
 from api.config import Settings, get_settings
 from api.db.engine import create_engine, create_sessionmaker
 from api.middleware import BodyLimitMiddleware, RateLimitMiddleware, RequestContextMiddleware, configure_logging
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.engine.dispose()
             if app.state.replica_engine is not app.state.engine:
                 await app.state.replica_engine.dispose()
+            metrics.process_exiting()
 
     app = FastAPI(
         title="Setagaya community-transition support API",
@@ -196,6 +198,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(PoolTimeoutError, _timeout_handler)  # every pooled connection busy
 
     _include_routers(app)
+    metrics.install(app, settings)
     _mount_docs(app)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
@@ -221,7 +224,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         anonymous=settings.rate_limit_anonymous_per_minute,
         per_address=settings.rate_limit_per_address_per_minute,
     )
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, observe=metrics.observe if settings.metrics_enabled else None)
     return app
 
 

@@ -10,12 +10,14 @@ import sys
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.metrics import rate_limited
 from api.problems import KINDS, render
 from api.rate_limiting import RateLimiter
 from api.security import TokenError, TokenService
@@ -63,8 +65,9 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, observe: Callable[[Scope, int, float], None] | None = None) -> None:
         self.app = app
+        self.observe = observe  # api.metrics.observe when metrics are on
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -103,6 +106,9 @@ class RequestContextMiddleware:
                 )
                 await response(scope, receive, send_with_id)
         finally:
+            elapsed = time.perf_counter() - started
+            if self.observe is not None:
+                self.observe(scope, status_holder[0], elapsed)
             client = scope.get("client")
             access_log.info(
                 "request",
@@ -112,7 +118,7 @@ class RequestContextMiddleware:
                         "method": scope.get("method"),
                         "path": scope.get("path"),
                         "status": status_holder[0],
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        "duration_ms": round(elapsed * 1000, 2),
                         "principal": state.get("principal_id"),
                         "client_addr": client[0] if client else None,
                     }
@@ -168,7 +174,7 @@ class BodyLimitMiddleware:
 
 
 # Probes and the docs are not metered: a load balancer must always be able to ask.
-_UNMETERED = ("/healthz", "/readyz", "/docs", "/openapi.json")
+_UNMETERED = ("/healthz", "/readyz", "/docs", "/openapi.json", "/metrics")
 
 
 class RateLimitMiddleware:
@@ -201,6 +207,7 @@ class RateLimitMiddleware:
         if retry_after is None:
             await self.app(scope, receive, send)
             return
+        rate_limited("principal" if subject is not None else "anonymous")
         response = render(
             KINDS["rate-limited"],
             detail=f"Too many requests; try again in {retry_after} s.",
