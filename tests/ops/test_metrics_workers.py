@@ -22,8 +22,8 @@ def _public_meetings_count(text: str) -> float:
                if s.name == "iko_http_requests_total" and s.labels.get("route") == "/v1/public/meetings")
 
 
-def test_every_scrape_sums_all_workers(tmp_path: Path) -> None:
-    server = live_server.start(tmp_path / "data", WORKERS="2", METRICS_ENABLED="true", METRICS_TOKEN=TOKEN)
+def test_every_scrape_sums_all_workers(ops_data_dir: Path) -> None:
+    server = live_server.start(ops_data_dir, WORKERS="2", METRICS_ENABLED="true", METRICS_TOKEN=TOKEN)
     try:
         with httpx.Client(base_url=server.base_url, timeout=10) as http:
             for _ in range(40):  # new connections: the kernel spreads them over both workers

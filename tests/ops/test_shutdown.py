@@ -25,10 +25,9 @@ def _gone_within(pgdata: Path, seconds: float) -> list[int]:
     return left
 
 
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # One folder for the module: the first start pays for initdb and migrations, the others reuse them.
-    return tmp_path_factory.mktemp("shutdown") / "data"
+@pytest.fixture
+def data_dir(ops_data_dir: Path) -> Path:
+    return ops_data_dir
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
