@@ -8,7 +8,7 @@
 #           setagaya-transition-api
 #
 # DATABASE_URL must be set. The image never starts an embedded PostgreSQL: the
-# embedded fallback described in DESIGN.md §5 is for local development only.
+# embedded fallback (docs/architecture.md §3, README) is for local development only.
 # On start the container applies the Alembic migrations (`python -m api migrate`)
 # and then runs uvicorn with $WORKERS worker processes on $PORT.
 # Behind a reverse proxy, set FORWARDED_ALLOW_IPS to the proxy's address so that

@@ -1,7 +1,8 @@
 """Demo data taken from the FY2010 newsletter of the community-transition subcommittee.
 
-Source: ``shared/seeds/000_bb651a510cd0b67a.txt``, the newsletter of 世田谷区地域自立支援協議会・
-地域移行部会 about its meeting of 21 July 2010 (平成22年度 第2回). The branch offices, the
+Source: the newsletter of 世田谷区地域自立支援協議会・地域移行部会 about its meeting of 21 July 2010
+(平成22年度 第2回); the text itself is not part of this repository, what the service takes from it
+is described in docs/architecture.md §1. The branch offices, the
 programmes, the agencies named in it (MOTA, サポートセンターきぬた, HASIC, 東京都保護課,
 都立精神保健福祉センター), the meetings and the figures reported are taken from it.
 

@@ -1,4 +1,4 @@
-"""Who may do what, by role: small pure rules returning allow or a reason (shared/DESIGN.md §2).
+"""Who may do what, by role: small pure rules returning allow or a reason (docs/architecture.md §2, §4).
 
 Which *rows* a principal sees is decided in api/db/scopes.py; this module decides actions and
 fields. Every route asks here; nothing else encodes a role check."""

@@ -1,4 +1,4 @@
-"""The roles of shared/DESIGN.md §2 and the agency types they belong to."""
+"""The roles of docs/architecture.md §2 and the agency types they belong to."""
 
 from __future__ import annotations
 

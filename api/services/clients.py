@@ -94,7 +94,7 @@ async def create(unit: RequestUnit, principal: Principal, body: ClientCreate) ->
     )
     session.add(client)
     await session.flush()
-    # Whoever creates a client joins its care team (shared/DESIGN.md §2).
+    # Whoever creates a client joins its care team (docs/architecture.md §2).
     session.add(CareTeamMember(client_id=client.id, user_id=principal.id,
                                team_role=_TEAM_ROLE_OF.get(principal.role, "other"), from_date=today_tokyo()))
     await session.flush()

@@ -1,4 +1,4 @@
-"""The layering STYLE.md asks for, kept by a test: pure domain rules, HTTP-only routers, one
+"""The layering docs/architecture.md §3 describes, kept by a test: pure domain rules, HTTP-only routers, one
 module that touches python-jose."""
 
 from __future__ import annotations
