@@ -16,6 +16,7 @@ import orjson
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.messages import msg
 from api.problems import KINDS, render
 from api.rate_limiting import RateLimiter
 from api.security import TokenError, TokenService
@@ -97,7 +98,7 @@ class RequestContextMiddleware:
             if not response_started:
                 response = render(
                     KINDS["internal"],
-                    detail="The error was logged; quote the request id when reporting it.",
+                    detail=msg("request.internal"),
                     request_id=request_id,
                     accept_language=_header(scope, b"accept-language"),
                 )
@@ -123,6 +124,7 @@ class RequestContextMiddleware:
 class BodyTooLarge(HTTPException):
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"The request body exceeds {limit} bytes.")
+        self.limit = limit
 
 
 class BodyLimitMiddleware:
@@ -146,7 +148,7 @@ class BodyLimitMiddleware:
             if too_large:
                 response = render(
                     KINDS["content-too-large"],
-                    detail=f"The request body exceeds {self.max_bytes} bytes.",
+                    detail=msg("request.body_too_large", limit=self.max_bytes),
                     request_id=scope.get("state", {}).get("request_id"),
                     accept_language=_header(scope, b"accept-language"),
                     headers={"Connection": "close"},
@@ -203,7 +205,7 @@ class RateLimitMiddleware:
             return
         response = render(
             KINDS["rate-limited"],
-            detail=f"Too many requests; try again in {retry_after} s.",
+            detail=msg("request.rate_limited", seconds=retry_after),
             request_id=scope.get("state", {}).get("request_id"),
             accept_language=_header(scope, b"accept-language"),
             headers={"Retry-After": str(retry_after)},
