@@ -209,7 +209,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_credentials=not wildcard,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-ID",
-                           "X-Access-Purpose", "Accept-Language"],
+                           "X-Access-Purpose", "Accept-Language", "If-None-Match"],
             expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
             max_age=600,
         )
