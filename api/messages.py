@@ -68,7 +68,8 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     # ---- generic HTTP and request shape
     "route.not_found": ("No route matches {path}.", "{path} に該当する API はありません。"),
     "route.method_not_allowed": ("{method} is not allowed on {path}.", "{path} では {method} は使えません。"),
-    "request.malformed": ("The request could not be read: {reason}.", "リクエストを読み取れませんでした（{reason}）。"),
+    "request.malformed": ("The request body could not be read; check its Content-Type and encoding.",
+                          "リクエスト本文を読み取れませんでした。Content-Type と文字コードを確認してください。"),
     "request.body_too_large": ("The request body exceeds {limit} bytes.",
                                "リクエスト本文が上限の {limit} バイトを超えています。"),
     "request.rate_limited": ("Too many requests; try again in {seconds} s.",

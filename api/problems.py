@@ -182,7 +182,7 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
     elif exc.status_code == 413:
         detail = msg("request.body_too_large", limit=getattr(exc, "limit", "?"))
     else:
-        detail = msg("request.malformed", reason=exc.detail if isinstance(exc.detail, str) else exc.status_code)
+        detail = msg("request.malformed")
     return render(
         kind,
         detail=detail,

@@ -138,6 +138,7 @@ async def create_token(
 
 
 create_token.__extra_problem_codes__ = ("400", "401")  # type: ignore[attr-defined]
+create_token.__absent_problem_codes__ = ("422",)  # type: ignore[attr-defined]  # invalid_request is a 400
 router.add_api_route(
     "/v1/auth/token", create_token, methods=["POST"], operation_id="create_token",
     summary="Log in: OAuth2 password, client_credentials or refresh_token grant", response_model=TokenResponse,
