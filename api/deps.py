@@ -151,7 +151,7 @@ def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]
         if principal.role not in allowed:
             unit.audit("denied", "route", subject=f"{request.method} {request.url.path}", outcome="denied",
                        durable=True)
-            raise Problem("forbidden", msg("forbidden.route", role=principal.role.value))
+            raise Problem("forbidden", msg("forbidden.route", role=msg(f"role.{principal.role.value}")))
         return principal
 
     guard.__name__ = "require_" + "_".join(sorted(allowed))

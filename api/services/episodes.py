@@ -180,6 +180,11 @@ async def transition(unit: RequestUnit, principal: Principal, episode_id: uuid.U
         await unit.session.flush()
     previous_end = episode.planned_end
     if action == EpisodeAction.START:
+        if body.decision is not None and body.decision.planned_end is not None \
+                and body.decision.planned_end < effective:
+            raise Problem("validation", msg("episode.planned_end_before_start"),
+                          errors=[{"field": "body.decision.planned_end", "code": "before_start",
+                                   "message": msg("episode.planned_end_before_start")}])
         episode.started_on = effective
         episode.planned_end = planned_end_for(effective, programme.default_duration_months,
                                               body.decision.planned_end if body.decision else None)

@@ -4,6 +4,7 @@ Japanese (`Accept-Language: ja`), detail and field messages alike, from the one 
 from __future__ import annotations
 
 import ast
+import base64
 import hashlib
 import re
 import string
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.config import Settings
 from api.db.models import Programme
 from api.domain.access_rules import Action
+from api.domain.roles import Role
 from api.main import create_app
 from api.messages import CATALOGUE, PYDANTIC_JA, msg
 from api.middleware import RequestContextMiddleware
@@ -47,7 +49,8 @@ def _fields(text_: str) -> set[str]:
 @pytest.mark.parametrize("key", sorted(CATALOGUE))
 def test_every_message_has_both_languages_with_the_same_parameters(key: str) -> None:
     en, ja = CATALOGUE[key]
-    assert en.strip() and ja.strip()
+    assert en.strip()
+    assert ja.strip()
     assert not JAPANESE.search(en), f"{key}: English text has Japanese in it"
     assert JAPANESE.search(ja), f"{key}: the Japanese text is not Japanese: {ja!r}"
     assert _fields(en) == _fields(ja), f"{key}: parameters differ"
@@ -78,6 +81,8 @@ def test_every_key_the_code_uses_is_in_the_catalogue() -> None:
     # Keys built at run time: an action's label, a record type's name in a 404.
     for action in Action:
         assert f"action.{action.value}" in CATALOGUE, action
+    for role in Role:
+        assert f"role.{role.value}" in CATALOGUE, role
     for resource_type in ("client", "episode", "referral", "consent", "goal", "care_team_member"):
         assert f"what.{resource_type}" in CATALOGUE
 
@@ -244,7 +249,7 @@ async def _validation(c: Ctx) -> httpx.Response:
 
 
 GRANT = {"grant_type": "password", "username": "t.caseworker", "password": PASSWORD}
-MACHINE_BASIC = "Basic " + __import__("base64").b64encode(f"t.hospital-system:{CLIENT_SECRET}".encode()).decode()
+MACHINE_BASIC = "Basic " + base64.b64encode(f"t.hospital-system:{CLIENT_SECRET}".encode()).decode()
 
 TRIGGERS: dict[str, Callable[[Ctx], Awaitable[httpx.Response]]] = {
     "bad-request": _bad_request,
@@ -265,7 +270,8 @@ TRIGGERS: dict[str, Callable[[Ctx], Awaitable[httpx.Response]]] = {
     "consent-missing": _consent_missing,
     "possible-duplicate": _duplicate,
     "idempotency-in-progress": _in_progress,
-    "precondition-failed": lambda c: c.client.patch(f"/v1/clients/{c.scenario.client_in.id}", json={"phone": "03-1234-5678"},
+    "precondition-failed": lambda c: c.client.patch(f"/v1/clients/{c.scenario.client_in.id}",
+                                                    json={"phone": "03-1234-5678"},
                                                     headers=c.auth("caseworker", **{"If-Match": '"99"'})),
     "content-too-large": lambda c: c.client.post("/v1/clients", content=b"x" * (c.settings.max_body_bytes + 1),
                                                  headers=c.auth("caseworker", **{"Content-Type": "application/json"})),
@@ -299,7 +305,8 @@ async def test_problem_kind_speaks_both_languages(slug: str, client: httpx.Async
         assert body["status"] == response.status_code
         answers[lang] = body
     en, ja = answers["en"], answers["ja"]
-    assert en["detail"] and not JAPANESE.search(en["detail"]), en["detail"]
+    assert en["detail"]
+    assert not JAPANESE.search(en["detail"]), en["detail"]
     assert JAPANESE.search(ja["detail"]), f"English detail under Accept-Language: ja: {ja['detail']!r}"
     assert JAPANESE.search(ja["title"])
     for error in en.get("errors", []):
@@ -376,3 +383,25 @@ async def test_illegal_transition_detail_agrees_with_allowed(client: httpx.Async
         checked.append((role, body["allowed"]))
     assert len(checked) == 2, checked  # the sender and the receiver each see their own actions
     assert checked[0][1] != checked[1][1]
+
+
+async def test_a_planned_end_before_the_start_is_422_not_500(client: httpx.AsyncClient, db: AsyncSession,
+                                                             world: World) -> None:
+    scenario = await build_scenario(db, world)
+    programme = Programme(code=f"p{uuid.uuid4().hex[:8]}", name_ja="試行", name_en="Trial",
+                          operating_agency_ids=[world.agencies["karasuyama_seikatsu"]], default_duration_months=12,
+                          consent_required=False)
+    db.add(programme)
+    await db.flush()
+    proposed = await client.post("/v1/episodes", json={"client_id": str(scenario.client_in.id),
+                                                       "programme_code": programme.code},
+                                 headers=world.auth("caseworker"))
+    assert proposed.status_code == 201, proposed.text
+    started = await client.post(
+        f"/v1/episodes/{proposed.json()['id']}/transitions",
+        headers={**world.auth("supervisor"), "If-Match": proposed.headers["etag"], "Accept-Language": "ja"},
+        json={"action": "start", "decision": {"decided_on": "2010-07-21", "decision": "開始",
+                                              "planned_end": "2010-01-31"}})
+    assert started.status_code == 422, started.text
+    assert started.json()["errors"][0] == {"field": "body.decision.planned_end", "code": "before_start",
+                                           "message": "終了予定日が開始日より前です"}

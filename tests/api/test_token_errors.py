@@ -30,7 +30,9 @@ def assert_oauth_error(response: httpx.Response, status: int, error: str) -> dic
     assert isinstance(body["error_description"], str)
     assert DESCRIPTION.match(body["error_description"]), body["error_description"]
     assert body["status"] == status
-    assert body["type"].startswith("https://") and body["title"] and body["detail"]
+    assert body["type"].startswith("https://")
+    assert body["title"]
+    assert body["detail"]
     return body
 
 
@@ -73,7 +75,8 @@ async def test_japanese_detail_keeps_an_ascii_error_description(client: httpx.As
 async def test_successful_grants_are_unchanged(client: httpx.AsyncClient) -> None:
     staff = await client.post(TOKEN, data={"grant_type": "password", "username": "t.caseworker",
                                            "password": PASSWORD, "scope": ""})
-    assert staff.status_code == 200 and "error" not in staff.json()
+    assert staff.status_code == 200
+    assert "error" not in staff.json()
     machine = await client.post(TOKEN, data={"grant_type": "client_credentials"}, headers=basic(MACHINE, CLIENT_SECRET))
     assert machine.status_code == 200
     assert machine.json()["token_type"] == "Bearer"
