@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from api.deps import PrincipalDep, SettingsDep, UnitDep, client_address
@@ -77,6 +78,10 @@ class TokenRoute(CommitRoute):
                 errors = field_errors(exc.errors(), ja)
                 raise _token_problem("invalid-request", msg("validation.fields", count=len(errors)),
                                      errors=errors) from exc
+            except HTTPException as exc:
+                if exc.status_code != 400:  # a body that cannot be parsed at all
+                    raise
+                raise _token_problem("invalid-request", msg("request.malformed")) from exc
 
         return route_handler
 

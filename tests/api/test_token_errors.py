@@ -80,3 +80,9 @@ async def test_successful_grants_are_unchanged(client: httpx.AsyncClient) -> Non
     machine = await client.post(TOKEN, data={"grant_type": "client_credentials"}, headers=basic(MACHINE, CLIENT_SECRET))
     assert machine.status_code == 200
     assert machine.json()["token_type"] == "Bearer"
+
+
+async def test_an_unreadable_body_is_invalid_request(client: httpx.AsyncClient) -> None:
+    response = await client.post(TOKEN, content=b"grant_type=password",
+                                 headers={"Content-Type": "multipart/form-data"})  # no boundary
+    assert_oauth_error(response, 400, "invalid_request")
