@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from api.db import idempotency
 from api.db.unit import RequestUnit
 from api.domain.principal import Principal
+from api.messages import msg
 from api.problems import Problem
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -32,10 +33,10 @@ def if_match(
 ) -> int:
     """The version the caller last read. Missing → 428; malformed can never match → 412."""
     if if_match is None:
-        raise Problem("precondition-required", 'Send If-Match with the ETag you last read (e.g. If-Match: "3").')
+        raise Problem("precondition-required", msg("etag.required"))
     found = _ETAG.match(if_match.strip())
     if not found:
-        raise Problem("precondition-failed", "If-Match does not name a version of this resource.")
+        raise Problem("precondition-failed", msg("etag.malformed"))
     return int(found.group(1))
 
 
@@ -44,7 +45,7 @@ IfMatchDep = Annotated[int, Depends(if_match)]
 
 def check_version(current: int, expected: int) -> None:
     if current != expected:
-        raise Problem("precondition-failed", f"The resource is at version {current}; you sent {expected}. Re-read it.",
+        raise Problem("precondition-failed", msg("etag.stale", current=current, expected=expected),
                       current_etag=etag(current))
 
 

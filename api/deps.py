@@ -13,6 +13,7 @@ from api.config import Settings
 from api.db.unit import RequestUnit
 from api.domain.principal import Principal
 from api.domain.roles import Role
+from api.messages import Msg, msg
 from api.problems import Problem
 from api.schemas.common import strip_forbidden_chars
 from api.security import TokenError, TokenService
@@ -87,7 +88,7 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
-def _unauthenticated(detail: str, slug: str = "unauthenticated") -> Problem:
+def _unauthenticated(detail: Msg, slug: str = "unauthenticated") -> Problem:
     return Problem(slug, detail, headers={"WWW-Authenticate": 'Bearer realm="setagaya-iko"'})
 
 
@@ -95,7 +96,7 @@ async def _load_principal(request: Request, unit: RequestUnit, *, required: bool
     token = _bearer(request)
     if token is None:
         if required:
-            raise _unauthenticated("Send an access token: Authorization: Bearer <token>.")
+            raise _unauthenticated(msg("auth.token_required"))
         return None
     tokens: TokenService = request.app.state.tokens
     verified = request.scope.get("state", {}).get("access_claims")  # by the rate limiter, this request
@@ -105,11 +106,11 @@ async def _load_principal(request: Request, unit: RequestUnit, *, required: bool
         try:
             claims = tokens.verify_access_token(token)
         except TokenError as exc:
-            raise _unauthenticated("The access token is not valid.", "invalid-token") from exc
+            raise _unauthenticated(msg("auth.token_invalid"), "invalid-token") from exc
     sql = _USER_SQL if claims.principal_kind == "user" else _CLIENT_SQL
     row = (await unit.session.execute(sql, {"id": claims.sub, "jti": claims.jti})).one_or_none()
     if row is None or not row.active or row.revoked:
-        raise _unauthenticated("The access token is not valid.", "invalid-token")
+        raise _unauthenticated(msg("auth.token_invalid"), "invalid-token")
     principal = Principal(
         kind=claims.principal_kind,
         id=row.id,
@@ -150,7 +151,7 @@ def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]
         if principal.role not in allowed:
             unit.audit("denied", "route", subject=f"{request.method} {request.url.path}", outcome="denied",
                        durable=True)
-            raise Problem("forbidden", f"The {principal.role} role may not do this.")
+            raise Problem("forbidden", msg("forbidden.route", role=msg(f"role.{principal.role.value}")))
         return principal
 
     guard.__name__ = "require_" + "_".join(sorted(allowed))

@@ -30,6 +30,7 @@ import api.routers
 from api import metrics
 from api.config import Settings, get_settings
 from api.db.engine import create_engine, create_sessionmaker
+from api.messages import Msg, msg
 from api.middleware import BodyLimitMiddleware, RateLimitMiddleware, RequestContextMiddleware, configure_logging
 from api.openapi_doc import build_openapi
 from api.problems import (
@@ -56,7 +57,7 @@ def schema_head() -> str:
     return head
 
 
-def _render_exc(request: Request, slug: str, detail: str, headers: dict[str, str] | None = None) -> Response:
+def _render_exc(request: Request, slug: str, detail: Msg, headers: dict[str, str] | None = None) -> Response:
     return render(
         KINDS[slug],
         detail=detail,
@@ -67,11 +68,11 @@ def _render_exc(request: Request, slug: str, detail: str, headers: dict[str, str
 
 
 async def _stale_handler(request: Request, exc: Exception) -> Response:
-    return _render_exc(request, "precondition-failed", "The resource was changed by someone else; re-read it.")
+    return _render_exc(request, "precondition-failed", msg("database.stale"))
 
 
 async def _integrity_handler(request: Request, exc: Exception) -> Response:
-    return _render_exc(request, "conflict", "The change conflicts with existing data.")
+    return _render_exc(request, "conflict", msg("database.conflict"))
 
 
 async def _db_error_handler(request: Request, exc: Exception) -> Response:
@@ -79,13 +80,12 @@ async def _db_error_handler(request: Request, exc: Exception) -> Response:
         log.warning("database unavailable: %s", type(exc).__name__,
                     extra={"fields": {"request_id": request.scope.get("state", {}).get("request_id"),
                                       "error": str(exc)[:300]}})
-        return _render_exc(request, "unavailable", "The database is not reachable; try again shortly.",
+        return _render_exc(request, "unavailable", msg("database.unreachable"),
                            headers={"Retry-After": "5"})
     if (_sqlstate(exc) or "").startswith("22"):
         # SQLSTATE class 22, "data exception": a value the schema let through but PostgreSQL refuses
         # (NUL in text, a number out of range, a date too far out). The client's input, not our fault.
-        return _render_exc(request, "validation", "A value is not acceptable to the database "
-                           "(out of range or containing characters it cannot store).")
+        return _render_exc(request, "validation", msg("database.value_rejected"))
     raise exc
 
 
@@ -116,7 +116,7 @@ def _is_unavailable(exc: BaseException) -> bool:
 
 
 async def _timeout_handler(request: Request, exc: Exception) -> Response:
-    return _render_exc(request, "unavailable", "The database did not answer in time; try again shortly.",
+    return _render_exc(request, "unavailable", msg("database.timeout"),
                        headers={"Retry-After": "5"})
 
 
@@ -212,7 +212,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_credentials=not wildcard,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-ID",
-                           "X-Access-Purpose", "Accept-Language"],
+                           "X-Access-Purpose", "Accept-Language", "If-None-Match"],
             expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
             max_age=600,
         )

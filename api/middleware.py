@@ -17,6 +17,7 @@ import orjson
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.messages import msg
 from api.metrics import rate_limited
 from api.problems import KINDS, render
 from api.rate_limiting import RateLimiter
@@ -100,7 +101,7 @@ class RequestContextMiddleware:
             if not response_started:
                 response = render(
                     KINDS["internal"],
-                    detail="The error was logged; quote the request id when reporting it.",
+                    detail=msg("request.internal"),
                     request_id=request_id,
                     accept_language=_header(scope, b"accept-language"),
                 )
@@ -129,6 +130,7 @@ class RequestContextMiddleware:
 class BodyTooLarge(HTTPException):
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"The request body exceeds {limit} bytes.")
+        self.limit = limit
 
 
 class BodyLimitMiddleware:
@@ -152,7 +154,7 @@ class BodyLimitMiddleware:
             if too_large:
                 response = render(
                     KINDS["content-too-large"],
-                    detail=f"The request body exceeds {self.max_bytes} bytes.",
+                    detail=msg("request.body_too_large", limit=self.max_bytes),
                     request_id=scope.get("state", {}).get("request_id"),
                     accept_language=_header(scope, b"accept-language"),
                     headers={"Connection": "close"},
@@ -210,7 +212,7 @@ class RateLimitMiddleware:
         rate_limited("principal" if subject is not None else "anonymous")
         response = render(
             KINDS["rate-limited"],
-            detail=f"Too many requests; try again in {retry_after} s.",
+            detail=msg("request.rate_limited", seconds=retry_after),
             request_id=scope.get("state", {}).get("request_id"),
             accept_language=_header(scope, b"accept-language"),
             headers={"Retry-After": str(retry_after)},

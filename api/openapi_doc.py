@@ -54,6 +54,7 @@ def _error_codes(route: APIRoute) -> set[str]:
         codes.add("409")
     extra = getattr(route.endpoint, "__extra_problem_codes__", ())
     codes.update(str(c) for c in extra)
+    codes.difference_update(str(c) for c in getattr(route.endpoint, "__absent_problem_codes__", ()))
     return codes
 
 
@@ -81,15 +82,15 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             if op is None:
                 continue
             responses = op.setdefault("responses", {})
+            if "422" not in codes:
+                responses.pop("422", None)  # FastAPI's own, for a route that answers bad input otherwise
             # FastAPI's own 422 schema is replaced: every error here is a problem document.
             for code in sorted(codes):
                 responses[code] = {
                     "description": _DESCRIPTIONS.get(code, code),
                     "content": {"application/problem+json": {"schema": _PROBLEM_REF}},
                 }
-            if "401" in codes and "get_optional_principal" not in {
-                getattr(c, "__name__", "") for c in _calls(route.dependant)
-            }:
+            if "get_principal" in {getattr(c, "__name__", "") for c in _calls(route.dependant)}:
                 op["security"] = [{"bearer": []}]
     schema["components"]["schemas"].pop("HTTPValidationError", None)
     schema["components"]["schemas"].pop("ValidationError", None)

@@ -15,6 +15,7 @@ from sqlalchemy import Select, literal, tuple_
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
+from api.messages import msg
 from api.problems import Problem
 
 T = TypeVar("T")
@@ -43,9 +44,9 @@ def decode_cursor(cursor: str) -> list[Any]:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = orjson.loads(base64.urlsafe_b64decode(padded))
     except (binascii.Error, ValueError, orjson.JSONDecodeError) as exc:
-        raise Problem("validation", "The cursor is not valid; start again without it.") from exc
+        raise Problem("validation", msg("cursor.invalid")) from exc
     if not isinstance(values, list):
-        raise Problem("validation", "The cursor is not valid; start again without it.")
+        raise Problem("validation", msg("cursor.invalid"))
     return values
 
 
@@ -58,7 +59,7 @@ def page_params(
     settings = request.app.state.settings
     size = min(limit or settings.page_size_default, settings.page_size_max)
     if updated_since is not None and updated_since.tzinfo is None:
-        raise Problem("validation", "updated_since needs a UTC offset, e.g. 2010-07-21T14:00:00+09:00.")
+        raise Problem("validation", msg("time.offset_required", name="updated_since"))
     return PageParams(limit=size, cursor=decode_cursor(cursor) if cursor else None, updated_since=updated_since)
 
 
@@ -72,7 +73,7 @@ def after(columns: Sequence[Any], values: Sequence[Any], *,
     as one range scan of a matching index (the equivalent OR-of-ANDs form made it filter every row
     before the cursor: deep pages slowed down with the table's size)."""
     if len(values) != len(columns):
-        raise Problem("validation", "The cursor does not belong to this list.")
+        raise Problem("validation", msg("cursor.foreign"))
     if len(columns) == 1:
         return cast(ColumnElement[bool], columns[0] < values[0] if descending else columns[0] > values[0])
     left = tuple_(*columns)
@@ -93,11 +94,11 @@ def typed_cursor(params: PageParams, parsers: Sequence[Callable[[Any], Any]]) ->
     if params.cursor is None:
         return params
     if len(params.cursor) != len(parsers):
-        raise Problem("validation", "The cursor does not belong to this list.")
+        raise Problem("validation", msg("cursor.foreign"))
     try:
         values = [parse(v) for parse, v in zip(parsers, params.cursor, strict=True)]
     except (TypeError, ValueError) as exc:
-        raise Problem("validation", "The cursor is not valid; start again without it.") from exc
+        raise Problem("validation", msg("cursor.invalid")) from exc
     return params.model_copy(update={"cursor": values})
 
 

@@ -1,7 +1,8 @@
 """RFC 9457 problem details: the one renderer every error goes through.
 
-`type` is a stable URI per kind of problem so front-ends can show their own text; titles come in
-English and Japanese (`Accept-Language: ja`)."""
+`type` is a stable URI per kind of problem so front-ends can show their own text; titles, details
+and field messages come in English and Japanese (`Accept-Language: ja`), details and field
+messages from the one catalogue in api.messages."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+
+from api.messages import Msg, field_message, localise, msg
 
 PROBLEM_BASE = "https://setagaya-iko.example/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -34,25 +37,25 @@ class ProblemKind:
 
 _KINDS: tuple[ProblemKind, ...] = (
     ProblemKind("bad-request", 400, "Bad request", "リクエストが不正です"),
-    ProblemKind("idempotency-key-missing", 400, "Idempotency-Key required", "Idempotency-Key が必要です"),
     ProblemKind("unauthenticated", 401, "Authentication required", "認証が必要です"),
     ProblemKind("invalid-token", 401, "Invalid or expired token", "トークンが無効か期限切れです"),
     ProblemKind("invalid-grant", 400, "Invalid credentials", "認証情報が正しくありません"),
     ProblemKind("invalid-client", 401, "Invalid client credentials", "クライアント認証に失敗しました"),
     ProblemKind("unsupported-grant-type", 400, "Unsupported grant type", "未対応のグラント種別です"),
+    ProblemKind("invalid-request", 400, "Invalid token request", "トークン要求が不正です"),
+    ProblemKind("unauthorized-client", 400, "Client not allowed this grant",
+                "このクライアントには許可されていないグラントです"),
+    ProblemKind("invalid-scope", 400, "Invalid scope", "スコープが不正です"),
     ProblemKind("forbidden", 403, "Not allowed", "この操作は許可されていません"),
     ProblemKind("not-found", 404, "Not found", "見つかりません"),
     ProblemKind("method-not-allowed", 405, "Method not allowed", "許可されていないメソッドです"),
-    ProblemKind("not-acceptable", 406, "Not acceptable", "受け入れ可能な形式がありません"),
     ProblemKind("conflict", 409, "Conflict", "競合が発生しました"),
     ProblemKind("illegal-transition", 409, "Transition not allowed", "この状態遷移はできません"),
     ProblemKind("consent-missing", 409, "Consent does not cover this", "本人同意の範囲外です"),
     ProblemKind("possible-duplicate", 409, "Possible duplicate", "重複の可能性があります"),
     ProblemKind("idempotency-in-progress", 409, "Request still in progress", "同じリクエストを処理中です"),
-    ProblemKind("gone", 410, "Gone", "削除されました"),
     ProblemKind("precondition-failed", 412, "Resource changed", "データが更新されています"),
     ProblemKind("content-too-large", 413, "Request body too large", "リクエストが大きすぎます"),
-    ProblemKind("unsupported-media-type", 415, "Unsupported media type", "未対応のメディアタイプです"),
     ProblemKind("validation", 422, "Invalid request", "入力内容に誤りがあります"),
     ProblemKind("idempotency-key-reused", 422, "Idempotency-Key reused", "Idempotency-Key が別の内容で使われました"),
     ProblemKind("precondition-required", 428, "If-Match required", "If-Match ヘッダーが必要です"),
@@ -73,7 +76,7 @@ class Problem(Exception):
     def __init__(
         self,
         slug: str,
-        detail: str | None = None,
+        detail: Msg | None = None,
         *,
         headers: Mapping[str, str] | None = None,
         **extensions: Any,
@@ -85,11 +88,12 @@ class Problem(Exception):
         super().__init__(f"{slug}: {detail}")
 
 
-def not_found(what: str = "resource") -> Problem:
-    return Problem("not-found", f"No such {what}.")
+def not_found(what: str) -> Problem:
+    """404 for a record that does not exist (or is not the caller's to see); `what` is a `what.*` key."""
+    return Problem("not-found", msg("not_found", what=msg(what)))
 
 
-def forbidden(reason: str) -> Problem:
+def forbidden(reason: Msg) -> Problem:
     return Problem("forbidden", reason)
 
 
@@ -113,22 +117,23 @@ def wants_japanese(accept_language: str | None) -> bool:
 def render(
     kind: ProblemKind,
     *,
-    detail: str | None,
+    detail: Msg | None,
     request_id: str | None,
     accept_language: str | None,
     extensions: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
     status: int | None = None,
 ) -> Response:
+    ja = wants_japanese(accept_language)
     body: dict[str, Any] = {
         "type": kind.type_uri,
-        "title": kind.title_ja if wants_japanese(accept_language) else kind.title_en,
+        "title": kind.title_ja if ja else kind.title_en,
         "status": status or kind.status,
     }
-    if detail:
-        body["detail"] = detail
+    if detail is not None:
+        body["detail"] = detail.text(ja)
     if extensions:
-        body.update(extensions)
+        body.update(localise(dict(extensions), ja))
     if request_id:
         body["request_id"] = request_id
     out_headers = {"Cache-Control": "no-store"}
@@ -167,11 +172,17 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
     if kind is None:
         kind = ProblemKind("http-" + str(exc.status_code), exc.status_code, HTTPStatus(exc.status_code).phrase,
                            HTTPStatus(exc.status_code).phrase)
-    detail = exc.detail if isinstance(exc.detail, str) else None
-    if exc.status_code == 404 and detail == "Not Found":
-        detail = f"No route matches {request.url.path}."
-    if exc.status_code == 405:
-        detail = f"{request.method} is not allowed on {request.url.path}."
+    # Starlette's and FastAPI's own exceptions: a route that does not exist, a method it lacks,
+    # a body that cannot be parsed. Their English text is replaced by the catalogue's.
+    detail: Msg | None
+    if exc.status_code == 404:
+        detail = msg("route.not_found", path=request.url.path)
+    elif exc.status_code == 405:
+        detail = msg("route.method_not_allowed", method=request.method, path=request.url.path)
+    elif exc.status_code == 413:
+        detail = msg("request.body_too_large", limit=getattr(exc, "limit", "?"))
+    else:
+        detail = msg("request.malformed")
     return render(
         kind,
         detail=detail,
@@ -181,16 +192,17 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
     )
 
 
-def _field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
+def field_errors(errors: Sequence[Any], ja: bool) -> list[dict[str, str]]:
     out = []
     for err in errors:
         loc = [str(p) for p in err.get("loc", ())]
+        code = str(err.get("type", "invalid"))
         out.append(
             {
                 # pydantic's `input` is never echoed: it may hold the very data being protected.
                 "field": ".".join(loc),
-                "message": str(err.get("msg", "invalid")),
-                "code": str(err.get("type", "invalid")),
+                "message": field_message(code, str(err.get("msg", "invalid")), err.get("ctx"), ja),
+                "code": code,
             }
         )
     return out
@@ -198,10 +210,10 @@ def _field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
 
 async def validation_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    errors = _field_errors(exc.errors())
+    errors = field_errors(exc.errors(), wants_japanese(request.headers.get("accept-language")))
     return render(
         KINDS["validation"],
-        detail=f"{len(errors)} invalid field(s).",
+        detail=msg("validation.fields", count=len(errors)),
         request_id=_request_id(request),
         accept_language=request.headers.get("accept-language"),
         extensions={"errors": errors},
@@ -236,7 +248,7 @@ def problem_schema() -> dict[str, Any]:
     }
 
 
-def problem_response(request: Request, slug: str, detail: str | None = None,
+def problem_response(request: Request, slug: str, detail: Msg | None = None,
                      headers: Mapping[str, str] | None = None, **extensions: Any) -> Response:
     """A problem returned (not raised): the request's unit of work still commits, which is how a
     refused login keeps its failure count and its audit row."""
@@ -248,3 +260,11 @@ def problem_response(request: Request, slug: str, detail: str | None = None,
         extensions=extensions,
         headers=headers,
     )
+
+
+def illegal_transition(current: str, action: str, allowed: Sequence[str], **extensions: Any) -> Problem:
+    """409 for an action the record's status (or the caller's part in it) does not allow now. The
+    detail and the `allowed` member are written from the same list, so they always agree."""
+    allowed = list(allowed)
+    return Problem("illegal-transition", msg("transition.illegal", action=action, current=current, allowed=allowed),
+                   allowed=allowed, **extensions)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.messages import msg
 from api.problems import Problem
 
 
@@ -45,9 +46,9 @@ async def reserve(session: AsyncSession, principal: uuid.UUID, key: str, request
         return None
     row = (await session.execute(_READ, {"principal": principal, "key": key})).one()
     if row.request_hash != request_hash:
-        raise Problem("idempotency-key-reused", "This Idempotency-Key was used with a different request body.")
+        raise Problem("idempotency-key-reused", msg("idempotency.reused"))
     if row.status_code is None:
-        raise Problem("idempotency-in-progress", "The first request with this key is still being processed.")
+        raise Problem("idempotency-in-progress", msg("idempotency.in_progress"))
     return Stored(row.status_code, row.response_body, dict(row.response_headers or {}))
 
 

@@ -11,6 +11,7 @@ from types import MappingProxyType
 
 from api.domain.principal import Principal
 from api.domain.roles import Role
+from api.messages import Msg, msg
 
 
 class Action(StrEnum):
@@ -84,11 +85,16 @@ ALLOWED: Mapping[Action, frozenset[Role]] = MappingProxyType(
 )
 
 
-def can(principal: Principal, action: Action) -> str | None:
-    """None when allowed, else the reason (for the 403 problem and the audit row)."""
+def can(principal: Principal, action: Action) -> Msg | None:
+    """None when allowed, else the reason for the 403 problem."""
     if principal.role in ALLOWED[action]:
         return None
-    return f"The {principal.role} role may not {action.value.replace('.', ' ').replace('_', ' ')}."
+    return denial(action)
+
+
+def denial(action: Action) -> Msg:
+    """"You may not <what the action does>.": each action's label is in the message catalogue."""
+    return msg("forbidden.action", action=msg(f"action.{action.value}"))
 
 
 # Roles that see a client's sensitive fields (diagnosis, notes, public-assistance data).

@@ -13,6 +13,7 @@ from types import MappingProxyType
 
 from api.domain.principal import Principal
 from api.domain.roles import Role
+from api.messages import Msg, msg
 
 __all__ = [
     "CAPACITY_EDITOR_ROLES",
@@ -131,7 +132,7 @@ def can_see_service(principal: Principal | None, status: str, agency_id: uuid.UU
     return principal.role == Role.admin or principal.agency_id == agency_id
 
 
-def can_edit_listing(principal: Principal, agency_id: uuid.UUID) -> str | None:
+def can_edit_listing(principal: Principal, agency_id: uuid.UUID) -> Msg | None:
     """None when `principal` may create or change the listing of a service or location owned by
     `agency_id`; otherwise the reason it may not."""
     if principal.role == Role.admin:
@@ -139,16 +140,16 @@ def can_edit_listing(principal: Principal, agency_id: uuid.UUID) -> str | None:
     if principal.role == Role.partner:
         if principal.agency_id == agency_id:
             return None
-        return "A partner may edit only its own agency's listings."
-    return f"The {principal.role} role may not edit directory listings."
+        return msg("forbidden.partner_own_listings")
+    return msg("forbidden.action", action=msg("action.listing.edit"))
 
 
-def can_edit_capacity(principal: Principal, agency_id: uuid.UUID) -> str | None:
+def can_edit_capacity(principal: Principal, agency_id: uuid.UUID) -> Msg | None:
     """None when `principal` may update the vacancies of a service owned by `agency_id`."""
     if principal.role in CAPACITY_EDITOR_ROLES:
         return None
     if principal.role == Role.partner:
         if principal.agency_id == agency_id:
             return None
-        return "A partner may update only its own agency's vacancies."
-    return f"The {principal.role} role may not update vacancies."
+        return msg("forbidden.partner_own_vacancies")
+    return msg("forbidden.action", action=msg("action.vacancy.update"))

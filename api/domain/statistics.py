@@ -13,6 +13,7 @@ from datetime import date
 
 from api.domain import codes
 from api.domain.fiscal import age_band, era_label, era_label_en, fiscal_year
+from api.messages import Msg, msg
 
 # The first fiscal year the network kept records for (both discharge programmes began in FY2007).
 FIRST_FISCAL_YEAR = 2007
@@ -57,7 +58,7 @@ class Period:
         return list(range(self.first, self.last + 1))
 
 
-def check_period(first: int | None, last: int | None, today: date) -> Period | str:
+def check_period(first: int | None, last: int | None, today: date) -> Period | Msg:
     """Whole fiscal years only: a period is a range of them; default the current one."""
     current = fiscal_year(today)
     first = current if first is None and last is None else first if first is not None else last
@@ -65,11 +66,11 @@ def check_period(first: int | None, last: int | None, today: date) -> Period | s
     assert first is not None
     assert last is not None
     if first > last:
-        return "fiscal_year_from is after fiscal_year_to."
+        return msg("stats.years_reversed")
     if first < FIRST_FISCAL_YEAR or last > current:
-        return f"Fiscal years run from {FIRST_FISCAL_YEAR} to the current one ({current})."
+        return msg("stats.years_range", first=FIRST_FISCAL_YEAR, current=current)
     if last - first + 1 > MAX_YEARS_PER_REQUEST:
-        return f"At most {MAX_YEARS_PER_REQUEST} fiscal years per request."
+        return msg("stats.years_max", max=MAX_YEARS_PER_REQUEST)
     return Period(first, last)
 
 

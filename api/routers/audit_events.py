@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from api.conventions import json_response
 from api.deps import AuditorDep, UnitDep
+from api.messages import msg
 from api.pagination import Page, PageDep, cut
 from api.problems import Problem
 from api.routing import CommitRoute
@@ -35,9 +36,9 @@ async def list_audit_events(
 ) -> Response:
     for name, value in (("from", since), ("to", until)):
         if value is not None and value.tzinfo is None:
-            raise Problem("validation", f"{name} needs a UTC offset, e.g. 2010-07-21T14:00:00+09:00.")
+            raise Problem("validation", msg("time.offset_required", name=name))
     if since is not None and until is not None and since >= until:
-        raise Problem("validation", "from must be before to.")
+        raise Problem("validation", msg("time.range_reversed"))
     where = audit_log.AuditFilter(actor_id=actor_id, client_id=client_id, action=action, resource_type=resource_type,
                                   outcome=outcome, since=since, until=until)
     rows = await audit_log.list_page(unit, page, where)

@@ -2,14 +2,19 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated, Literal
+import re
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from api.deps import PrincipalDep, SettingsDep, UnitDep, client_address
-from api.problems import Problem, problem_response
+from api.messages import Msg, msg
+from api.problems import Problem, field_errors, problem_response, wants_japanese
 from api.routing import CommitRoute
 from api.schemas.auth import AgencyRef, JWKSet, MeRead, TokenResponse
 from api.services import auth as auth_service
@@ -31,17 +36,61 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     return (client_id, secret) if sep else None
 
 
-@router.post(
-    "/v1/auth/token",
-    operation_id="create_token",
-    summary="Log in: OAuth2 password, client_credentials or refresh_token grant",
-    response_model=TokenResponse,
-)
+GRANTS = ("password", "client_credentials", "refresh_token")
+
+# RFC 6749 §5.2 error codes for the problems this endpoint answers with; the problem members stay.
+_OAUTH_ERRORS = {
+    "invalid-request": "invalid_request",
+    "invalid-client": "invalid_client",
+    "invalid-grant": "invalid_grant",
+    "unauthorized-client": "unauthorized_client",
+    "unsupported-grant-type": "unsupported_grant_type",
+    "invalid-scope": "invalid_scope",
+    # Not in RFC 6749: the IANA OAuth error registry's token-endpoint code for "wait, then retry"
+    # (RFC 8628); Retry-After says how long.
+    "login-throttled": "slow_down",
+}
+# error_description is limited to these characters (RFC 6749 §5.2).
+_NOT_DESCRIPTION_CHARS = re.compile(r'[^\x20\x21\x23-\x5b\x5d-\x7e]')
+
+
+def _oauth_members(slug: str, detail: Msg) -> dict[str, str]:
+    return {"error": _OAUTH_ERRORS[slug], "error_description": _NOT_DESCRIPTION_CHARS.sub("?", detail.text(False))}
+
+
+def _token_problem(slug: str, detail: Msg, headers: dict[str, str] | None = None, **extensions: Any) -> Problem:
+    return Problem(slug, detail, headers={**_NO_STORE, **(headers or {})}, **extensions,
+                   **_oauth_members(slug, detail))
+
+
+class TokenRoute(CommitRoute):
+    """The token endpoint's unreadable requests are RFC 6749 `invalid_request` (400), not the 422
+    every other route answers: OAuth client libraries expect the one error format there."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                ja = wants_japanese(request.headers.get("accept-language"))
+                errors = field_errors(exc.errors(), ja)
+                raise _token_problem("invalid-request", msg("validation.fields", count=len(errors)),
+                                     errors=errors) from exc
+            except HTTPException as exc:
+                if exc.status_code != 400:  # a body that cannot be parsed at all
+                    raise
+                raise _token_problem("invalid-request", msg("request.malformed")) from exc
+
+        return route_handler
+
+
 async def create_token(
     request: Request,
     unit: UnitDep,
     settings: SettingsDep,
-    grant_type: Annotated[Literal["password", "client_credentials", "refresh_token"], Form()],
+    grant_type: Annotated[str, Form(max_length=64, description="One of: " + ", ".join(GRANTS))],
     username: Annotated[str | None, Form(max_length=64)] = None,
     password: Annotated[str | None, Form(max_length=1024)] = None,
     client_id: Annotated[str | None, Form(max_length=64)] = None,
@@ -51,29 +100,55 @@ async def create_token(
 ) -> Response:
     tokens = request.app.state.tokens
     address = client_address(request)
+    if grant_type not in GRANTS:
+        raise _token_problem("unsupported-grant-type", msg("auth.grant_unsupported", grant=grant_type,
+                                                           allowed=list(GRANTS)))
+    if scope and scope.strip():
+        # Access follows the principal's role, not scopes: a requested scope cannot be granted.
+        raise _token_problem("invalid-scope", msg("auth.scope_unknown", scopes=scope.split()))
+    basic = _basic_credentials(request)
     result: auth_service.Granted | auth_service.Refused
-    if grant_type == "password":
-        if not username or password is None:
-            raise Problem("validation", "The password grant needs username and password.")
-        result = await auth_service.password_grant(unit, settings, tokens, username, password, address)
-    elif grant_type == "client_credentials":
-        basic = _basic_credentials(request)
+    if grant_type == "client_credentials":
         cid, secret = basic if basic else (client_id, client_secret)
         if not cid or secret is None:
-            raise Problem("validation", "The client_credentials grant needs client_id and client_secret.")
+            raise _token_problem("invalid-request", msg("auth.grant_needs", grant=grant_type,
+                                                        fields=["client_id", "client_secret"]))
         result = await auth_service.client_credentials_grant(unit, settings, tokens, cid, secret, address)
+    elif basic is not None or client_secret:
+        # Staff log in without client authentication; a machine client that authenticates may use
+        # client_credentials only. Wrong client credentials are still invalid_client.
+        cid, secret = basic if basic else (client_id or "", client_secret or "")
+        result = await auth_service.authenticate_client(unit, settings, cid, secret, address)
+    elif grant_type == "password":
+        if not username or password is None:
+            raise _token_problem("invalid-request", msg("auth.grant_needs", grant=grant_type,
+                                                        fields=["username", "password"]))
+        result = await auth_service.password_grant(unit, settings, tokens, username, password, address)
     else:
         if not refresh_token:
-            raise Problem("validation", "The refresh_token grant needs refresh_token.")
+            raise _token_problem("invalid-request", msg("auth.grant_needs", grant=grant_type,
+                                                        fields=["refresh_token"]))
         result = await auth_service.refresh_grant(unit, settings, tokens, refresh_token)
     if isinstance(result, auth_service.Refused):
         headers = dict(_NO_STORE)
         if result.retry_after is not None:
             headers["Retry-After"] = str(result.retry_after)
-        return problem_response(request, result.slug, result.detail, headers=headers)
+        if result.slug == "invalid-client":
+            headers["WWW-Authenticate"] = 'Basic realm="setagaya-iko"'
+        return problem_response(request, result.slug, result.detail, headers=headers,
+                                **_oauth_members(result.slug, result.detail))
     body = TokenResponse(access_token=result.access_token, expires_in=result.expires_in,
                          refresh_token=result.refresh_token)
     return JSONResponse(body.model_dump(exclude_none=True), headers=_NO_STORE)
+
+
+create_token.__extra_problem_codes__ = ("400", "401")  # type: ignore[attr-defined]
+create_token.__absent_problem_codes__ = ("422",)  # type: ignore[attr-defined]  # invalid_request is a 400
+router.add_api_route(
+    "/v1/auth/token", create_token, methods=["POST"], operation_id="create_token",
+    summary="Log in: OAuth2 password, client_credentials or refresh_token grant", response_model=TokenResponse,
+    route_class_override=TokenRoute,
+)
 
 
 @router.post("/v1/auth/revoke", operation_id="revoke_token", summary="Revoke a refresh or access token (RFC 7009)",

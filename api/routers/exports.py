@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
 from api.deps import PrincipalDep, UnitDep
+from api.messages import msg
 from api.problems import Problem
 from api.routing import CommitRoute
 from api.services import exports as export_service
@@ -33,10 +34,10 @@ async def export_records(
     updated_since: Annotated[datetime | None, Query(description="Only records changed after this instant")] = None,
 ) -> StreamingResponse:
     if updated_since is not None and updated_since.tzinfo is None:
-        raise Problem("validation", "updated_since needs a UTC offset, e.g. 2010-07-21T14:00:00+09:00.")
+        raise Problem("validation", msg("time.offset_required", name="updated_since"))
     if resource not in export_service.EXPORTS:
-        raise Problem("not-found", f"Nothing called {resource!r} can be exported; try: "
-                      + ", ".join(export_service.EXPORTS) + ".")
+        raise Problem("not-found", msg("not_found", what=msg("what.export", name=resource,
+                                                                 allowed=list(export_service.EXPORTS))))
     export_service.start(unit, principal, resource, format, updated_since)
     body = export_service.stream(
         request.app.state.replica_sessionmaker, request.app.state.sessionmaker, principal, resource, format,

@@ -4,6 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from api.messages import msg
 from api.problems import Problem
 from api.routing import CommitRoute
 from api.services.readiness import schema_version
@@ -22,7 +23,7 @@ async def readyz(request: Request) -> dict[str, Any]:
     try:
         current = await schema_version(request.app.state.engine)
     except Exception as exc:
-        raise Problem("unavailable", "The database is not reachable.") from exc
+        raise Problem("unavailable", msg("database.unreachable")) from exc
     if current != expected:
-        raise Problem("unavailable", f"The schema is at {current}, the code expects {expected}.")
+        raise Problem("unavailable", msg("health.schema_mismatch", current=current, expected=expected))
     return {"status": "ready", "schema": current}

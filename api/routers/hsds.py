@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from api.conventions import json_response
 from api.deps import UnitDep
+from api.messages import msg
 from api.problems import Problem
 from api.routing import CommitRoute
 from api.schemas.hsds import (
@@ -37,7 +38,7 @@ def _paging(
     per_page: Annotated[int, Query(ge=1, le=HSDS_PER_PAGE_MAX, description="Items per page")] = 50,
 ) -> hsds.Paging:
     if modified_after is not None and modified_after.tzinfo is None:
-        raise Problem("validation", "modified_after needs a UTC offset, e.g. 2010-07-21T14:00:00+09:00.")
+        raise Problem("validation", msg("time.offset_required", name="modified_after"))
     return hsds.Paging(page=page, per_page=per_page, search=(search or "").strip() or None,
                        modified_after=modified_after)
 

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from api.conventions import IdempotencyKeyDep, IfMatchDep, idempotent, json_response, list_response
 from api.deps import PrincipalDep, UnitDep
 from api.domain.codes import LISTS
+from api.messages import msg
 from api.problems import Problem
 from api.routing import CommitRoute
 from api.schemas.common import Label, ProgrammeCreate, ProgrammeRead, ProgrammeUpdate, ReferenceList
@@ -37,7 +38,7 @@ async def get_reference_list(name: Annotated[str, Path(max_length=40)], principa
         return ReferenceList(name=name, items=[Label(code=b.code, ja=b.name_ja, en=b.name_en) for b in branches])
     codes = LISTS.get(name)
     if codes is None:
-        raise Problem("not-found", f"No coded list {name!r}; see GET /v1/reference.")
+        raise Problem("not-found", msg("not_found", what=msg("what.coded_list", name=name)))
     return ReferenceList(name=name, items=[Label(code=c.code, ja=c.ja, en=c.en, group=c.group) for c in codes])
 
 

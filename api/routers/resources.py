@@ -16,6 +16,7 @@ from api.db import resource_repository as repo
 from api.deps import OptionalPrincipalDep, PrincipalDep, UnitDep
 from api.domain.kana import normalize_kana
 from api.domain.resource_directory import ReferralPurpose, ServiceCategory, categories_for_purpose
+from api.messages import msg
 from api.pagination import Page, PageDep
 from api.problems import Problem
 from api.routing import CommitRoute
@@ -54,7 +55,7 @@ async def search_services(
     near_lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
 ) -> Response:
     if (near_lat is None) != (near_lon is None):
-        raise Problem("validation", "Send near_lat and near_lon together.")
+        raise Problem("validation", msg("resource.near_together"))
     categories: set[str] | None = None
     if purpose is not None:
         categories = set(categories_for_purpose(purpose))

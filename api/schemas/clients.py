@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator, model_validator
 
 from api.domain.kana import is_valid_kana, normalize_kana
+from api.messages import invalid
 from api.schemas.common import Code, Input, LongText, Name, Phone, Reason, ShortText
 
 Sex = Literal["female", "male", "other", "unknown"]
@@ -31,7 +32,7 @@ class EmergencyContact(Input):
 def _kana(value: str) -> str:
     kana = normalize_kana(value)
     if not is_valid_kana(kana):
-        raise ValueError("kana must be written in katakana or hiragana")
+        raise invalid("client.kana")
     return kana
 
 
@@ -64,9 +65,9 @@ class ClientCreate(Input):
     @model_validator(mode="after")
     def _dates(self) -> ClientCreate:
         if self.date_of_birth > date.today():
-            raise ValueError("date_of_birth is in the future")
+            raise invalid("client.birth_in_future")
         if self.residence_type == "psychiatric_ward" and self.hospital_agency_id is None:
-            raise ValueError("hospital_agency_id is required while the client is an inpatient")
+            raise invalid("client.hospital_required")
         return self
 
 
@@ -178,11 +179,11 @@ class ConsentCreate(Input):
     @model_validator(mode="after")
     def _rules(self) -> ConsentCreate:
         if self.recorded_how == "verbal_with_witness" and not self.witness:
-            raise ValueError("a verbal consent needs the witness's name")
+            raise invalid("consent.witness")
         if self.expires_on is not None and self.expires_on < self.given_on:
-            raise ValueError("expires_on is before given_on")
+            raise invalid("consent.expiry_before_given")
         if not (self.agency_ids or self.agency_types or self.programme_codes):
-            raise ValueError("name the agencies, agency types or programmes the consent covers")
+            raise invalid("consent.scope")
         return self
 
 

@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
-from pydantic_core import PydanticCustomError
+
+from api.messages import invalid
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -47,9 +48,7 @@ class Input(BaseModel):
     @classmethod
     def _no_control_characters(cls, value: Any) -> Any:
         if has_forbidden_chars(value):
-            raise PydanticCustomError(
-                "control_character", "Control characters (other than tab and line breaks) are not allowed."
-            )
+            raise invalid("input.control_character")
         return value
 
 

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.messages import invalid
 from api.schemas.common import Input, LongText, Name, Reason, ShortText
 
 EpisodeActionName = Literal["start", "hold", "resume", "extend", "finish", "cancel"]
@@ -155,13 +156,13 @@ class ActivityCreate(Input):
     @model_validator(mode="after")
     def _rules(self) -> ActivityCreate:
         if self.occurred_at.tzinfo is None:
-            raise ValueError("occurred_at needs a UTC offset")
+            raise invalid("activity.offset")
         if self.kind == "accompaniment" and self.purpose is None:
-            raise ValueError("an accompaniment needs its purpose")
+            raise invalid("activity.purpose_needed")
         if self.kind != "accompaniment" and self.purpose is not None:
-            raise ValueError("purpose is only for accompaniments")
+            raise invalid("activity.purpose_only_accompaniment")
         if self.off_hours and self.kind != "phone_call":
-            raise ValueError("off_hours marks phone consultations taken off duty")
+            raise invalid("activity.off_hours_phone_only")
         return self
 
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from api.domain.kana import is_valid_kana, normalize_kana
 from api.domain.roles import MACHINE_ROLES, AgencyType, Role
+from api.messages import invalid
 from api.schemas.common import Input
 
 Code = Annotated[str, StringConstraints(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
@@ -44,9 +45,9 @@ class _Patch(Input):
     def _no_null_for_required(self) -> _Patch:
         bad = sorted(f for f in self.model_fields_set if getattr(self, f) is None and f not in self.nullable)
         if bad:
-            raise ValueError(f"{', '.join(bad)} cannot be null")
+            raise invalid("identity.cannot_be_null", fields=", ".join(bad))
         if not self.model_fields_set:
-            raise ValueError("send at least one field to change")
+            raise invalid("identity.send_something")
         return self
 
     def changes(self) -> dict[str, Any]:
@@ -148,7 +149,7 @@ class UserRead(_Read):
 
 def _machine_role(role: Role | None) -> Role | None:
     if role is not None and role not in MACHINE_ROLES:
-        raise ValueError(f"a machine client's role is one of {sorted(MACHINE_ROLES)}")
+        raise invalid("identity.machine_role", roles=", ".join(sorted(MACHINE_ROLES)))
     return role
 
 

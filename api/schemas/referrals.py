@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from api.messages import invalid
 from api.schemas.common import Input, Reason
 
 ReferralPurpose = Literal["housing_search", "group_home", "consultation_support", "outpatient", "trial_stay",
@@ -43,9 +44,9 @@ class ReferralCreate(Input):
     def _rules(self) -> ReferralCreate:
         self.shared_fields = list(dict.fromkeys(self.shared_fields))
         if self.client_id is None and self.part_of is None:
-            raise ValueError("name client_id, or part_of for an onward referral")
+            raise invalid("referral.client_or_parent")
         if ("needs_summary" in self.shared_fields) != (self.needs_summary is not None):
-            raise ValueError("needs_summary text and the needs_summary shared field go together")
+            raise invalid("referral.needs_summary_pair")
         return self
 
 

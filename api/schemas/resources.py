@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from api.domain.kana import is_valid_kana, normalize_kana
 from api.domain.resource_directory import ServiceCategory, ServiceStatus
+from api.messages import invalid
 from api.schemas.common import Input
 
 CapacityUnit = Literal["persons", "rooms", "beds", "places_per_day", "cases"]
@@ -22,7 +23,7 @@ def _kana(value: str | None) -> str | None:
     if value is None:
         return None
     if not is_valid_kana(value):
-        raise ValueError("the reading must be kana (katakana, hiragana or half-width katakana)")
+        raise invalid("resource.kana")
     return normalize_kana(value)
 
 
@@ -92,7 +93,7 @@ class ServiceCreate(_ServiceFields):
     @model_validator(mode="after")
     def _ages(self) -> ServiceCreate:
         if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
-            raise ValueError("min_age is above max_age")
+            raise invalid("resource.ages_reversed")
         return self
 
 
@@ -128,7 +129,7 @@ class LocationCreate(Input):
     @model_validator(mode="after")
     def _pair(self) -> LocationCreate:
         if (self.latitude is None) != (self.longitude is None):
-            raise ValueError("send latitude and longitude together")
+            raise invalid("resource.lat_lon_together")
         return self
 
 

@@ -8,18 +8,19 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, Field
 
 from api.domain.webhook_delivery import EVENT_PATTERN_REGEX
+from api.messages import invalid
 from api.schemas.common import Input
 
 
 def _endpoint_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("must be an absolute http:// or https:// URL")
+        raise invalid("webhook.url_absolute")
     if parts.username or parts.password:
         # Credentials in the URL would end up in logs and in every admin's list; use the secret.
-        raise ValueError("must not carry a user name or password")
+        raise invalid("webhook.url_credentials")
     if parts.fragment:
-        raise ValueError("must not have a #fragment")
+        raise invalid("webhook.url_fragment")
     return value
 
 

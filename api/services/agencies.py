@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Agency, Branch
 from api.db.unit import RequestUnit
+from api.messages import Msg, msg
 from api.pagination import PageParams, keyset
 from api.problems import Problem, not_found
 from api.schemas.identity import AgencyCreate, AgencyUpdate
@@ -17,16 +18,16 @@ from api.schemas.identity import AgencyCreate, AgencyUpdate
 _MAX_PARENT_DEPTH = 32
 
 
-def invalid_field(field: str, message: str) -> Problem:
+def invalid_field(field: str, message: Msg) -> Problem:
     """A body field that names something that does not exist: 422 in the same shape as any invalid field."""
-    return Problem("validation", "1 invalid field(s).",
+    return Problem("validation", message,
                    errors=[{"field": f"body.{field}", "message": message, "code": "reference"}])
 
 
 async def require_agency(session: AsyncSession, agency_id: uuid.UUID, field: str = "agency_id") -> Agency:
     agency = await session.get(Agency, agency_id)
     if agency is None:
-        raise invalid_field(field, "No such agency.")
+        raise invalid_field(field, msg("field.unknown_reference", what=msg("what.agency")))
     return agency
 
 
@@ -36,13 +37,13 @@ async def require_branches(session: AsyncSession, codes: Sequence[str], field: s
     known = set((await session.scalars(select(Branch.code).where(Branch.code.in_(list(codes))))).all())
     unknown = sorted(set(codes) - known)
     if unknown:
-        raise invalid_field(field, f"Unknown branch code(s): {', '.join(unknown)}.")
+        raise invalid_field(field, msg("field.unknown_codes", what=msg("what.branch"), codes=unknown))
 
 
 async def get(session: AsyncSession, agency_id: uuid.UUID) -> Agency:
     agency = await session.get(Agency, agency_id)
     if agency is None:
-        raise not_found("agency")
+        raise not_found("what.agency")
     return agency
 
 
@@ -65,20 +66,20 @@ async def _check_parent(session: AsyncSession, agency_id: uuid.UUID | None, pare
         if current is None:
             return
         if current == agency_id:
-            raise invalid_field("parent_id", "An agency cannot be its own parent or ancestor.")
+            raise invalid_field("parent_id", msg("agency.own_ancestor"))
         parent = await session.get(Agency, current)
         if parent is None:
-            raise invalid_field("parent_id", "No such agency.")
+            raise invalid_field("parent_id", msg("field.unknown_reference", what=msg("what.agency")))
         current = parent.parent_id
-    raise invalid_field("parent_id", "The agency hierarchy is too deep.")
+    raise invalid_field("parent_id", msg("agency.too_deep"))
 
 
 async def create(unit: RequestUnit, body: AgencyCreate) -> Agency:
     session = unit.session
     if body.id is not None and await session.get(Agency, body.id) is not None:
-        raise Problem("conflict", "An agency with this id exists already.")
+        raise Problem("conflict", msg("record.exists"))
     if await session.scalar(select(func.count()).select_from(Agency).where(Agency.code == body.code)):
-        raise Problem("conflict", f"The agency code {body.code!r} is taken.")
+        raise Problem("conflict", msg("record.code_taken", what=msg("what.agency_code"), value=body.code))
     if body.branch_code is not None:
         await require_branches(session, [body.branch_code], "branch_code")
     if body.parent_id is not None:

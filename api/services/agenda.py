@@ -11,6 +11,7 @@ from api.conventions import check_version
 from api.db import meetings as repo
 from api.db.models import AgendaItem
 from api.db.unit import RequestUnit
+from api.messages import msg
 from api.problems import Problem, not_found
 from api.schemas.meetings import AgendaItemCreate, AgendaItemUpdate, AgendaOrder
 from api.services import meetings as meeting_service
@@ -23,8 +24,9 @@ async def _check_presenter_agencies(unit: RequestUnit, presenters: list[Any]) ->
     # The presenters arrive JSON-dumped (ids as text) because they are stored as JSONB; compare as UUIDs.
     ids = {uuid.UUID(str(p["agency_id"])) for p in presenters if p.get("agency_id") is not None}
     if ids - await repo.known_agencies(unit.session, ids):
-        raise Problem("validation", "A presenter names an unknown agency.",
-                      errors=[{"field": "body.presenters", "message": "unknown agency", "code": "unknown"}])
+        raise Problem("validation", msg("agenda.unknown_presenter_agency"),
+                      errors=[{"field": "body.presenters", "code": "unknown",
+                               "message": msg("field.unknown_reference", what=msg("what.agency"))}])
 
 
 async def add(unit: RequestUnit, meeting_id: uuid.UUID, data: AgendaItemCreate) -> AgendaItem:
@@ -32,10 +34,10 @@ async def add(unit: RequestUnit, meeting_id: uuid.UUID, data: AgendaItemCreate) 
     meeting = await meeting_service.locked(unit, meeting_id, None)
     meeting_service.require_open(meeting, "agenda")
     if data.id is not None and await repo.agenda_item(unit.session, data.id) is not None:
-        raise Problem("conflict", "An agenda item with this id already exists.")
+        raise Problem("conflict", msg("agenda.item_exists"))
     position = await repo.next_position(unit.session, meeting.id)
     if position > MAX_ITEMS:
-        raise Problem("conflict", f"A meeting has at most {MAX_ITEMS} agenda items.")
+        raise Problem("conflict", msg("agenda.too_many", max=MAX_ITEMS))
     fields = data.model_dump(mode="json", exclude={"id"})
     await _check_presenter_agencies(unit, fields["presenters"])
     item = AgendaItem(id=data.id or uuid.uuid4(), meeting_id=meeting.id, position=position, **fields,
@@ -50,12 +52,12 @@ async def add(unit: RequestUnit, meeting_id: uuid.UUID, data: AgendaItemCreate) 
 async def _locked_item(unit: RequestUnit, item_id: uuid.UUID, expected_version: int) -> AgendaItem:
     item = await repo.agenda_item(unit.session, item_id)
     if item is None:
-        raise not_found("agenda item")
+        raise not_found("what.agenda_item")
     meeting = await meeting_service.locked(unit, item.meeting_id, None)
     meeting_service.require_open(meeting, "agenda")
     item = await repo.agenda_item(unit.session, item_id)  # re-read under the meeting's lock
     if item is None:
-        raise not_found("agenda item")
+        raise not_found("what.agenda_item")
     check_version(item.version, expected_version)
     return item
 
@@ -65,8 +67,8 @@ async def update(unit: RequestUnit, item_id: uuid.UUID, expected_version: int, d
     changes = data.model_dump(mode="json", exclude_unset=True)
     for required in ("kind", "title_ja", "presenters", "public"):
         if required in changes and changes[required] is None:
-            raise Problem("validation", f"{required} cannot be cleared.",
-                          errors=[{"field": f"body.{required}", "message": "cannot be null", "code": "null"}])
+            raise Problem("validation", msg("field.cannot_be_null", field=required),
+                          errors=[{"field": f"body.{required}", "message": msg("field.null"), "code": "null"}])
     if "presenters" in changes:
         await _check_presenter_agencies(unit, changes["presenters"])
     if "figures" in changes:
@@ -98,8 +100,8 @@ async def reorder(unit: RequestUnit, meeting_id: uuid.UUID, expected_version: in
     items = await repo.agenda(unit.session, meeting.id)
     by_id = {i.id: i for i in items}
     if len(set(data.item_ids)) != len(data.item_ids) or set(data.item_ids) != set(by_id):
-        raise Problem("validation", "item_ids must list every agenda item of the meeting exactly once.",
-                      errors=[{"field": "body.item_ids", "message": "not the meeting's items, once each",
+        raise Problem("validation", msg("agenda.not_permutation"),
+                      errors=[{"field": "body.item_ids", "message": msg("agenda.not_permutation.field"),
                                "code": "not_a_permutation"}],
                       expected_count=len(by_id))
     await repo.write_positions(unit.session, [by_id[i] for i in data.item_ids])

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import ApiClient
 from api.db.unit import RequestUnit
+from api.messages import msg
 from api.pagination import PageParams, keyset
 from api.problems import Problem, not_found
 from api.schemas.identity import ApiClientCreate, ApiClientUpdate
@@ -21,7 +22,7 @@ from api.services.agencies import require_agency
 async def get(session: AsyncSession, client_pk: uuid.UUID) -> ApiClient:
     machine = await session.get(ApiClient, client_pk)
     if machine is None:
-        raise not_found("API client")
+        raise not_found("what.api_client")
     return machine
 
 
@@ -42,9 +43,9 @@ async def list_page(session: AsyncSession, page: PageParams, *, role: str | None
 async def create(unit: RequestUnit, body: ApiClientCreate) -> tuple[ApiClient, str]:
     session = unit.session
     if body.id is not None and await session.get(ApiClient, body.id) is not None:
-        raise Problem("conflict", "An API client with this id exists already.")
+        raise Problem("conflict", msg("record.exists"))
     if await session.scalar(select(func.count()).select_from(ApiClient).where(ApiClient.client_id == body.client_id)):
-        raise Problem("conflict", f"The client id {body.client_id!r} is taken.")
+        raise Problem("conflict", msg("record.code_taken", what=msg("what.client_id"), value=body.client_id))
     await require_agency(session, body.agency_id)
     secret = new_opaque_token()
     machine = ApiClient(id=body.id or uuid.uuid4(), client_id=body.client_id, name=body.name, role=body.role.value,

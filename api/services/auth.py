@@ -14,6 +14,7 @@ from api.db import rate_counters
 from api.db.models import Agency, ApiClient, RefreshToken, RevokedAccessToken, UserAccount
 from api.db.unit import RequestUnit
 from api.domain.principal import Principal
+from api.messages import Msg, msg
 from api.security import (
     TokenError,
     TokenService,
@@ -35,7 +36,7 @@ class Granted:
 @dataclass(frozen=True, slots=True)
 class Refused:
     slug: str
-    detail: str
+    detail: Msg
     retry_after: int | None = None
 
 
@@ -79,7 +80,7 @@ async def password_grant(unit: RequestUnit, settings: Settings, tokens: TokenSer
     retry_after = await _throttled(session, settings, buckets)
     if retry_after is not None:
         unit.audit("login_failed", "session", subject=username.lower(), outcome="throttled")
-        return Refused("login-throttled", "Too many failed logins; wait before trying again.", retry_after)
+        return Refused("login-throttled", msg("auth.throttled"), retry_after)
     row = (
         await session.execute(
             select(UserAccount, Agency.active)
@@ -92,7 +93,7 @@ async def password_grant(unit: RequestUnit, settings: Settings, tokens: TokenSer
     ok = verify_password(user.password_hash if user else None, password)
     if row is None or user is None or not ok or not user.active or not row[1]:
         await _fail(unit, settings, buckets, username.lower(), "bad credentials or inactive account")
-        return Refused("invalid-grant", "The username or password is wrong, or the account is disabled.")
+        return Refused("invalid-grant", msg("auth.bad_password"))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     await rate_counters.reset(session, buckets[0])
@@ -103,14 +104,15 @@ async def password_grant(unit: RequestUnit, settings: Settings, tokens: TokenSer
     return Granted(access, ttl, refresh)
 
 
-async def client_credentials_grant(unit: RequestUnit, settings: Settings, tokens: TokenService, client_id: str,
-                                   secret: str, address: str | None) -> Granted | Refused:
+async def _machine(unit: RequestUnit, settings: Settings, client_id: str, secret: str,
+                   address: str | None) -> ApiClient | Refused:
+    """The machine client these credentials authenticate, or the refusal (failures are throttled)."""
     session = unit.session
     buckets = [f"login:client:{client_id}", f"login:addr:{address or '-'}"]
     retry_after = await _throttled(session, settings, buckets)
     if retry_after is not None:
         unit.audit("login_failed", "session", subject=client_id, outcome="throttled")
-        return Refused("login-throttled", "Too many failed logins; wait before trying again.", retry_after)
+        return Refused("login-throttled", msg("auth.throttled"), retry_after)
     row = (
         await session.execute(
             select(ApiClient, Agency.active)
@@ -122,11 +124,31 @@ async def client_credentials_grant(unit: RequestUnit, settings: Settings, tokens
     ok = verify_password(machine.secret_hash if machine else None, secret)
     if row is None or machine is None or not ok or not machine.active or not row[1]:
         await _fail(unit, settings, buckets, client_id, "bad client credentials or inactive client")
-        return Refused("invalid-client", "The client id or secret is wrong, or the client is disabled.")
+        return Refused("invalid-client", msg("auth.bad_client"))
+    return machine
+
+
+async def client_credentials_grant(unit: RequestUnit, settings: Settings, tokens: TokenService, client_id: str,
+                                   secret: str, address: str | None) -> Granted | Refused:
+    machine = await _machine(unit, settings, client_id, secret, address)
+    if isinstance(machine, Refused):
+        return machine
     access, ttl = tokens.issue_access_token(machine.id, "client")
     unit.audit("login", "session", subject=client_id,
                actor=_actor("client", machine.id, machine.name, machine.role, machine.agency_id))
     return Granted(access, ttl, None)
+
+
+async def authenticate_client(unit: RequestUnit, settings: Settings, client_id: str, secret: str,
+                              address: str | None) -> Refused:
+    """A grant other than client_credentials sent with client authentication: machine clients
+    may use client_credentials only (RFC 6749 unauthorized_client); wrong ones are invalid_client."""
+    machine = await _machine(unit, settings, client_id, secret, address)
+    if isinstance(machine, Refused):
+        return machine
+    unit.audit("login_failed", "session", subject=client_id, outcome="failure",
+               detail={"reason": "machine client asked for a grant other than client_credentials"})
+    return Refused("unauthorized-client", msg("auth.machine_grant_only"))
 
 
 async def refresh_grant(unit: RequestUnit, settings: Settings, tokens: TokenService,
@@ -138,7 +160,7 @@ async def refresh_grant(unit: RequestUnit, settings: Settings, tokens: TokenServ
     )
     if stored is None or stored.expires_at <= now:
         unit.audit("login_failed", "session", outcome="failure", detail={"reason": "unknown or expired refresh token"})
-        return Refused("invalid-grant", "The refresh token is not valid.")
+        return Refused("invalid-grant", msg("auth.refresh_invalid"))
     if stored.used_at is not None or stored.revoked_at is not None:
         # A spent token came back: someone holds a copy. End the whole login.
         await session.execute(
@@ -148,11 +170,11 @@ async def refresh_grant(unit: RequestUnit, settings: Settings, tokens: TokenServ
         )
         unit.audit("login_failed", "session", outcome="failure", resource_id=stored.family_id,
                    detail={"reason": "refresh token reuse; family revoked"})
-        return Refused("invalid-grant", "The refresh token is not valid.")
+        return Refused("invalid-grant", msg("auth.refresh_invalid"))
     user = await session.get(UserAccount, stored.user_id)
     agency_active = await session.scalar(select(Agency.active).where(Agency.id == user.agency_id)) if user else False
     if user is None or not user.active or not agency_active:
-        return Refused("invalid-grant", "The account is disabled.")
+        return Refused("invalid-grant", msg("auth.account_disabled"))
     stored.used_at = now
     refresh = await _issue_refresh(session, settings, user.id, stored.family_id)
     access, ttl = tokens.issue_access_token(user.id, "user")

@@ -14,6 +14,7 @@ from api.db.unit import RequestUnit
 from api.domain.access_rules import Action
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
+from api.messages import msg
 from api.problems import Problem
 from api.schemas.clients import CareTeamMemberCreate
 from api.services import clients as client_service
@@ -37,17 +38,18 @@ async def add_member(unit: RequestUnit, principal: Principal, client_id: uuid.UU
     require(unit, principal, Action.care_team_manage, resource_type="care_team", client_id=client_id)
     user = await unit.session.get(UserAccount, body.user_id)
     if user is None or not user.active or user.role not in _STAFF_ROLES:
-        raise Problem("validation", "user_id must be an active staff member who works with clients.",
-                      errors=[{"field": "body.user_id", "message": "not a care-team role", "code": "invalid"}])
+        raise Problem("validation", msg("care_team.not_staff"),
+                      errors=[{"field": "body.user_id", "message": msg("care_team.not_staff.field"),
+                               "code": "invalid"}])
     start = body.from_date or today_tokyo()
     if body.to_date is not None and body.to_date < start:
-        raise Problem("validation", "to_date is before from_date.")
+        raise Problem("validation", msg("dates.reversed", later="to_date", earlier="from_date"))
     overlapping = await unit.session.scalar(
         select(CareTeamMember.id).where(
             CareTeamMember.client_id == client_id, CareTeamMember.user_id == body.user_id,
             (CareTeamMember.to_date.is_(None)) | (CareTeamMember.to_date >= start)))
     if overlapping is not None:
-        raise Problem("conflict", "This person is already on the client's care team for that period.")
+        raise Problem("conflict", msg("care_team.overlap"))
     member = CareTeamMember(id=body.id or uuid.uuid4(), client_id=client_id, user_id=body.user_id,
                             team_role=body.team_role, from_date=start, to_date=body.to_date)
     unit.session.add(member)

@@ -35,6 +35,7 @@ from api.db.scopes import (
 from api.db.unit import RequestUnit
 from api.domain.access_rules import Action
 from api.domain.principal import Principal
+from api.messages import msg
 from api.pagination import decode_cursor, encode_cursor
 from api.problems import Problem
 from api.schemas.changes import Change, ChangePage
@@ -66,7 +67,7 @@ def _parse_cursor(cursor: str | None) -> tuple[int, int] | None:
     try:
         xid, seq = (int(v) for v in values)
     except (TypeError, ValueError) as exc:
-        raise Problem("validation", "The cursor is not valid; start again without it.") from exc
+        raise Problem("validation", msg("cursor.invalid")) from exc
     return xid, seq
 
 

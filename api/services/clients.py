@@ -20,6 +20,7 @@ from api.domain.fiscal import today_tokyo
 from api.domain.kana import kana_sort_key
 from api.domain.principal import Principal
 from api.domain.roles import Role
+from api.messages import msg
 from api.pagination import PageParams, after, cut, keyset, typed_cursor
 from api.problems import Problem
 from api.schemas.clients import ClientCreate, ClientUpdate, DuplicateCandidate
@@ -46,18 +47,22 @@ async def get_visible(unit: RequestUnit, principal: Principal, client_id: uuid.U
 async def _check_references(session: AsyncSession, branch_code: str | None, hospital_id: uuid.UUID | None,
                             caseworker_id: uuid.UUID | None) -> None:
     if branch_code is not None and await session.get(Branch, branch_code) is None:
-        raise Problem("validation", f"Unknown branch {branch_code!r}.",
-                      errors=[{"field": "body.branch_code", "message": "unknown branch", "code": "unknown"}])
+        allowed = list((await session.scalars(select(Branch.code).order_by(Branch.code))).all())
+        unknown = msg("client.unknown_branch", code=branch_code, allowed=allowed)
+        raise Problem("validation", unknown,
+                      errors=[{"field": "body.branch_code", "message": unknown, "code": "unknown"}])
     if hospital_id is not None:
         agency = await session.get(Agency, hospital_id)
         if agency is None or agency.type != "psychiatric_hospital":
-            raise Problem("validation", "hospital_agency_id is not a psychiatric hospital.",
-                          errors=[{"field": "body.hospital_agency_id", "message": "not a hospital", "code": "unknown"}])
+            raise Problem("validation", msg("client.not_hospital"),
+                          errors=[{"field": "body.hospital_agency_id", "message": msg("client.not_hospital"),
+                                   "code": "unknown"}])
     if caseworker_id is not None:
         user = await session.get(UserAccount, caseworker_id)
         if user is None or user.role not in (Role.caseworker, Role.supervisor):
-            raise Problem("validation", "caseworker_id is not a caseworker.",
-                          errors=[{"field": "body.caseworker_id", "message": "not a caseworker", "code": "unknown"}])
+            raise Problem("validation", msg("client.not_caseworker"),
+                          errors=[{"field": "body.caseworker_id", "message": msg("client.not_caseworker"),
+                                   "code": "unknown"}])
 
 
 async def create(unit: RequestUnit, principal: Principal, body: ClientCreate) -> Client:
@@ -76,13 +81,12 @@ async def create(unit: RequestUnit, principal: Principal, body: ClientCreate) ->
                 unit.audit("read", "client", resource_id=c.id, client_id=c.id, subject="duplicate-check")
             raise Problem(
                 "possible-duplicate",
-                "A client with the same kana and date of birth exists. If this is a different person, "
-                "send the request again with confirm_not_duplicate=true.",
+                msg("client.possible_duplicate"),
                 candidates=[DuplicateCandidate.model_validate(c, from_attributes=True).model_dump(mode="json")
                             for c in candidates],
             )
     if body.id is not None and await session.get(Client, body.id) is not None:
-        raise Problem("conflict", "A record with this id exists already.")
+        raise Problem("conflict", msg("record.exists"))
     data = body.model_dump(exclude={"confirm_not_duplicate", "id", "emergency_contacts"})
     client = Client(
         id=body.id or uuid.uuid4(),
@@ -112,8 +116,8 @@ async def update(unit: RequestUnit, principal: Principal, client_id: uuid.UUID, 
                             changes.get("caseworker_id"))
     for field in ("name", "kana", "date_of_birth", "sex", "branch_code", "residence_type"):
         if field in changes and changes[field] is None:
-            raise Problem("validation", f"{field} cannot be emptied.",
-                          errors=[{"field": f"body.{field}", "message": "required", "code": "missing"}])
+            raise Problem("validation", msg("field.cannot_be_null", field=field),
+                          errors=[{"field": f"body.{field}", "message": msg("field.required"), "code": "missing"}])
     if "emergency_contacts" in changes:
         changes["emergency_contacts"] = [c.model_dump(mode="json") for c in body.emergency_contacts or []]
     for field, value in changes.items():
@@ -123,7 +127,7 @@ async def update(unit: RequestUnit, principal: Principal, client_id: uuid.UUID, 
     if "diagnoses" in changes:
         client.diagnosis_group = codes.diagnosis_group(client.diagnoses[0]) if client.diagnoses else None
     if client.residence_type == "psychiatric_ward" and client.hospital_agency_id is None:
-        raise Problem("validation", "hospital_agency_id is required while the client is an inpatient.")
+        raise Problem("validation", msg("client.hospital_required"))
     await unit.session.flush()
     unit.audit("update", "client", resource_id=client.id, client_id=client.id, detail={"fields": sorted(changes)})
     return client
@@ -136,7 +140,7 @@ async def deactivate(unit: RequestUnit, principal: Principal, client_id: uuid.UU
             client_id=client_id)
     check_version(client.version, expected_version)
     if not client.active:
-        raise Problem("conflict", "The client is already deactivated.")
+        raise Problem("conflict", msg("client.already_deactivated"))
     client.active = False
     client.deactivated_at = datetime.now(UTC)
     client.deactivation_reason = reason

@@ -17,6 +17,7 @@ from api.db.unit import RequestUnit
 from api.domain.access_rules import Action
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
+from api.messages import msg
 from api.problems import Problem
 from api.schemas.clients import ConsentCreate
 from api.services import clients as client_service
@@ -63,7 +64,7 @@ async def record(unit: RequestUnit, principal: Principal, client_id: uuid.UUID, 
     await client_service.get_visible(unit, principal, client_id, for_update=True)
     require(unit, principal, Action.consent_record, resource_type="consent", client_id=client_id)
     if body.id is not None and await unit.session.get(Consent, body.id) is not None:
-        raise Problem("conflict", "A record with this id exists already.")
+        raise Problem("conflict", msg("record.exists"))
     sequence = (await unit.session.scalar(
         select(func.coalesce(func.max(Consent.sequence), 0)).where(Consent.client_id == client_id))) or 0
     consent = Consent(
@@ -96,7 +97,7 @@ async def withdraw(unit: RequestUnit, principal: Principal, client_id: uuid.UUID
             client_id=client_id)
     check_version(consent.version, expected_version)
     if consent.withdrawn_on is not None:
-        raise Problem("conflict", "This consent was already withdrawn.")
+        raise Problem("conflict", msg("consent.withdrawn"))
     today = today_tokyo()
     consent.withdrawn_on = withdrawn_on or today
     consent.withdrawal_reason = reason

@@ -7,13 +7,14 @@ import uuid
 from api.db import meetings as repo
 from api.db.models import Council, NoticeDelivery, NoticeSubscription, Subcommittee
 from api.db.unit import RequestUnit
+from api.messages import msg
 from api.problems import Problem, not_found
 from api.schemas.meetings import CouncilCreate, NoticeSubscriptionCreate, SubcommitteeCreate
 
 
 def _unknown(field: str, what: str) -> Problem:
-    return Problem("validation", f"No such {what}.",
-                   errors=[{"field": f"body.{field}", "message": "unknown", "code": "unknown"}])
+    message = msg("field.unknown_reference", what=msg(what))
+    return Problem("validation", message, errors=[{"field": f"body.{field}", "message": message, "code": "unknown"}])
 
 
 async def list_councils(unit: RequestUnit) -> list[tuple[Council, list[Subcommittee]]]:
@@ -23,9 +24,9 @@ async def list_councils(unit: RequestUnit) -> list[tuple[Council, list[Subcommit
 async def create_council(unit: RequestUnit, data: CouncilCreate) -> Council:
     if data.secretariat_agency_id is not None and not await repo.known_agencies(
             unit.session, [data.secretariat_agency_id]):
-        raise _unknown("secretariat_agency_id", "agency")
+        raise _unknown("secretariat_agency_id", "what.agency")
     if data.id is not None and await repo.council(unit.session, data.id) is not None:
-        raise Problem("conflict", "A council with this id already exists.")
+        raise Problem("conflict", msg("record.exists"))
     council = Council(**data.model_dump(exclude={"id"}), id=data.id or uuid.uuid4())
     unit.session.add(council)
     await unit.session.flush()
@@ -35,9 +36,9 @@ async def create_council(unit: RequestUnit, data: CouncilCreate) -> Council:
 
 async def create_subcommittee(unit: RequestUnit, council_id: uuid.UUID, data: SubcommitteeCreate) -> Subcommittee:
     if await repo.council(unit.session, council_id) is None:
-        raise not_found("council")
+        raise not_found("what.council")
     if data.id is not None and await repo.subcommittee(unit.session, data.id) is not None:
-        raise Problem("conflict", "A subcommittee with this id already exists.")
+        raise Problem("conflict", msg("record.exists"))
     sub = Subcommittee(**data.model_dump(exclude={"id"}), id=data.id or uuid.uuid4(), council_id=council_id)
     unit.session.add(sub)
     await unit.session.flush()
@@ -52,11 +53,11 @@ async def list_subscriptions(unit: RequestUnit, subcommittee_id: uuid.UUID | Non
 
 async def subscribe(unit: RequestUnit, data: NoticeSubscriptionCreate) -> tuple[NoticeSubscription, str]:
     if await repo.subcommittee(unit.session, data.subcommittee_id) is None:
-        raise _unknown("subcommittee_id", "subcommittee")
+        raise _unknown("subcommittee_id", "what.subcommittee")
     if not await repo.known_agencies(unit.session, [data.agency_id]):
-        raise _unknown("agency_id", "agency")
+        raise _unknown("agency_id", "what.agency")
     if await repo.subscription_exists(unit.session, data.subcommittee_id, data.agency_id):
-        raise Problem("conflict", "This agency already receives this subcommittee's notices.")
+        raise Problem("conflict", msg("council.notice_exists"))
     row = NoticeSubscription(id=data.id or uuid.uuid4(), subcommittee_id=data.subcommittee_id,
                              agency_id=data.agency_id)
     unit.session.add(row)
@@ -71,7 +72,7 @@ async def subscribe(unit: RequestUnit, data: NoticeSubscriptionCreate) -> tuple[
 async def unsubscribe(unit: RequestUnit, subscription_id: uuid.UUID) -> None:
     row = await repo.subscription(unit.session, subscription_id)
     if row is None:
-        raise not_found("notice subscription")
+        raise not_found("what.notice_subscription")
     await unit.session.delete(row)
     await unit.session.flush()
     unit.audit("delete", "notice_subscription", resource_id=subscription_id)
@@ -79,5 +80,5 @@ async def unsubscribe(unit: RequestUnit, subscription_id: uuid.UUID) -> None:
 
 async def deliveries(unit: RequestUnit, meeting_id: uuid.UUID) -> list[tuple[NoticeDelivery, str]]:
     if await repo.meeting(unit.session, meeting_id) is None:
-        raise not_found("meeting")
+        raise not_found("what.meeting")
     return await repo.deliveries(unit.session, meeting_id)

@@ -14,7 +14,7 @@ from api.conventions import check_version
 from api.db.models import Agency, Decision, Episode, EpisodeStatusChange, Programme, UserAccount
 from api.db.scopes import episodes_visible_to
 from api.db.unit import RequestUnit
-from api.domain.access_rules import Action
+from api.domain.access_rules import Action, can
 from api.domain.episode_transitions import (
     EPISODE_TRANSITIONS,
     ActionFacts,
@@ -27,8 +27,9 @@ from api.domain.episode_transitions import (
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
 from api.domain.transitions import IllegalTransition
+from api.messages import msg
 from api.pagination import PageParams, cut, keyset, typed_cursor
-from api.problems import Problem
+from api.problems import Problem, illegal_transition
 from api.schemas.episodes import EpisodeCreate, TransitionRequest
 from api.services import clients as client_service
 from api.services import consents as consent_service
@@ -60,37 +61,54 @@ async def get_visible(unit: RequestUnit, principal: Principal, episode_id: uuid.
 async def programme_by_code(session: AsyncSession, code: str) -> Programme:
     programme = await session.scalar(select(Programme).where(Programme.code == code))
     if programme is None or not programme.active:
-        raise Problem("validation", f"Unknown or inactive programme {code!r}.",
-                      errors=[{"field": "body.programme_code", "message": "unknown programme", "code": "unknown"}])
+        active = list((await session.scalars(select(Programme.code).where(Programme.active)
+                                             .order_by(Programme.code))).all())
+        unknown = msg("episode.unknown_programme", code=code, allowed=active)
+        raise Problem("validation", unknown,
+                      errors=[{"field": "body.programme_code", "message": unknown, "code": "unknown"}])
     return programme
+
+
+async def _operating_choices(session: AsyncSession, programme: Programme, key: str) -> Problem:
+    """A 422 that needs a choice names the choices: the programme's operating agencies."""
+    agencies = (await session.scalars(select(Agency).where(Agency.id.in_(programme.operating_agency_ids))
+                                      .order_by(Agency.code))).all()
+    choices = [{"id": str(a.id), "code": a.code, "name_ja": a.name_ja, "name_en": a.name_en} for a in agencies]
+    listed = [f"{a.code} ({a.id})" for a in agencies]
+    return Problem("validation", msg(key, programme=programme.code, allowed=listed),
+                   errors=[{"field": "body.operating_agency_id",
+                            "message": msg(key, programme=programme.code, allowed=listed), "code": "choose"}],
+                   choices=choices)
 
 
 async def propose(unit: RequestUnit, principal: Principal, body: EpisodeCreate) -> tuple[Episode, Programme]:
     client = await client_service.get_visible(unit, principal, body.client_id, for_update=True)
     require(unit, principal, Action.episode_propose, resource_type="episode", client_id=client.id)
     if not client.active:
-        raise Problem("conflict", "The client is deactivated.")
+        raise Problem("conflict", msg("client.deactivated"))
     session = unit.session
     programme = await programme_by_code(session, body.programme_code)
     operating = body.operating_agency_id
     if operating is None:
         if len(programme.operating_agency_ids) != 1:
-            raise Problem("validation", "This programme has several operating agencies: name operating_agency_id.")
+            raise await _operating_choices(session, programme, "episode.choose_agency")
         operating = programme.operating_agency_ids[0]
     elif programme.operating_agency_ids and operating not in programme.operating_agency_ids:
-        raise Problem("validation", "operating_agency_id does not run this programme.")
+        raise await _operating_choices(session, programme, "episode.agency_not_operating")
     if await session.get(Agency, operating) is None:
-        raise Problem("validation", "Unknown operating agency.")
+        raise Problem("validation", msg("field.unknown_reference", what=msg("what.agency")),
+                      errors=[{"field": "body.operating_agency_id", "code": "unknown",
+                               "message": msg("field.unknown_reference", what=msg("what.agency"))}])
     if body.lead_worker_id is not None and await session.get(UserAccount, body.lead_worker_id) is None:
-        raise Problem("validation", "Unknown lead worker.")
+        raise Problem("validation", msg("episode.unknown_lead"))
     open_same = await session.scalar(select(Episode.id).where(
         Episode.client_id == client.id, Episode.programme_id == programme.id,
         Episode.status.in_(["proposed", "active", "on_hold"])))
     if open_same is not None:
-        raise Problem("conflict", "The client already has an open episode in this programme.",
+        raise Problem("conflict", msg("episode.open_exists"),
                       existing_episode_id=str(open_same))
     if body.id is not None and await session.get(Episode, body.id) is not None:
-        raise Problem("conflict", "A record with this id exists already.")
+        raise Problem("conflict", msg("record.exists"))
     episode = Episode(
         id=body.id or uuid.uuid4(), client_id=client.id, programme_id=programme.id, branch_code=client.branch_code,
         operating_agency_id=operating, lead_worker_id=body.lead_worker_id or principal.id,
@@ -116,7 +134,9 @@ async def transition(unit: RequestUnit, principal: Principal, episode_id: uuid.U
     try:
         target = EPISODE_TRANSITIONS.target(current, action)
     except IllegalTransition as exc:
-        raise Problem("illegal-transition", str(exc), allowed=exc.allowed_actions) from exc
+        # Named are the actions this caller may take now, as the referral's 409 does.
+        allowed = [a for a in exc.allowed_actions if can(principal, _ACTION_POLICY[EpisodeAction(a)]) is None]
+        raise illegal_transition(current.value, action.value, allowed) from exc
     today = today_tokyo()
     effective = body.effective_on or (body.decision.decided_on if body.decision else today)
     consent = None
@@ -129,8 +149,7 @@ async def transition(unit: RequestUnit, principal: Principal, episode_id: uuid.U
                                                   programme_code=programme.code)), None)
         if consent is None:
             raise Problem("consent-missing",
-                          f"Starting needs the client's active consent to enrolment in {programme.code} "
-                          "(purpose programme_enrolment, covering the programme or its operating agency).",
+                          msg("episode.consent_needed", programme=programme.code),
                           missing=["consent_covers_programme"])
     new_end = None
     if action == EpisodeAction.EXTEND and body.decision is not None:
@@ -146,9 +165,11 @@ async def transition(unit: RequestUnit, principal: Principal, episode_id: uuid.U
     )
     missing = missing_requirements(action, facts)
     if missing:
-        names = {"has_decision": "decision", "new_planned_end": "decision.planned_end (later than the current one)"}
-        raise Problem("validation", f"{action.value} needs: " + ", ".join(names.get(m, m) for m in missing),
-                      errors=[{"field": f"body.{names.get(m, m)}", "message": "required", "code": "missing"}
+        names = {"has_decision": "decision", "new_planned_end": "decision.planned_end"}
+        fields = [names.get(m, m) for m in missing]
+        raise Problem("validation", msg("episode.needs", action=action.value, fields=fields),
+                      errors=[{"field": f"body.{names.get(m, m)}", "code": "missing",
+                               "message": msg("episode.later_end") if m == "new_planned_end" else msg("field.required")}
                               for m in missing])
     decision = None
     if body.decision is not None:
@@ -159,6 +180,11 @@ async def transition(unit: RequestUnit, principal: Principal, episode_id: uuid.U
         await unit.session.flush()
     previous_end = episode.planned_end
     if action == EpisodeAction.START:
+        if body.decision is not None and body.decision.planned_end is not None \
+                and body.decision.planned_end < effective:
+            raise Problem("validation", msg("episode.planned_end_before_start"),
+                          errors=[{"field": "body.decision.planned_end", "code": "before_start",
+                                   "message": msg("episode.planned_end_before_start")}])
         episode.started_on = effective
         episode.planned_end = planned_end_for(effective, programme.default_duration_months,
                                               body.decision.planned_end if body.decision else None)

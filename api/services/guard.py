@@ -8,7 +8,7 @@ import uuid
 from api.db.unit import RequestUnit
 from api.domain.access_rules import Action, can
 from api.domain.principal import Principal
-from api.problems import Problem
+from api.problems import Problem, not_found
 
 
 def require(
@@ -31,4 +31,4 @@ def require(
 def invisible(unit: RequestUnit, resource_type: str, resource_id: object) -> Problem:
     """A 404 for a record the principal may not see; the attempt is audited without naming a client."""
     unit.audit("denied", resource_type, resource_id=resource_id, outcome="not_found", durable=True)
-    return Problem("not-found", f"No such {resource_type.replace('_', ' ')}.")
+    return not_found(f"what.{resource_type}")

@@ -169,7 +169,7 @@ async def services_page(unit: RequestUnit, paging: Paging) -> HsdsPage[HsdsServi
 async def one_service(unit: RequestUnit, service_id: uuid.UUID) -> HsdsService:
     found = await repo.get_service(unit.session, service_id)
     if found is None or found.status not in PUBLIC_STATUSES:
-        raise not_found("service")
+        raise not_found("what.service")
     agency = await unit.session.get(Agency, found.agency_id)
     assert agency is not None
     return service(found, agency, await repo.branch_names(unit.session), nested=True)

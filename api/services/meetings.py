@@ -25,8 +25,9 @@ from api.domain.meeting_transitions import (
     missing_requirements,
 )
 from api.domain.transitions import IllegalTransition
+from api.messages import msg
 from api.pagination import PageParams, cut, keyset, typed_cursor
-from api.problems import Problem, not_found
+from api.problems import Problem, illegal_transition, not_found
 from api.schemas.meetings import MeetingCreate, MeetingTransition, MeetingUpdate
 from api.services import events
 
@@ -46,7 +47,7 @@ async def view(unit: RequestUnit, meeting: Meeting) -> MeetingView:
 async def get(unit: RequestUnit, meeting_id: uuid.UUID) -> MeetingView:
     meeting = await repo.meeting(unit.session, meeting_id)
     if meeting is None:
-        raise not_found("meeting")
+        raise not_found("what.meeting")
     return await view(unit, meeting)
 
 
@@ -68,7 +69,7 @@ async def locked(unit: RequestUnit, meeting_id: uuid.UUID, expected_version: int
     """The meeting under its row lock, at the version the caller read (when one is required)."""
     meeting = await repo.meeting(unit.session, meeting_id, lock=True)
     if meeting is None:
-        raise not_found("meeting")
+        raise not_found("what.meeting")
     if expected_version is not None:
         check_version(meeting.version, expected_version)
     return meeting
@@ -77,7 +78,7 @@ async def locked(unit: RequestUnit, meeting_id: uuid.UUID, expected_version: int
 def require_open(meeting: Meeting, what: str) -> None:
     """A published or cancelled meeting is a closed record: nothing about it changes any more."""
     if MeetingStatus(meeting.status) in TERMINAL_STATUSES:
-        raise Problem("conflict", f"The meeting is {meeting.status}; its {what} can no longer change.",
+        raise Problem("conflict", msg("meeting.closed", status=meeting.status, what=msg(f"meeting.part.{what}")),
                       status=meeting.status)
 
 
@@ -96,8 +97,8 @@ async def touch(unit: RequestUnit, meeting: Meeting) -> None:
 
 def _check_times(starts_at: datetime, ends_at: datetime) -> None:
     if ends_at <= starts_at:
-        raise Problem("validation", "ends_at must be after starts_at.",
-                      errors=[{"field": "body.ends_at", "message": "must be after starts_at",
+        raise Problem("validation", msg("meeting.ends_before_start"),
+                      errors=[{"field": "body.ends_at", "message": msg("meeting.ends_before_start"),
                                "code": "ends_before_start"}])
 
 
@@ -105,19 +106,20 @@ async def create(unit: RequestUnit, data: MeetingCreate) -> MeetingView:
     session = unit.session
     subcommittee = await repo.subcommittee(session, data.subcommittee_id)
     if subcommittee is None:
-        raise Problem("validation", "No such subcommittee.",
-                      errors=[{"field": "body.subcommittee_id", "message": "unknown", "code": "unknown"}])
+        unknown = msg("field.unknown_reference", what=msg("what.subcommittee"))
+        raise Problem("validation", unknown,
+                      errors=[{"field": "body.subcommittee_id", "message": unknown, "code": "unknown"}])
     if data.id is not None and await repo.meeting(session, data.id) is not None:
-        raise Problem("conflict", "A meeting with this id already exists.")
+        raise Problem("conflict", msg("record.exists"))
     _check_times(data.starts_at, data.ends_at)
     venue = data.venue_ja or subcommittee.default_venue_ja
     if venue is None:
-        raise Problem("validation", "Give venue_ja: the subcommittee has no usual venue.",
-                      errors=[{"field": "body.venue_ja", "message": "required", "code": "missing"}])
+        raise Problem("validation", msg("meeting.venue_required"),
+                      errors=[{"field": "body.venue_ja", "message": msg("field.required"), "code": "missing"}])
     fy = fiscal_year_of_instant(data.starts_at)
     sequence = data.sequence or await repo.next_sequence(session, subcommittee.id, fy)
     if await repo.sequence_taken(session, subcommittee.id, fy, sequence):
-        raise Problem("conflict", f"Meeting {sequence} of fiscal year {fy} already exists.")
+        raise Problem("conflict", msg("meeting.sequence_taken", sequence=sequence, fy=fy))
     meeting = Meeting(
         id=data.id or uuid.uuid4(), subcommittee_id=subcommittee.id, fiscal_year=fy, sequence=sequence,
         title_ja=data.title_ja or f"{era_label(fy)} 第{sequence}回 {subcommittee.name_ja}",
@@ -138,15 +140,15 @@ async def update(unit: RequestUnit, meeting_id: uuid.UUID, expected_version: int
     changes = data.model_dump(exclude_unset=True)
     for required in ("title_ja", "starts_at", "ends_at", "venue_ja", "sequence"):
         if required in changes and changes[required] is None:
-            raise Problem("validation", f"{required} cannot be cleared.",
-                          errors=[{"field": f"body.{required}", "message": "cannot be null", "code": "null"}])
+            raise Problem("validation", msg("field.cannot_be_null", field=required),
+                          errors=[{"field": f"body.{required}", "message": msg("field.null"), "code": "null"}])
     starts_at = changes.get("starts_at", meeting.starts_at)
     _check_times(starts_at, changes.get("ends_at", meeting.ends_at))
     fy = fiscal_year_of_instant(starts_at)
     sequence = changes.get("sequence", meeting.sequence)
     if (fy, sequence) != (meeting.fiscal_year, meeting.sequence) and await repo.sequence_taken(
             unit.session, meeting.subcommittee_id, fy, sequence, other_than=meeting.id):
-        raise Problem("conflict", f"Meeting {sequence} of fiscal year {fy} already exists.")
+        raise Problem("conflict", msg("meeting.sequence_taken", sequence=sequence, fy=fy))
     for name, value in changes.items():
         setattr(meeting, name, value)
     meeting.fiscal_year = fy
@@ -163,8 +165,8 @@ async def transition(unit: RequestUnit, meeting_id: uuid.UUID, action: MeetingAc
     try:
         target = MEETING_TRANSITIONS.target(current, action)
     except IllegalTransition as exc:
-        raise Problem("illegal-transition", str(exc), current_status=current.value,
-                      allowed=exc.allowed_actions) from exc
+        raise illegal_transition(current.value, str(action), exc.allowed_actions,
+                                 current_status=current.value) from exc
     _check_transition_body(action, data)
     if action == MeetingAction.HOLD:
         await _hold(unit, meeting, data, now)
@@ -186,24 +188,27 @@ _REQUIREMENT_FIELDS = {"attendance": "attendance_count"}
 
 
 def _check_transition_body(action: MeetingAction, data: MeetingTransition) -> None:
-    errors = [{"field": f"body.{_REQUIREMENT_FIELDS.get(f, f)}", "message": "required", "code": "missing"}
-              for f in missing_requirements(action, data.attendance_count)]
+    errors: list[dict[str, Any]] = [
+        {"field": f"body.{_REQUIREMENT_FIELDS.get(f, f)}", "message": msg("field.required"), "code": "missing"}
+        for f in missing_requirements(action, data.attendance_count)]
     if action != MeetingAction.HOLD:
-        errors += [{"field": f"body.{f}", "message": f"not used by {action.value}", "code": "unexpected"}
+        errors += [{"field": f"body.{f}", "message": msg("field.not_used", action=action.value), "code": "unexpected"}
                    for f in ("attendance_count", "represented_agency_ids") if f in data.model_fields_set]
     if action != MeetingAction.CANCEL and data.reason is not None:
-        errors.append({"field": "body.reason", "message": f"not used by {action.value}", "code": "unexpected"})
+        errors.append({"field": "body.reason", "message": msg("field.not_used", action=action.value),
+                       "code": "unexpected"})
     if errors:
-        raise Problem("validation", f"{len(errors)} invalid field(s) for {action.value}.", errors=errors)
+        raise Problem("validation", msg("validation.fields_for", count=len(errors), action=action.value), errors=errors)
 
 
 async def _hold(unit: RequestUnit, meeting: Meeting, data: MeetingTransition, now: datetime) -> None:
     if meeting.starts_at > now:
-        raise Problem("conflict", "A meeting cannot be recorded as held before it starts.")
+        raise Problem("conflict", msg("meeting.held_before_start"))
     unknown = set(data.represented_agency_ids) - await repo.known_agencies(unit.session, data.represented_agency_ids)
     if unknown:
-        raise Problem("validation", "Unknown agencies among represented_agency_ids.",
-                      errors=[{"field": "body.represented_agency_ids", "message": "unknown agency", "code": "unknown"}])
+        message = msg("field.unknown_among", what=msg("what.agency"), field="represented_agency_ids")
+        raise Problem("validation", message,
+                      errors=[{"field": "body.represented_agency_ids", "message": message, "code": "unknown"}])
     meeting.attendance_count = data.attendance_count
     meeting.held_at = now
     await repo.replace_represented_agencies(unit.session, meeting.id, data.represented_agency_ids)

@@ -64,7 +64,7 @@ async def referral_table(unit: RequestUnit, reader: async_sessionmaker[AsyncSess
     require(unit, principal, Action.statistics_read, resource_type="statistics")
     today = today_tokyo()
     period = rules.check_period(fiscal_year, fiscal_year, today)
-    if isinstance(period, str):
+    if not isinstance(period, rules.Period):
         raise Problem("validation", period)
     fy = period.first
     first, last = fiscal_year_bounds(fy)

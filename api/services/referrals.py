@@ -40,8 +40,9 @@ from api.domain.referral_transitions import (
     missing_requirements,
 )
 from api.domain.transitions import IllegalTransition
+from api.messages import Msg, msg
 from api.pagination import PageParams, cut, keyset, typed_cursor
-from api.problems import Problem
+from api.problems import Problem, illegal_transition
 from api.schemas.referrals import ReferralCreate, ReferralTransition
 from api.services import consents as consent_service
 from api.services.events import emit
@@ -101,7 +102,7 @@ async def get_visible(unit: RequestUnit, principal: Principal, referral_id: uuid
     return seen_from_row(row)
 
 
-def _invalid(field: str, message: str) -> Problem:
+def _invalid(field: str, message: Msg) -> Problem:
     return Problem("validation", message, errors=[{"field": f"body.{field}", "message": message, "code": "invalid"}])
 
 
@@ -111,19 +112,18 @@ async def create(unit: RequestUnit, principal: Principal, body: ReferralCreate) 
     if body.part_of is not None:
         parent = await get_visible(unit, principal, body.part_of)
         if not parent.receiver:
-            raise _invalid("part_of", "An onward referral continues a referral addressed to your agency.")
+            raise _invalid("part_of", msg("referral.onward_needs_received"))
         if parent.referral.status not in _CONTINUABLE:
-            raise Problem("conflict", "Accept the referral before referring the client on.")
+            raise Problem("conflict", msg("referral.accept_first"))
         beyond = sorted(set(body.shared_fields) - set(parent.referral.shared_fields))
         if beyond:
             # The onward sender only ever received the parent's snapshot: it cannot pass on more.
-            raise _invalid("shared_fields", "An onward referral shares only what it received; not shared with you: "
-                           + ", ".join(beyond))
+            raise _invalid("shared_fields", msg("referral.onward_shares_more", fields=beyond))
         if body.client_id is not None and body.client_id != parent.referral.client_id:
-            raise _invalid("client_id", "An onward referral is about the same client as its parent.")
+            raise _invalid("client_id", msg("referral.onward_same_client"))
         client_id = parent.referral.client_id
         if body.episode_id is not None:
-            raise _invalid("episode_id", "An onward referral does not name an episode.")
+            raise _invalid("episode_id", msg("referral.onward_no_episode"))
     else:
         assert body.client_id is not None
         found = await session.scalar(select(Client.id).where(Client.id == body.client_id,
@@ -133,18 +133,18 @@ async def create(unit: RequestUnit, principal: Principal, body: ReferralCreate) 
         client_id = found
         if body.episode_id is not None and await session.scalar(select(Episode.id).where(
                 Episode.id == body.episode_id, Episode.client_id == client_id, episodes_visible_to(principal))) is None:
-            raise _invalid("episode_id", "No such episode of this client.")
+            raise _invalid("episode_id", msg("referral.unknown_episode"))
     to_agency = await session.get(Agency, body.to_agency_id)
     if to_agency is None or not to_agency.active:
-        raise _invalid("to_agency_id", "Unknown or inactive agency.")
+        raise _invalid("to_agency_id", msg("referral.unknown_agency"))
     if to_agency.id == principal.agency_id:
-        raise _invalid("to_agency_id", "A referral goes to another agency.")
+        raise _invalid("to_agency_id", msg("referral.same_agency"))
     if body.to_service_id is not None:
         service = await session.get(Service, body.to_service_id)
         if service is None or service.agency_id != to_agency.id or service.status == "inactive":
-            raise _invalid("to_service_id", "Not an open service of the receiving agency.")
+            raise _invalid("to_service_id", msg("referral.not_open_service"))
     if body.id is not None and await session.get(Referral, body.id) is not None:
-        raise Problem("conflict", "A record with this id exists already.")
+        raise Problem("conflict", msg("record.exists"))
     referral = Referral(
         id=body.id or uuid.uuid4(), from_agency_id=principal.agency_id, requester_id=principal.id,
         requester_kind=principal.kind, to_agency_id=to_agency.id, to_service_id=body.to_service_id,
@@ -170,19 +170,19 @@ async def transition(unit: RequestUnit, principal: Principal, referral_id: uuid.
     if not (seen.sender if side == "sender" else seen.receiver):
         unit.audit("denied", "referral", resource_id=referral.id, client_id=referral.client_id, outcome="denied",
                    durable=True, detail={"action": action.value})
-        who = "sending" if side == "sender" else "receiving"
-        raise Problem("forbidden", f"Only the {who} agency may {action.value} a referral.")
+        who = msg("side.sending" if side == "sender" else "side.receiving")
+        raise Problem("forbidden", msg("forbidden.referral_side", side=who, action=action.value))
     require(unit, principal, Action.referral_send if side == "sender" else Action.referral_answer,
             resource_type="referral", resource_id=referral.id, client_id=referral.client_id)
     check_version(referral.version, expected_version)
     if body.business_status is not None and side != "receiver":
-        raise _invalid("business_status", "Only the receiving agency keeps a business status.")
+        raise _invalid("business_status", msg("referral.business_status_receiver"))
     try:
         REFERRAL_TRANSITIONS.target(ReferralStatus(referral.status), action)
     except IllegalTransition as exc:
-        raise Problem("illegal-transition", str(exc), allowed=seen.allowed_actions()) from exc
+        raise illegal_transition(referral.status, action.value, seen.allowed_actions()) from exc
     if missing_requirements(action, body.reason):
-        raise _invalid("reason", f"A reason is required to {action.value} a referral.")
+        raise _invalid("reason", msg("referral.reason_required", action=action.value))
     if action == ReferralAction.SEND:
         await _send(unit, principal, referral)
     if body.business_status is not None:
@@ -217,13 +217,12 @@ async def _send(unit: RequestUnit, principal: Principal, referral: Referral) -> 
     categories = data_categories_for(referral.shared_fields)
     consent, missing = await _covering_consent(session, referral.client_id, agency, purposes, categories, today)
     if consent is None:
-        raise Problem("consent-missing", "No active consent of the client covers this referral: " + ", ".join(missing)
-                      + ".", missing=missing)
+        raise Problem("consent-missing", msg("referral.consent_missing", missing=missing), missing=missing)
     if referral.part_of_id is not None:
         parent = await session.get(Referral, referral.part_of_id)
         assert parent is not None
         if parent.status not in _CONTINUABLE:
-            raise Problem("conflict", "The referral this one continues is no longer accepted or in progress.")
+            raise Problem("conflict", msg("referral.parent_closed"))
         values = dict(parent.shared_snapshot or {})
     else:
         client = await session.get(Client, referral.client_id)

@@ -21,6 +21,7 @@ from api.domain.resource_directory import (
     can_edit_listing,
     can_see_service,
 )
+from api.messages import Msg, msg
 from api.pagination import Page, PageParams, cut, keyset, typed_cursor
 from api.problems import Problem, not_found
 from api.schemas.resources import (
@@ -45,12 +46,12 @@ class Near:
     lon: float
 
 
-def _deny(unit: RequestUnit, resource_type: str, resource_id: object, reason: str) -> Problem:
+def _deny(unit: RequestUnit, resource_type: str, resource_id: object, reason: Msg) -> Problem:
     unit.audit("denied", resource_type, resource_id=resource_id, outcome="denied", durable=True)
     return Problem("forbidden", reason)
 
 
-def _invalid(field: str, message: str) -> Problem:
+def _invalid(field: str, message: Msg) -> Problem:
     return Problem("validation", message, errors=[{"field": field, "message": message, "code": "invalid"}])
 
 
@@ -132,7 +133,7 @@ async def visible_service(unit: RequestUnit, principal: Principal | None, servic
                           *, fresh: bool = False) -> Service:
     service = await repo.get_service(unit.session, service_id, fresh=fresh)
     if service is None or not can_see_service(principal, service.status, service.agency_id):
-        raise not_found("service")
+        raise not_found("what.service")
     return service
 
 
@@ -141,7 +142,7 @@ async def _check_locations(unit: RequestUnit, agency_id: uuid.UUID, ids: list[uu
     for i, location_id in enumerate(ids):
         location = found.get(location_id)
         if location is None or location.agency_id != agency_id:
-            raise _invalid(f"body.location_ids.{i}", "No such location of the service's agency.")
+            raise _invalid(f"body.location_ids.{i}", msg("resource.unknown_location"))
 
 
 async def create_service(unit: RequestUnit, principal: Principal, body: ServiceCreate) -> Service:
@@ -150,9 +151,9 @@ async def create_service(unit: RequestUnit, principal: Principal, body: ServiceC
     if reason:
         raise _deny(unit, "service", body.id, reason)
     if await unit.session.get(Agency, agency_id) is None:
-        raise _invalid("body.agency_id", "No such agency.")
+        raise _invalid("body.agency_id", msg("field.unknown_reference", what=msg("what.agency")))
     if body.id is not None and await unit.session.get(Service, body.id) is not None:
-        raise Problem("conflict", "A service with this id exists already.")
+        raise Problem("conflict", msg("record.exists"))
     await _check_locations(unit, agency_id, body.location_ids)
     data = body.model_dump(exclude={"id", "agency_id", "location_ids", "capacity", "schedule", "category", "status"})
     service = Service(
@@ -179,11 +180,11 @@ async def update_service(unit: RequestUnit, principal: Principal, service_id: uu
     sent = body.model_fields_set
     for required in ("name_ja", "name_kana", "category", "status", "languages", "schedule"):
         if required in sent and getattr(body, required) is None:
-            raise _invalid(f"body.{required}", f"{required} cannot be null.")
+            raise _invalid(f"body.{required}", msg("field.cannot_be_null", field=required))
     min_age = body.min_age if "min_age" in sent else service.min_age
     max_age = body.max_age if "max_age" in sent else service.max_age
     if min_age is not None and max_age is not None and min_age > max_age:
-        raise _invalid("body.min_age", "min_age is above max_age.")
+        raise _invalid("body.min_age", msg("resource.ages_reversed"))
     if body.location_ids is not None:
         await _check_locations(unit, service.agency_id, body.location_ids)
     changes = body.model_dump(include=sent - {"location_ids", "schedule"})
@@ -208,7 +209,7 @@ async def update_service(unit: RequestUnit, principal: Principal, service_id: uu
 def _record_capacity(unit: RequestUnit, principal: Principal, service_id: uuid.UUID, values: CapacityWrite,
                      *, create: bool, capacity: ServiceCapacity | None = None) -> ServiceCapacity:
     if values.maximum is not None and values.available > values.maximum:
-        raise _invalid("body.available", "available is above maximum.")
+        raise _invalid("body.available", msg("resource.available_above_max"))
     fields = values.model_dump()
     who = {"updated_by_id": principal.id, "updated_by_kind": principal.kind, "updated_by_name": principal.name}
     if create:
@@ -231,7 +232,7 @@ def _record_capacity(unit: RequestUnit, principal: Principal, service_id: uuid.U
 async def _capacity_of(unit: RequestUnit, principal: Principal | None, service_id: uuid.UUID) -> ServiceCapacity:
     service = await visible_service(unit, principal, service_id)
     if service.capacity is None:
-        raise not_found("capacity")
+        raise not_found("what.capacity")
     return service.capacity
 
 
@@ -248,7 +249,7 @@ async def update_capacity(unit: RequestUnit, principal: Principal, service_id: u
         raise _deny(unit, "service_capacity", service.id, reason)
     capacity = service.capacity
     if capacity is None:
-        raise not_found("capacity")
+        raise not_found("what.capacity")
     check_version(capacity.version, expected)
     current = CapacityWrite.model_validate({"unit": capacity.unit, "maximum": capacity.maximum,
                                             "available": capacity.available, "waitlist": capacity.waitlist,
@@ -256,7 +257,7 @@ async def update_capacity(unit: RequestUnit, principal: Principal, service_id: u
     merged = current.model_copy(update=body.model_dump(include=body.model_fields_set))
     for field in ("unit", "available", "waitlist"):
         if getattr(merged, field) is None:
-            raise _invalid(f"body.{field}", f"{field} cannot be null.")
+            raise _invalid(f"body.{field}", msg("field.cannot_be_null", field=field))
     _record_capacity(unit, principal, service.id, merged, create=False, capacity=capacity)
     await unit.session.flush()
     unit.audit("update", "service_capacity", resource_id=service.id,
@@ -292,7 +293,7 @@ async def capacity_history(unit: RequestUnit, principal: Principal, service_id: 
 async def read_location(unit: RequestUnit, location_id: uuid.UUID, *, fresh: bool = False) -> Location:
     location = await repo.get_location(unit.session, location_id, fresh=fresh)
     if location is None:
-        raise not_found("location")
+        raise not_found("what.location")
     return location
 
 
@@ -302,11 +303,11 @@ async def create_location(unit: RequestUnit, principal: Principal, body: Locatio
     if reason:
         raise _deny(unit, "location", body.id, reason)
     if await unit.session.get(Agency, agency_id) is None:
-        raise _invalid("body.agency_id", "No such agency.")
+        raise _invalid("body.agency_id", msg("field.unknown_reference", what=msg("what.agency")))
     if not await repo.branch_exists(unit.session, body.branch_code):
-        raise _invalid("body.branch_code", "No such branch area.")
+        raise _invalid("body.branch_code", msg("field.unknown_reference", what=msg("what.branch_area")))
     if body.id is not None and await unit.session.get(Location, body.id) is not None:
-        raise Problem("conflict", "A location with this id exists already.")
+        raise Problem("conflict", msg("record.exists"))
     location = Location(**body.model_dump(exclude={"id", "agency_id"}), id=body.id or uuid.uuid4(),
                         agency_id=agency_id)
     unit.session.add(location)
@@ -325,13 +326,13 @@ async def update_location(unit: RequestUnit, principal: Principal, location_id: 
     sent = body.model_fields_set
     for required in ("name", "address", "branch_code"):
         if required in sent and getattr(body, required) is None:
-            raise _invalid(f"body.{required}", f"{required} cannot be null.")
+            raise _invalid(f"body.{required}", msg("field.cannot_be_null", field=required))
     if body.branch_code is not None and not await repo.branch_exists(unit.session, body.branch_code):
-        raise _invalid("body.branch_code", "No such branch area.")
+        raise _invalid("body.branch_code", msg("field.unknown_reference", what=msg("what.branch_area")))
     lat = body.latitude if "latitude" in sent else location.latitude
     lon = body.longitude if "longitude" in sent else location.longitude
     if (lat is None) != (lon is None):
-        raise _invalid("body.latitude", "Send latitude and longitude together.")
+        raise _invalid("body.latitude", msg("resource.lat_lon_together"))
     for name, value in body.model_dump(include=sent).items():
         setattr(location, name, value)
     location.updated_at = func.now()

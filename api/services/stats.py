@@ -19,6 +19,7 @@ from api.domain.access_rules import Action
 from api.domain.fiscal import age_band, fiscal_year, fiscal_year_bounds, today_tokyo
 from api.domain.principal import Principal
 from api.domain.suppression import Cell, CubeKey, Reason, suppress_cube, suppress_vector
+from api.messages import msg
 from api.problems import Problem
 from api.schemas.stats import Figure, FiscalYearLabel, StatRow, StatTable, WorkerLoad, Workload
 from api.services.guard import require
@@ -188,12 +189,14 @@ def _labels(years: Sequence[int]) -> list[FiscalYearLabel]:
 def check_filters(axes: Axes, first: int | None, last: int | None, programme_code: str | None,
                   branch_code: str | None, today: date) -> Filters:
     period = rules.check_period(first, last, today)
-    if isinstance(period, str):
+    if not isinstance(period, rules.Period):
         raise Problem("validation", period)
     if programme_code is not None and programme_code not in axes.programmes:
-        raise Problem("validation", f"Unknown programme {programme_code!r}: filter by a whole programme code.")
+        raise Problem("validation", msg("stats.unknown_programme", code=programme_code,
+                                                allowed=sorted(axes.programmes)))
     if branch_code is not None and branch_code not in axes.branches:
-        raise Problem("validation", f"Unknown branch {branch_code!r}: filter by a whole branch code.")
+        raise Problem("validation", msg("stats.unknown_branch", code=branch_code,
+                                                allowed=sorted(axes.branches)))
     return Filters(period, programme_code, branch_code)
 
 

@@ -14,6 +14,7 @@ from api.db.models import RefreshToken, UserAccount
 from api.db.unit import RequestUnit
 from api.domain.principal import Principal
 from api.domain.roles import Role
+from api.messages import msg
 from api.pagination import PageParams, keyset
 from api.problems import Problem, not_found
 from api.schemas.identity import UserCreate, UserUpdate
@@ -24,7 +25,7 @@ from api.services.agencies import require_agency, require_branches
 async def get(session: AsyncSession, user_id: uuid.UUID) -> UserAccount:
     user = await session.get(UserAccount, user_id)
     if user is None:
-        raise not_found("user")
+        raise not_found("what.user")
     return user
 
 
@@ -54,12 +55,12 @@ async def _end_logins(session: AsyncSession, user_id: uuid.UUID) -> None:
 async def create(unit: RequestUnit, body: UserCreate) -> UserAccount:
     session = unit.session
     if body.id is not None and await session.get(UserAccount, body.id) is not None:
-        raise Problem("conflict", "A user with this id exists already.")
+        raise Problem("conflict", msg("record.exists"))
     taken = await session.scalar(
         select(func.count()).select_from(UserAccount).where(func.lower(UserAccount.username) == body.username.lower())
     )
     if taken:
-        raise Problem("conflict", f"The username {body.username!r} is taken.")
+        raise Problem("conflict", msg("record.code_taken", what=msg("what.username"), value=body.username))
     await require_agency(session, body.agency_id)
     await require_branches(session, body.branch_codes, "branch_codes")
     user = UserAccount(id=body.id or uuid.uuid4(), username=body.username, display_name=body.display_name,
@@ -78,7 +79,7 @@ async def update_user(unit: RequestUnit, admin: Principal, user: UserAccount, bo
     changes = body.changes()
     if user.id == admin.id and (changes.get("active") is False or changes.get("role", Role.admin) != Role.admin):
         # An admin cannot lock themselves out; another admin has to do it (and stays to undo it).
-        raise Problem("conflict", "You cannot deactivate your own account or take away your own admin role.")
+        raise Problem("conflict", msg("user.self_lockout"))
     if "agency_id" in changes:
         await require_agency(session, changes["agency_id"])
     if "branch_codes" in changes:

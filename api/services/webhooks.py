@@ -21,6 +21,7 @@ from api.db.unit import RequestUnit
 from api.domain.principal import Principal
 from api.domain.roles import Role
 from api.domain.webhook_delivery import DEAD, PENDING
+from api.messages import msg
 from api.pagination import PageParams, cut, keyset, typed_cursor
 from api.problems import Problem, forbidden, not_found
 
@@ -45,7 +46,7 @@ async def get_subscription(unit: RequestUnit, principal: Principal, subscription
         readable_subscriptions(principal).where(WebhookSubscription.id == subscription_id)
     )
     if found is None:
-        raise not_found("webhook subscription")
+        raise not_found("what.webhook_subscription")
     return found
 
 
@@ -80,15 +81,16 @@ async def create_subscription(
     """Returns the subscription and its secret, which is never shown again."""
     if principal.role is Role.partner:
         if agency_id not in (None, principal.agency_id):
-            raise forbidden("A partner subscribes for its own agency only.")
+            raise forbidden(msg("forbidden.partner_own_webhooks"))
         agency_id = principal.agency_id
     elif agency_id is None:
-        raise Problem("validation", "Name the agency the subscription is for (agency_id).")
+        raise Problem("validation", msg("webhook.agency_required"))
     elif await unit.session.scalar(select(Agency.id).where(Agency.id == agency_id)) is None:
-        raise Problem("validation", "No such agency.", errors=[
-            {"field": "body.agency_id", "message": "no such agency", "code": "not_found"}])
+        unknown = msg("field.unknown_reference", what=msg("what.agency"))
+        raise Problem("validation", unknown,
+                      errors=[{"field": "body.agency_id", "message": unknown, "code": "not_found"}])
     if subscription_id is not None and await unit.session.get(WebhookSubscription, subscription_id) is not None:
-        raise Problem("conflict", "A webhook subscription with this id already exists.")
+        raise Problem("conflict", msg("record.exists"))
     secret = new_secret()
     subscription = WebhookSubscription(
         id=subscription_id or uuid.uuid4(), agency_id=agency_id, url=url, events=events, description=description,
@@ -109,7 +111,7 @@ async def update_subscription(
     check_version(subscription.version, expected)
     for name, value in changes.items():
         if name in ("url", "events", "active") and value is None:
-            raise Problem("validation", f"{name} cannot be null.")
+            raise Problem("validation", msg("field.cannot_be_null", field=name))
         setattr(subscription, name, value)
     await unit.session.flush()
     await unit.session.refresh(subscription)
@@ -171,7 +173,7 @@ async def _get_delivery(
         stmt = stmt.with_for_update()
     delivery = await unit.session.scalar(stmt)
     if delivery is None:
-        raise not_found("webhook delivery")
+        raise not_found("what.webhook_delivery")
     return delivery
 
 
@@ -194,8 +196,8 @@ async def retry_delivery(
     """A dead letter gets a fresh round of attempts, due now. Its log keeps the earlier ones."""
     delivery = await _get_delivery(unit, principal, subscription_id, delivery_id, lock=True)
     if delivery.status != DEAD:
-        raise Problem("illegal-transition", f"Only a dead-lettered delivery can be retried; this one is "
-                      f"{delivery.status}.", current=delivery.status, allowed=[])
+        raise Problem("illegal-transition", msg("transition.retry_dead_only", status=delivery.status),
+                      current=delivery.status, allowed=[])
     delivery.status = PENDING
     delivery.attempts = 0
     delivery.next_attempt_at = datetime.now(UTC)

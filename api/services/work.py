@@ -16,6 +16,7 @@ from api.domain.access_rules import Action, peer_may_record
 from api.domain.fiscal import TOKYO
 from api.domain.principal import Principal
 from api.domain.roles import Role
+from api.messages import msg
 from api.problems import Problem
 from api.schemas.episodes import ActivityCreate, GoalCreate, GoalUpdate
 from api.services import episodes as episode_service
@@ -36,9 +37,9 @@ async def add_goal(unit: RequestUnit, principal: Principal, episode_id: uuid.UUI
     episode, _ = await episode_service.get_visible(unit, principal, episode_id)
     require(unit, principal, Action.goal_write, resource_type="goal", client_id=episode.client_id)
     if episode.status in ("finished", "cancelled"):
-        raise Problem("conflict", "The episode is closed; goals can no longer be added.")
+        raise Problem("conflict", msg("episode.closed_for_goals"))
     if body.id is not None and await unit.session.get(Goal, body.id) is not None:
-        raise Problem("conflict", "A record with this id exists already.")
+        raise Problem("conflict", msg("record.exists"))
     goal = Goal(id=body.id or uuid.uuid4(), episode_id=episode_id, text=body.text, status=body.status,
                 review_on=body.review_on, created_by=principal.id)
     unit.session.add(goal)
@@ -58,7 +59,7 @@ async def update_goal(unit: RequestUnit, principal: Principal, episode_id: uuid.
     check_version(goal.version, expected_version)
     for field, value in body.model_dump(exclude_unset=True).items():
         if value is None and field in ("text", "status"):
-            raise Problem("validation", f"{field} cannot be emptied.")
+            raise Problem("validation", msg("field.cannot_be_null", field=field))
         setattr(goal, field, value)
     await unit.session.flush()
     unit.audit("update", "goal", resource_id=goal.id, client_id=episode.client_id)
@@ -80,11 +81,11 @@ async def record_activity(unit: RequestUnit, principal: Principal, episode_id: u
     require(unit, principal, Action.activity_record, resource_type="activity", client_id=episode.client_id)
     if principal.role == Role.peer_supporter and not peer_may_record(body.kind):
         unit.audit("denied", "activity", client_id=episode.client_id, outcome="denied", durable=True)
-        raise Problem("forbidden", "Peer supporters record peer-support activities.")
+        raise Problem("forbidden", msg("forbidden.peer_activity"))
     if episode.status in ("cancelled",):
-        raise Problem("conflict", "The episode was cancelled.")
+        raise Problem("conflict", msg("episode.cancelled"))
     if body.id is not None and await unit.session.get(Activity, body.id) is not None:
-        raise Problem("conflict", "A record with this id exists already.")
+        raise Problem("conflict", msg("record.exists"))
     activity = Activity(
         id=body.id or uuid.uuid4(), client_id=episode.client_id, episode_id=episode.id, performer_id=principal.id,
         **body.model_dump(mode="json", exclude={"id", "occurred_at"}), occurred_at=body.occurred_at,
@@ -102,7 +103,7 @@ async def worker_day(unit: RequestUnit, principal: Principal, performer_id: uuid
     require(unit, principal, Action.client_list, resource_type="activity")
     if performer_id != principal.id and principal.role != Role.supervisor:
         unit.audit("denied", "activity", subject="worker-day", outcome="denied", durable=True)
-        raise Problem("forbidden", "Only supervisors may look at another worker's day.")
+        raise Problem("forbidden", msg("forbidden.other_worker_day"))
     start = datetime.combine(day, time.min, TOKYO)
     stmt = select(Activity).where(Activity.performer_id == performer_id, Activity.occurred_at >= start,
                                   Activity.occurred_at < start + timedelta(days=1))
