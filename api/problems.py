@@ -89,10 +89,6 @@ def not_found(what: str = "resource") -> Problem:
     return Problem("not-found", f"No such {what}.")
 
 
-def forbidden(reason: str) -> Problem:
-    return Problem("forbidden", reason)
-
-
 def wants_japanese(accept_language: str | None) -> bool:
     if not accept_language:
         return False
