@@ -134,3 +134,11 @@ def columns_for(principal: Principal, model: type[BaseModel]) -> list[str]:
     """Export columns: the granted fields of a client-data model; every field of one without
     client data (meetings)."""
     return visible_columns(principal.role, model) if model in KIND_OF else list(model.model_fields)
+
+
+def sent_to_every_reader(model: type[BaseModel]) -> list[str]:
+    """The fields every role that receives `model` gets: the only ones the OpenAPI document may
+    call required (the others are left out for some roles)."""
+    readers = [include_spec(model, role) for role in Role]
+    shared = set.intersection(*(set(spec) for spec in readers if spec)) if any(readers) else set()
+    return [name for name in model.model_fields if name in shared]
