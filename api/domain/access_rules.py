@@ -169,13 +169,16 @@ def can(principal: Principal, action: Action, on: On = NO_FACTS) -> str | None:
     """None when allowed, else the reason (for the 403 problem and the audit row). Without
     `on.agency_id` an own-agency role is allowed: the route-level question "may it ever"."""
     rule = RULES[action]
-    words = {"role": principal.role.value, "action": action.value.replace(".", " ").replace("_", " ")}
     if principal.role not in rule.roles:
         if principal.role not in rule.own_agency:
-            return rule.refusal.format(**words)
+            return _refusal(rule.refusal, principal, action)
         if on.agency_id is not None and on.agency_id != principal.agency_id:
-            return rule.own_agency_refusal.format(**words)
+            return _refusal(rule.own_agency_refusal, principal, action)
     return rule.condition(principal, on) if rule.condition is not None else None
+
+
+def _refusal(text: str, principal: Principal, action: Action) -> str:
+    return text.format(role=principal.role.value, action=action.value.replace(".", " ").replace("_", " "))
 
 
 def allowed(principal: Principal, action: Action, on: On = NO_FACTS) -> bool:

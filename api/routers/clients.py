@@ -32,7 +32,7 @@ from api.services import care_team as team_service
 from api.services import clients as client_service
 from api.services import consents as consent_service
 from api.services import shaping, views
-from api.services.shaping import Shaped
+from api.services.shaping import Shaped, shaped_page
 
 router = APIRouter(tags=["clients"], route_class=CommitRoute)
 
@@ -56,7 +56,7 @@ async def list_clients(
                                                      branch_code=branch_code, include_inactive=include_inactive)
     items = [shaping.shape(principal, Tombstone(id=r[0], updated_at=r[1])) if isinstance(r, tuple)
              else shape(principal, r) for r in rows]
-    return json_response(Page[Shaped](items=items, next_cursor=cursor))
+    return json_response(shaped_page(items, cursor))
 
 
 @router.post("/v1/clients", operation_id="create_client", status_code=201, response_model=ClientRead,
@@ -100,9 +100,8 @@ async def deactivate_client(client_id: uuid.UUID, body: ClientDeactivate, expect
 async def get_client_access_log(client_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep,
                                 page: PageDep) -> Response:
     events, cursor = await client_service.access_log(unit, principal, client_id, page)
-    return json_response(Page[Shaped](
-        items=[shaping.shape(principal, AccessLogEntry.model_validate(e, from_attributes=True)) for e in events],
-        next_cursor=cursor))
+    entries = [AccessLogEntry.model_validate(e, from_attributes=True) for e in events]
+    return json_response(shaped_page(shaping.shape_all(principal, entries), cursor))
 
 
 @router.get("/v1/clients/{client_id}/consents", operation_id="list_consents",

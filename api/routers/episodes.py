@@ -27,7 +27,7 @@ from api.schemas.episodes import (
 from api.services import episodes as episode_service
 from api.services import shaping, views
 from api.services import work as work_service
-from api.services.shaping import Shaped
+from api.services.shaping import shaped_page
 
 router = APIRouter(tags=["episodes"], route_class=CommitRoute)
 
@@ -50,7 +50,7 @@ async def list_episodes(
         unit, principal, page, programme_code=programme_code, branch_code=branch_code, status=status,
         lead_worker_id=lead_worker_id, client_id=client_id, planned_end_within_days=planned_end_within_days,
         overdue=overdue)
-    return json_response(Page[Shaped](items=[views.episode_view(principal, e, p) for e, p in rows], next_cursor=cursor))
+    return json_response(shaped_page([views.episode_view(principal, e, p) for e, p in rows], cursor))
 
 
 @router.post("/v1/episodes", operation_id="propose_episode", summary="Propose enrolling a client in a programme",

@@ -31,7 +31,7 @@ from api.schemas.referrals import (
 from api.services import referral_records as record_service
 from api.services import referrals as referral_service
 from api.services import shaping, views
-from api.services.shaping import Shaped
+from api.services.shaping import shaped_page
 
 router = APIRouter(tags=["referrals"], route_class=CommitRoute)
 
@@ -60,7 +60,7 @@ async def list_referrals(
 ) -> Response:
     rows, cursor = await referral_service.list_visible(unit, principal, page, box=box, status=status,
                                                        purpose=purpose, overdue=overdue, client_id=client_id)
-    return json_response(Page[Shaped](items=[shape(principal, s) for s in rows], next_cursor=cursor))
+    return json_response(shaped_page([shape(principal, s) for s in rows], cursor))
 
 
 @router.post("/v1/referrals", operation_id="create_referral", status_code=201,
@@ -107,8 +107,8 @@ async def get_referral_chain(referral_id: uuid.UUID, principal: PrincipalDep, un
 async def list_referral_messages(referral_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep,
                                  page: PageDep) -> Response:
     rows, cursor = await record_service.list_messages(unit, principal, referral_id, page)
-    return json_response(Page[Shaped](items=[shaping.shape(principal, MessageRead.model_validate(m)) for m in rows],
-                                     next_cursor=cursor))
+    return json_response(shaped_page([shaping.shape(principal, MessageRead.model_validate(m)) for m in rows],
+                                     cursor))
 
 
 @router.post("/v1/referrals/{referral_id}/messages", operation_id="post_referral_message", status_code=201,
@@ -127,5 +127,5 @@ async def post_referral_message(referral_id: uuid.UUID, body: MessageCreate, pri
 async def list_client_provisions(client_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep,
                                  page: PageDep) -> Response:
     rows, cursor = await record_service.list_provisions(unit, principal, client_id, page)
-    return json_response(Page[Shaped](items=[shaping.shape(principal, ProvisionRead.model_validate(p)) for p in rows],
-                                      next_cursor=cursor))
+    return json_response(shaped_page([shaping.shape(principal, ProvisionRead.model_validate(p)) for p in rows],
+                                     cursor))

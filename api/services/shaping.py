@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, RootModel
 
 from api.domain.field_policy import FIELDS
@@ -75,7 +76,16 @@ KIND_OF: dict[type[BaseModel], str] = {
 
 
 class Shaped(RootModel[dict[str, Any]]):
-    """A record as one role may see it: a JSON object of the granted fields only."""
+    """A record as one role may see it: a JSON object of the granted fields only, already in JSON
+    types, so it is written with orjson rather than walked again by pydantic."""
+
+    def json_bytes(self) -> bytes:
+        return orjson.dumps(self.root)
+
+
+def shaped_page(items: Sequence[Shaped], next_cursor: str | None) -> Shaped:
+    """A `Page` of shaped records (items, next_cursor)."""
+    return Shaped.model_construct({"items": [i.root for i in items], "next_cursor": next_cursor})
 
 
 def _nested(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
