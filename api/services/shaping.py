@@ -152,3 +152,15 @@ def sent_to_every_reader(model: type[BaseModel]) -> list[str]:
     readers = [include_spec(model, role) for role in Role]
     shared = set.intersection(*(set(spec) for spec in readers if spec)) if any(readers) else set()
     return [name for name in model.model_fields if name in shared]
+
+
+def refuse_unshaped(model: BaseModel) -> None:
+    """The last gate before the wire: a read model carrying client data (or a page of them) that
+    did not pass `shape` is a programming error, refused rather than sent whole."""
+    items = getattr(model, "items", None)
+    inside = isinstance(items, list) and any(isinstance(i, _CLIENT_DATA) for i in items)
+    if isinstance(model, _CLIENT_DATA) or inside:
+        raise TypeError(f"{type(model).__name__} carries client data: pass it through api.services.shaping.shape")
+
+
+_CLIENT_DATA = tuple(KIND_OF)

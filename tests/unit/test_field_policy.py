@@ -181,3 +181,16 @@ def test_a_new_field_is_withheld_from_everyone_until_a_rule_grants_it() -> None:
             assert "shoe_size" not in shape_as(role, record).root
     finally:
         del KIND_OF[ClientWithNewField]
+
+
+def test_an_unshaped_client_record_never_reaches_the_wire() -> None:
+    from api.conventions import json_response, list_response
+    from api.pagination import Page
+    from api.schemas.clients import ClientRead
+
+    record = populated(ClientRead)
+    for send in (lambda: json_response(record), lambda: list_response([record]),
+                 lambda: json_response(Page[ClientRead].model_construct(items=[record], next_cursor=None))):
+        with pytest.raises(TypeError, match="carries client data"):
+            send()
+    assert json_response(shape_as(Role.peer_supporter, record)).status_code == 200
