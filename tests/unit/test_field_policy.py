@@ -194,3 +194,24 @@ def test_an_unshaped_client_record_never_reaches_the_wire() -> None:
         with pytest.raises(TypeError, match="carries client data"):
             send()
     assert json_response(shape_as(Role.peer_supporter, record)).status_code == 200
+
+
+def test_the_change_feed_and_exports_shape_an_episode_for_the_reader() -> None:
+    from api.db.models import Episode
+    from api.domain.principal import Principal
+    from api.services.changes import FEED
+    from api.services.exports import EXPORTS
+
+    now = datetime.now(UTC)
+    episode = Episode(id=uuid.uuid4(), client_id=uuid.uuid4(), programme_id=uuid.uuid4(), branch_code="kinuta",
+                      operating_agency_id=uuid.uuid4(), lead_worker_id=None, status="finished",
+                      proposed_on=date(2010, 4, 1), started_on=date(2010, 5, 1), planned_end=date(2011, 4, 30),
+                      ended_on=date(2010, 11, 1), closure_reason="hospitalised",
+                      living_situation_at_closure="secret-living", created_at=now, updated_at=now, version=2)
+    for role in Role:
+        reader = Principal(kind="user", id=uuid.uuid4(), name="x", role=role, agency_id=uuid.uuid4(),
+                           agency_type="support_centre", branches=frozenset())
+        for shown in (FEED["episode"].view(reader, (episode, "p1")).model_dump(mode="json"),
+                      EXPORTS["episodes"].view(reader, (episode, "p1")).model_dump(mode="json")):
+            assert set(shown) == expected("episode", role), role
+            assert ("secret-living" in str(shown)) is (role in CARE)
