@@ -33,7 +33,7 @@ from api.schemas.resources import (
     ServiceRead,
     ServiceUpdate,
 )
-from api.services.guard import require
+from api.services.guard import invisible, require
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +124,9 @@ async def visible_service(unit: RequestUnit, principal: Principal | None, servic
                           *, fresh: bool = False) -> Service:
     service = await repo.get_service(unit.session, service_id, fresh=fresh)
     if service is None or not sees_listing(principal, service.status, service.agency_id):
-        raise not_found("service")
+        # A signed-in caller's miss is audited like every refusal; the public directory's
+        # anonymous readers leave no trail to flood.
+        raise not_found("service") if principal is None else invisible(unit, "service", service_id)
     return service
 
 
