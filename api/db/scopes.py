@@ -122,6 +122,14 @@ def activities_visible_to(principal: Principal) -> ColumnElement[bool]:
     return visible
 
 
+def day_activities_visible_to(principal: Principal, performer_id: object) -> ColumnElement[bool]:
+    """A worker's day (GET /v1/activities): all of one's own records, even of clients one no longer
+    sees (they are one's own work); of another worker's day, only the clients the reader may see."""
+    if performer_id == principal.id:
+        return true()
+    return client_visible(principal, Activity.client_id)
+
+
 def consents_visible_to(principal: Principal) -> ColumnElement[bool]:
     return client_visible(principal, Consent.client_id)
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from api.conventions import check_version
 from api.db.models import Activity, Goal
-from api.db.scopes import activities_visible_to, client_visible
+from api.db.scopes import activities_visible_to, day_activities_visible_to
 from api.db.unit import RequestUnit
 from api.domain.access_rules import Action, On
 from api.domain.fiscal import TOKYO
@@ -98,9 +98,8 @@ async def worker_day(unit: RequestUnit, principal: Principal, performer_id: uuid
             subject="worker-day")
     start = datetime.combine(day, time.min, TOKYO)
     stmt = select(Activity).where(Activity.performer_id == performer_id, Activity.occurred_at >= start,
-                                  Activity.occurred_at < start + timedelta(days=1))
-    if performer_id != principal.id:
-        stmt = stmt.where(client_visible(principal, Activity.client_id))
+                                  Activity.occurred_at < start + timedelta(days=1),
+                                  day_activities_visible_to(principal, performer_id))
     activities = (await unit.session.scalars(stmt.order_by(Activity.occurred_at, Activity.id))).all()
     for a in activities:
         unit.audit("read", "activity", resource_id=a.id, client_id=a.client_id, subject="worker-day")
