@@ -190,6 +190,17 @@ def cmd_openapi(args: argparse.Namespace) -> None:
     print(f"wrote {out}")
 
 
+def cmd_access_tables(args: argparse.Namespace) -> None:
+    from api.domain.access_readme import render, replace_in
+
+    if not args.write:
+        print(render())
+        return
+    readme = ROOT / "README.md"
+    readme.write_text(replace_in(readme.read_text(encoding="utf-8")), encoding="utf-8")
+    print(f"wrote the access tables into {readme}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m api")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -222,5 +233,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", default=str(ROOT / "openapi" / "openapi.json"))
     p.add_argument("--check", action="store_true")
     p.set_defaults(func=cmd_openapi)
+    p = sub.add_parser("access-tables", help="print (or --write into README.md) what each role sees and may do")
+    p.add_argument("--write", action="store_true")
+    p.set_defaults(func=cmd_access_tables)
     args = parser.parse_args(argv)
     args.func(args)

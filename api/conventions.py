@@ -18,6 +18,7 @@ from api.db.unit import RequestUnit
 from api.domain.principal import Principal
 from api.messages import msg
 from api.problems import Problem
+from api.services.shaping import Shaped, refuse_unshaped
 
 NO_STORE = {"Cache-Control": "no-store"}
 _ETAG = re.compile(r'^(?:W/)?"(\d{1,12})"$')
@@ -63,12 +64,20 @@ def json_response(model: BaseModel, *, status_code: int = 200, version: int | No
         headers["ETag"] = etag(version)
     if location is not None:
         headers["Location"] = location
-    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json",
-                    headers=headers)
+    if isinstance(model, Shaped):
+        body: bytes | str = model.json_bytes()
+    else:
+        refuse_unshaped(model)
+        body = model.model_dump_json()
+    return Response(body, status_code=status_code, media_type="application/json", headers=headers)
 
 
 def list_response(items: Sequence[BaseModel], *, private: bool = True) -> Response:
-    body = b"[" + b",".join(item.model_dump_json().encode() for item in items) + b"]"
+    for item in items:
+        if not isinstance(item, Shaped):
+            refuse_unshaped(item)
+    body = b"[" + b",".join(item.json_bytes() if isinstance(item, Shaped) else item.model_dump_json().encode()
+                            for item in items) + b"]"
     return Response(body, media_type="application/json", headers=dict(NO_STORE) if private else {})
 
 

@@ -1,9 +1,10 @@
-"""Typed dependencies every router uses: the unit of work, the principal, role guards."""
+"""Typed dependencies every router uses: the unit of work and the principal. Role guards are
+api.services.guard's (`allowed_to`, `AdminDep`, …): access is decided there."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Coroutine
-from typing import Annotated, Any
+from collections.abc import AsyncIterator
+from typing import Annotated
 from urllib.parse import unquote
 
 from fastapi import Depends, Request
@@ -141,22 +142,3 @@ async def get_optional_principal(request: Request, unit: UnitDep) -> Principal |
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]
-
-
-def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
-    """A route-level guard for actions that depend on the role alone (not on the record)."""
-    allowed = frozenset(roles)
-
-    async def guard(principal: PrincipalDep, unit: UnitDep, request: Request) -> Principal:
-        if principal.role not in allowed:
-            unit.audit("denied", "route", subject=f"{request.method} {request.url.path}", outcome="denied",
-                       durable=True)
-            raise Problem("forbidden", msg("forbidden.route", role=msg(f"role.{principal.role.value}")))
-        return principal
-
-    guard.__name__ = "require_" + "_".join(sorted(allowed))
-    return guard
-
-
-AdminDep = Annotated[Principal, Depends(require_roles(Role.admin))]
-AuditorDep = Annotated[Principal, Depends(require_roles(Role.auditor))]

@@ -36,6 +36,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from api.config import Settings
+from api.messages import msg
 from api.problems import Problem
 from api.services.operations import outbox_figures
 
@@ -132,7 +133,7 @@ def install(app: FastAPI, settings: Settings) -> None:
 
     async def metrics(request: Request) -> Response:
         if token is not None and not _authorised(request, token):
-            raise Problem("unauthenticated", "The metrics need `Authorization: Bearer <METRICS_TOKEN>`.",
+            raise Problem("unauthenticated", msg("auth.metrics_token"),
                           headers={"WWW-Authenticate": "Bearer"})
         if MULTIPROCESS_DIR:
             registry = CollectorRegistry()

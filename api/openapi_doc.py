@@ -12,6 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from api.problems import problem_schema
+from api.services.shaping import KIND_OF, sent_to_every_reader
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -58,6 +59,21 @@ def _error_codes(route: APIRoute) -> set[str]:
     return codes
 
 
+def _mark_shaped_fields(components: dict[str, Any]) -> None:
+    """Read models are shaped per role by the field policy: a field some role does not receive is
+    left out of its answers, so the document requires only the fields every reader gets."""
+    for model in KIND_OF:
+        for name in (model.__name__, f"{model.__module__.replace('.', '__')}__{model.__name__}"):
+            component = components.get(name)
+            if component is None:
+                continue
+            component["required"] = sent_to_every_reader(model)
+            note = ("Shaped per role by the field policy: a field the caller's role is not granted is left out "
+                    "(README: What each role sees).")
+            component["description"] = f"{component['description']}\n\n{note}" if component.get("description") \
+                else note
+
+
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
@@ -92,6 +108,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                 }
             if "get_principal" in {getattr(c, "__name__", "") for c in _calls(route.dependant)}:
                 op["security"] = [{"bearer": []}]
+    _mark_shaped_fields(schema["components"]["schemas"])
     schema["components"]["schemas"].pop("HTTPValidationError", None)
     schema["components"]["schemas"].pop("ValidationError", None)
     app.openapi_schema = schema

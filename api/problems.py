@@ -93,10 +93,6 @@ def not_found(what: str) -> Problem:
     return Problem("not-found", msg("not_found", what=msg(what)))
 
 
-def forbidden(reason: Msg) -> Problem:
-    return Problem("forbidden", reason)
-
-
 def wants_japanese(accept_language: str | None) -> bool:
     if not accept_language:
         return False

@@ -15,9 +15,9 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from api.db.models import Agency, Branch, CapacityHistory, Location, Service, ServiceAtLocation, ServiceCapacity
+from api.db.scopes import services_visible_to
 from api.domain.principal import Principal
 from api.domain.resource_directory import PUBLIC_STATUSES, ServiceStatus
-from api.domain.roles import Role
 
 EARTH_RADIUS_KM = 6371.0088
 # Services without coordinates sort after every real distance (and keep a comparable cursor).
@@ -37,14 +37,8 @@ class ServiceFilters:
 
 
 def readable_services(principal: Principal | None) -> Select[Service]:
-    """Active and temporarily closed services for everyone; inactive ones for their own agency
-    and the admin only."""
-    stmt = select(Service)
-    if principal is None:
-        return stmt.where(Service.status.in_(PUBLIC_STATUSES))
-    if principal.role == Role.admin:
-        return stmt
-    return stmt.where(or_(Service.status.in_(PUBLIC_STATUSES), Service.agency_id == principal.agency_id))
+    """The services `principal` may see (the rule: api.db.scopes.services_visible_to)."""
+    return select(Service).where(services_visible_to(principal))
 
 
 def vacancy_clause() -> ColumnElement[bool]:

@@ -1,5 +1,6 @@
 """Row visibility, decided once per resource: `*_visible_to(principal)` returns the WHERE clause
-that list, detail, export and statistics queries all use. Invisible rows answer 404."""
+that list, detail, export, change feed and statistics queries all use. Invisible rows answer 404.
+The role sets come from the action policy (api.domain.access_rules), never spelled out here."""
 
 from __future__ import annotations
 
@@ -9,10 +10,21 @@ from typing import Any
 from sqlalchemy import and_, exists, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from api.db.models import Activity, CareTeamMember, Client, Consent, Episode, Goal, Referral
-from api.domain.access_rules import Action, can
+from api.db.models import (
+    Activity,
+    CareTeamMember,
+    Client,
+    Consent,
+    Episode,
+    Goal,
+    Referral,
+    Service,
+    WebhookSubscription,
+)
+from api.domain.access_rules import CARE_ROLES, Action, anywhere, can, is_third_party, only_own_agency
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
+from api.domain.resource_directory import PUBLIC_STATUSES
 from api.domain.roles import Role
 
 
@@ -49,10 +61,7 @@ def client_visible(principal: Principal, client_id: object) -> ColumnElement[boo
 
 
 def episodes_visible_to(principal: Principal) -> ColumnElement[bool]:
-    if principal.is_machine or principal.role not in (
-        Role.supervisor, Role.caseworker, Role.mental_care_worker, Role.public_health_nurse, Role.peer_supporter,
-        Role.coordinator,
-    ):
+    if principal.is_machine or principal.role not in CARE_ROLES:
         return false()
     return and_(true(), client_visible(principal, Episode.client_id))
 
@@ -63,7 +72,7 @@ def referrals_sent_by(principal: Principal) -> ColumnElement[bool]:
     if can(principal, Action.referral_send) is not None:
         return false()
     same_agency = Referral.from_agency_id == principal.agency_id
-    if principal.role == Role.partner:
+    if is_third_party(principal):
         return same_agency
     return and_(same_agency, or_(Referral.requester_id == principal.id, client_visible(principal, Referral.client_id)))
 
@@ -79,7 +88,7 @@ def referrals_addressed_to(principal: Principal) -> ColumnElement[bool]:
 def referrals_of_visible_clients(principal: Principal) -> ColumnElement[bool]:
     """Staff who may send referrals see every referral of a client they can see: the care team
     works as one team. Partners never: they see only their own agency's referrals."""
-    if principal.role == Role.partner or can(principal, Action.referral_send) is not None:
+    if is_third_party(principal) or can(principal, Action.referral_send) is not None:
         return false()
     return client_visible(principal, Referral.client_id)
 
@@ -95,7 +104,7 @@ def referable_clients(principal: Principal) -> ColumnElement[bool]:
     Onward referrals (part_of) take their client from the parent instead."""
     if can(principal, Action.referral_send) is not None:
         return false()
-    if principal.role == Role.partner:
+    if is_third_party(principal):
         return and_(Client.hospital_agency_id == principal.agency_id, Client.active.is_(True))
     return and_(clients_visible_to(principal), Client.active.is_(True))
 
@@ -105,15 +114,20 @@ def goals_visible_to(principal: Principal) -> ColumnElement[bool]:
 
 
 def activities_visible_to(principal: Principal) -> ColumnElement[bool]:
-    if principal.is_machine or principal.role not in (
-        Role.supervisor, Role.caseworker, Role.mental_care_worker, Role.public_health_nurse, Role.peer_supporter,
-        Role.coordinator,
-    ):
+    if principal.is_machine or principal.role not in CARE_ROLES:
         return false()
     visible = client_visible(principal, Activity.client_id)
     if principal.role == Role.peer_supporter:
         return and_(visible, Activity.performer_id == principal.id)  # others' notes are not theirs to read
     return visible
+
+
+def day_activities_visible_to(principal: Principal, performer_id: object) -> ColumnElement[bool]:
+    """A worker's day (GET /v1/activities): all of one's own records, even of clients one no longer
+    sees (they are one's own work); of another worker's day, only the clients the reader may see."""
+    if performer_id == principal.id:
+        return true()
+    return client_visible(principal, Activity.client_id)
 
 
 def consents_visible_to(principal: Principal) -> ColumnElement[bool]:
@@ -126,6 +140,25 @@ def care_team_visible_to(principal: Principal) -> ColumnElement[bool]:
 
 def episodes_counted_for_statistics(principal: Principal) -> ColumnElement[bool]:
     """Aggregates are ward-wide for every statistics reader (see Action.statistics_read)."""
-    if principal.role in (Role.analyst, Role.supervisor, Role.secretariat):
+    return true() if can(principal, Action.statistics_read) is None else false()
+
+
+def subscriptions_visible_to(principal: Principal) -> ColumnElement[bool]:
+    """Webhook subscriptions: every agency's for whom the policy allows anywhere (the admin), the
+    own agency's for the others it allows (partners), none otherwise."""
+    if anywhere(principal, Action.webhook_manage):
         return true()
+    if only_own_agency(principal, Action.webhook_manage):
+        return WebhookSubscription.agency_id == principal.agency_id
     return false()
+
+
+def services_visible_to(principal: Principal | None) -> ColumnElement[bool]:
+    """Directory listings: active and temporarily closed ones for everyone, signed in or not; a
+    withdrawn (inactive) one for its own agency and the admin."""
+    public = Service.status.in_(PUBLIC_STATUSES)
+    if principal is None:
+        return public
+    if anywhere(principal, Action.withdrawn_listing_read):
+        return true()
+    return or_(public, Service.agency_id == principal.agency_id)

@@ -21,6 +21,3 @@ class Principal:
     @property
     def is_machine(self) -> bool:
         return self.kind == "client"
-
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in roles

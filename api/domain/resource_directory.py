@@ -1,22 +1,16 @@
 """The social-resource directory (社会資源): its code lists, which categories answer a referral
-purpose, who may see and edit a service, and how a status reads in Open Referral HSDS.
+purpose, and how a status reads in Open Referral HSDS.
 
 Pure rules: the database enforces the codes through CHECKs built from these sets.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
 
-from api.domain.principal import Principal
-from api.domain.roles import Role
-from api.messages import Msg, msg
-
 __all__ = [
-    "CAPACITY_EDITOR_ROLES",
     "CAPACITY_UNITS",
     "CATEGORIES",
     "CATEGORY_LABELS",
@@ -28,9 +22,6 @@ __all__ = [
     "ReferralPurpose",
     "ServiceCategory",
     "ServiceStatus",
-    "can_edit_capacity",
-    "can_edit_listing",
-    "can_see_service",
     "categories_for_purpose",
 ]
 
@@ -115,41 +106,7 @@ PURPOSE_CATEGORIES: Mapping[str, frozenset[str]] = MappingProxyType(
     }
 )
 
-# Ward staff keep vacancies current when they learn of them by phone; they do not own listings.
-CAPACITY_EDITOR_ROLES = frozenset({Role.admin, Role.supervisor, Role.caseworker, Role.coordinator})
-
-
 def categories_for_purpose(purpose: str) -> frozenset[str]:
     """The service categories that can take a referral for `purpose` (KeyError if unknown)."""
     return PURPOSE_CATEGORIES[purpose]
 
-
-def can_see_service(principal: Principal | None, status: str, agency_id: uuid.UUID) -> bool:
-    if status in PUBLIC_STATUSES:
-        return True
-    if principal is None:
-        return False
-    return principal.role == Role.admin or principal.agency_id == agency_id
-
-
-def can_edit_listing(principal: Principal, agency_id: uuid.UUID) -> Msg | None:
-    """None when `principal` may create or change the listing of a service or location owned by
-    `agency_id`; otherwise the reason it may not."""
-    if principal.role == Role.admin:
-        return None
-    if principal.role == Role.partner:
-        if principal.agency_id == agency_id:
-            return None
-        return msg("forbidden.partner_own_listings")
-    return msg("forbidden.action", action=msg("action.listing.edit"))
-
-
-def can_edit_capacity(principal: Principal, agency_id: uuid.UUID) -> Msg | None:
-    """None when `principal` may update the vacancies of a service owned by `agency_id`."""
-    if principal.role in CAPACITY_EDITOR_ROLES:
-        return None
-    if principal.role == Role.partner:
-        if principal.agency_id == agency_id:
-            return None
-        return msg("forbidden.partner_own_vacancies")
-    return msg("forbidden.action", action=msg("action.vacancy.update"))

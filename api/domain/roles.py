@@ -22,20 +22,6 @@ class Role(StrEnum):
 ROLES = frozenset(r.value for r in Role)
 MACHINE_ROLES = frozenset({Role.partner.value, Role.analyst.value})
 
-# Roles that work on individual clients through a care team.
-CARE_ROLES = frozenset(
-    {
-        Role.supervisor,
-        Role.caseworker,
-        Role.mental_care_worker,
-        Role.public_health_nurse,
-        Role.coordinator,
-        Role.peer_supporter,
-    }
-)
-# Roles that never receive a client record (separation of duties, aggregate-only users).
-NO_CLIENT_DATA_ROLES = frozenset({Role.admin, Role.secretariat, Role.analyst, Role.auditor})
-
 
 class AgencyType(StrEnum):
     ward_branch = "ward_branch"

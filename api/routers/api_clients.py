@@ -8,12 +8,13 @@ from starlette.responses import Response
 
 from api.conventions import IdempotencyKeyDep, IfMatchDep, check_version, idempotent, json_response
 from api.db.models import ApiClient
-from api.deps import AdminDep, UnitDep
+from api.deps import UnitDep
 from api.domain.roles import Role
 from api.pagination import Page, PageDep, cut
 from api.routing import CommitRoute
 from api.schemas.identity import ApiClientCreate, ApiClientRead, ApiClientUpdate, ApiClientWithSecret
 from api.services import api_clients
+from api.services.guard import AdminDep
 
 router = APIRouter(tags=["admin"], route_class=CommitRoute)
 

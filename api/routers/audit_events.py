@@ -8,13 +8,14 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from api.conventions import json_response
-from api.deps import AuditorDep, UnitDep
+from api.deps import UnitDep
 from api.messages import msg
 from api.pagination import Page, PageDep, cut
 from api.problems import Problem
 from api.routing import CommitRoute
 from api.schemas.audit import AuditEventRead
 from api.services import audit_log
+from api.services.guard import AuditorDep
 
 router = APIRouter(tags=["audit"], route_class=CommitRoute)
 

@@ -10,6 +10,7 @@ from api.deps import PrincipalDep, UnitDep
 from api.routing import CommitRoute
 from api.schemas.changes import ChangePage
 from api.services import changes as change_service
+from api.services.shaping import shape
 
 router = APIRouter(tags=["changes"], route_class=CommitRoute)
 
@@ -22,4 +23,4 @@ async def list_changes(
     cursor: Annotated[str | None, Query(max_length=200, description="next_cursor of the previous answer")] = None,
     limit: Annotated[int, Query(ge=1, le=1000, description="Changes scanned per answer")] = 200,
 ) -> Response:
-    return json_response(await change_service.read(unit, principal, cursor, limit))
+    return json_response(shape(principal, await change_service.read(unit, principal, cursor, limit)))

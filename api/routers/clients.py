@@ -6,9 +6,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.conventions import IdempotencyKeyDep, IfMatchDep, idempotent, json_response
+from api.conventions import IdempotencyKeyDep, IfMatchDep, idempotent, json_response, list_response
 from api.deps import PrincipalDep, UnitDep
 from api.domain.kana import normalize_kana
+from api.domain.principal import Principal
 from api.pagination import Page, PageDep
 from api.routing import CommitRoute
 from api.schemas.clients import (
@@ -30,16 +31,14 @@ from api.schemas.common import Tombstone
 from api.services import care_team as team_service
 from api.services import clients as client_service
 from api.services import consents as consent_service
-from api.services import views
+from api.services import shaping, views
+from api.services.shaping import Shaped, shaped_page
 
 router = APIRouter(tags=["clients"], route_class=CommitRoute)
 
-def shape(principal: PrincipalDep, client: Any) -> ClientRead | ClientPeerRead:
-    """The response model decides what each role sees."""
+def shape(principal: Principal, client: Any) -> Shaped:
+    """The field policy decides what each role sees (ClientPeerRead documents a peer supporter's)."""
     return views.client_view(principal, client)
-
-
-consent_read = views.consent_view
 
 
 @router.get("/v1/clients", operation_id="list_clients", summary="Clients the caller may see, in 50音順",
@@ -55,10 +54,9 @@ async def list_clients(
     prefix = normalize_kana(kana) if kana else None
     rows, cursor = await client_service.list_visible(unit, principal, page, kana_prefix=prefix,
                                                      branch_code=branch_code, include_inactive=include_inactive)
-    items: list[ClientRead | ClientPeerRead | Tombstone] = [
-        Tombstone(id=r[0], updated_at=r[1]) if isinstance(r, tuple) else shape(principal, r) for r in rows
-    ]
-    return json_response(Page[ClientRead | ClientPeerRead | Tombstone](items=items, next_cursor=cursor))
+    items = [shaping.shape(principal, Tombstone(id=r[0], updated_at=r[1])) if isinstance(r, tuple)
+             else shape(principal, r) for r in rows]
+    return json_response(shaped_page(items, cursor))
 
 
 @router.post("/v1/clients", operation_id="create_client", status_code=201, response_model=ClientRead,
@@ -102,15 +100,15 @@ async def deactivate_client(client_id: uuid.UUID, body: ClientDeactivate, expect
 async def get_client_access_log(client_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep,
                                 page: PageDep) -> Response:
     events, cursor = await client_service.access_log(unit, principal, client_id, page)
-    return json_response(Page[AccessLogEntry](
-        items=[AccessLogEntry.model_validate(e, from_attributes=True) for e in events], next_cursor=cursor))
+    entries = [AccessLogEntry.model_validate(e, from_attributes=True) for e in events]
+    return json_response(shaped_page(shaping.shape_all(principal, entries), cursor))
 
 
 @router.get("/v1/clients/{client_id}/consents", operation_id="list_consents",
             summary="Every version of the client's consent", response_model=list[ConsentRead])
-async def list_consents(client_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep) -> list[ConsentRead]:
+async def list_consents(client_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep) -> Response:
     consents = await consent_service.list_for_client(unit, principal, client_id)
-    return [consent_read(c) for c in consents]
+    return list_response([views.consent_view(principal, c) for c in consents])
 
 
 @router.post("/v1/clients/{client_id}/consents", operation_id="record_consent",
@@ -119,7 +117,7 @@ async def record_consent(client_id: uuid.UUID, body: ConsentCreate, principal: P
                          idempotency_key: IdempotencyKeyDep = None) -> Response:
     async def create() -> Response:
         consent = await consent_service.record(unit, principal, client_id, body)
-        return json_response(consent_read(consent), status_code=201, version=consent.version,
+        return json_response(views.consent_view(principal, consent), status_code=201, version=consent.version,
                              location=f"/v1/clients/{client_id}/consents/{consent.id}")
 
     return await idempotent(unit, principal, idempotency_key, body, create)
@@ -132,15 +130,16 @@ async def withdraw_consent(client_id: uuid.UUID, consent_id: uuid.UUID, body: Co
                            principal: PrincipalDep, unit: UnitDep) -> Response:
     consent, closed, cancelled = await consent_service.withdraw(unit, principal, client_id, consent_id,
                                                                 body.withdrawn_on, body.reason, expected)
-    return json_response(WithdrawalResult(consent=consent_read(consent), closed_episode_ids=closed,
-                                          cancelled_referral_ids=cancelled), version=consent.version)
+    result = WithdrawalResult(consent=views.consent_read(consent), closed_episode_ids=closed,
+                              cancelled_referral_ids=cancelled)
+    return json_response(shaping.shape(principal, result), version=consent.version)
 
 
 @router.get("/v1/clients/{client_id}/care-team", operation_id="list_care_team",
             summary="The staff around one client", response_model=list[CareTeamMemberRead])
-async def list_care_team(client_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep) -> list[CareTeamMemberRead]:
+async def list_care_team(client_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep) -> Response:
     members = await team_service.list_members(unit, principal, client_id)
-    return [CareTeamMemberRead.model_validate(m, from_attributes=True) for m in members]
+    return list_response([views.member_view(principal, m) for m in members])
 
 
 @router.post("/v1/clients/{client_id}/care-team", operation_id="add_care_team_member",
@@ -150,7 +149,7 @@ async def add_care_team_member(client_id: uuid.UUID, body: CareTeamMemberCreate,
                                unit: UnitDep, idempotency_key: IdempotencyKeyDep = None) -> Response:
     async def create() -> Response:
         member = await team_service.add_member(unit, principal, client_id, body)
-        return json_response(CareTeamMemberRead.model_validate(member, from_attributes=True), status_code=201,
+        return json_response(views.member_view(principal, member), status_code=201,
                              version=member.version)
 
     return await idempotent(unit, principal, idempotency_key, body, create)
@@ -161,4 +160,4 @@ async def add_care_team_member(client_id: uuid.UUID, body: CareTeamMemberCreate,
 async def end_care_team_membership(client_id: uuid.UUID, member_id: uuid.UUID, body: CareTeamMemberEnd,
                                    expected: IfMatchDep, principal: PrincipalDep, unit: UnitDep) -> Response:
     member = await team_service.end_membership(unit, principal, client_id, member_id, body.to_date, expected)
-    return json_response(CareTeamMemberRead.model_validate(member, from_attributes=True), version=member.version)
+    return json_response(views.member_view(principal, member), version=member.version)

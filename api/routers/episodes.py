@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.conventions import IdempotencyKeyDep, IfMatchDep, idempotent, json_response, list_response
-from api.db.models import Decision, Episode, EpisodeStatusChange, Programme
 from api.deps import PrincipalDep, UnitDep
 from api.domain.fiscal import today_tokyo
 from api.pagination import Page, PageDep
@@ -16,35 +15,21 @@ from api.routing import CommitRoute
 from api.schemas.episodes import (
     ActivityCreate,
     ActivityRead,
-    DecisionRead,
     EpisodeCreate,
     EpisodeDetail,
     EpisodeRead,
     GoalCreate,
     GoalRead,
     GoalUpdate,
-    StatusChangeRead,
     TransitionRequest,
     WorkerDay,
 )
 from api.services import episodes as episode_service
-from api.services import views
+from api.services import shaping, views
 from api.services import work as work_service
+from api.services.shaping import shaped_page
 
 router = APIRouter(tags=["episodes"], route_class=CommitRoute)
-
-
-def episode_read(episode: Episode, programme: Programme) -> EpisodeRead:
-    return views.episode_view(episode, programme)
-
-
-def episode_detail(episode: Episode, programme: Programme, history: list[EpisodeStatusChange],
-                   decisions: list[Decision]) -> EpisodeDetail:
-    return EpisodeDetail(
-        **episode_read(episode, programme).model_dump(),
-        history=[StatusChangeRead.model_validate(h, from_attributes=True) for h in history],
-        decisions=[DecisionRead.model_validate(d, from_attributes=True) for d in decisions],
-    )
 
 
 @router.get("/v1/episodes", operation_id="list_episodes", summary="Support episodes the caller may see",
@@ -65,7 +50,7 @@ async def list_episodes(
         unit, principal, page, programme_code=programme_code, branch_code=branch_code, status=status,
         lead_worker_id=lead_worker_id, client_id=client_id, planned_end_within_days=planned_end_within_days,
         overdue=overdue)
-    return json_response(Page[EpisodeRead](items=[episode_read(e, p) for e, p in rows], next_cursor=cursor))
+    return json_response(shaped_page([views.episode_view(principal, e, p) for e, p in rows], cursor))
 
 
 @router.post("/v1/episodes", operation_id="propose_episode", summary="Propose enrolling a client in a programme",
@@ -74,8 +59,8 @@ async def propose_episode(body: EpisodeCreate, principal: PrincipalDep, unit: Un
                           idempotency_key: IdempotencyKeyDep = None) -> Response:
     async def create() -> Response:
         episode, programme = await episode_service.propose(unit, principal, body)
-        return json_response(episode_read(episode, programme), status_code=201, version=episode.version,
-                             location=f"/v1/episodes/{episode.id}")
+        return json_response(views.episode_view(principal, episode, programme), status_code=201,
+                             version=episode.version, location=f"/v1/episodes/{episode.id}")
 
     return await idempotent(unit, principal, idempotency_key, body, create)
 
@@ -84,7 +69,8 @@ async def propose_episode(body: EpisodeCreate, principal: PrincipalDep, unit: Un
             summary="One episode with its status history and decisions", response_model=EpisodeDetail)
 async def get_episode(episode_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep) -> Response:
     episode, programme, history, decisions = await episode_service.detail(unit, principal, episode_id)
-    return json_response(episode_detail(episode, programme, list(history), list(decisions)), version=episode.version)
+    return json_response(views.episode_detail_view(principal, episode, programme, history, decisions),
+                         version=episode.version)
 
 
 @router.post("/v1/episodes/{episode_id}/transitions", operation_id="transition_episode",
@@ -94,14 +80,15 @@ async def transition_episode(episode_id: uuid.UUID, body: TransitionRequest, exp
                              principal: PrincipalDep, unit: UnitDep) -> Response:
     await episode_service.transition(unit, principal, episode_id, body, expected)
     episode, programme, history, decisions = await episode_service.detail(unit, principal, episode_id)
-    return json_response(episode_detail(episode, programme, list(history), list(decisions)), version=episode.version)
+    return json_response(views.episode_detail_view(principal, episode, programme, history, decisions),
+                         version=episode.version)
 
 
 @router.get("/v1/episodes/{episode_id}/goals", operation_id="list_goals", summary="Goals of an episode",
             response_model=list[GoalRead])
 async def list_goals(episode_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep) -> Response:
     goals = await work_service.list_goals(unit, principal, episode_id)
-    return list_response([GoalRead.model_validate(g, from_attributes=True) for g in goals])
+    return list_response([views.goal_view(principal, g) for g in goals])
 
 
 @router.post("/v1/episodes/{episode_id}/goals", operation_id="add_goal", summary="Add a goal", status_code=201,
@@ -110,7 +97,7 @@ async def add_goal(episode_id: uuid.UUID, body: GoalCreate, principal: Principal
                    idempotency_key: IdempotencyKeyDep = None) -> Response:
     async def create() -> Response:
         goal = await work_service.add_goal(unit, principal, episode_id, body)
-        return json_response(GoalRead.model_validate(goal, from_attributes=True), status_code=201,
+        return json_response(views.goal_view(principal, goal), status_code=201,
                              version=goal.version)
 
     return await idempotent(unit, principal, idempotency_key, body, create)
@@ -121,14 +108,14 @@ async def add_goal(episode_id: uuid.UUID, body: GoalCreate, principal: Principal
 async def update_goal(episode_id: uuid.UUID, goal_id: uuid.UUID, body: GoalUpdate, expected: IfMatchDep,
                       principal: PrincipalDep, unit: UnitDep) -> Response:
     goal = await work_service.update_goal(unit, principal, episode_id, goal_id, body, expected)
-    return json_response(GoalRead.model_validate(goal, from_attributes=True), version=goal.version)
+    return json_response(views.goal_view(principal, goal), version=goal.version)
 
 
 @router.get("/v1/episodes/{episode_id}/activities", operation_id="list_episode_activities",
             summary="Activity records of an episode", response_model=list[ActivityRead])
 async def list_episode_activities(episode_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep) -> Response:
     activities = await work_service.list_activities(unit, principal, episode_id)
-    return list_response([ActivityRead.model_validate(a, from_attributes=True) for a in activities])
+    return list_response([views.activity_view(principal, a) for a in activities])
 
 
 @router.post("/v1/episodes/{episode_id}/activities", operation_id="record_activity",
@@ -138,7 +125,7 @@ async def record_activity(episode_id: uuid.UUID, body: ActivityCreate, principal
                           idempotency_key: IdempotencyKeyDep = None) -> Response:
     async def create() -> Response:
         activity = await work_service.record_activity(unit, principal, episode_id, body)
-        return json_response(ActivityRead.model_validate(activity, from_attributes=True), status_code=201,
+        return json_response(views.activity_view(principal, activity), status_code=201,
                              version=activity.version)
 
     return await idempotent(unit, principal, idempotency_key, body, create)
@@ -153,7 +140,6 @@ async def get_worker_day(request: Request, principal: PrincipalDep, unit: UnitDe
     day = on or today_tokyo()
     activities, visits, minutes = await work_service.worker_day(unit, principal, who, day)
     capacity = request.app.state.settings.daily_visit_capacity
-    return json_response(WorkerDay(
+    return json_response(shaping.shape(principal, WorkerDay(
         performer_id=who, date=day, visits=visits, capacity=capacity, remaining=max(0, capacity - visits),
-        minutes_with_travel=minutes,
-        activities=[ActivityRead.model_validate(a, from_attributes=True) for a in activities]))
+        minutes_with_travel=minutes, activities=[views.activity_read(a) for a in activities])))

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.conventions import IdempotencyKeyDep, IfMatchDep, idempotent, json_response
-from api.deps import PrincipalDep, UnitDep, require_roles
-from api.domain.meeting_access import MEETING_MANAGERS, sees_closed_item_content
+from api.deps import PrincipalDep, UnitDep
+from api.domain.access_rules import Action, allowed
 from api.domain.meeting_transitions import MeetingAction, MeetingStatus
 from api.domain.principal import Principal
 from api.pagination import Page, PageDep
@@ -39,16 +39,17 @@ from api.schemas.meetings import (
 from api.services import agenda as agenda_service
 from api.services import councils as council_service
 from api.services import meetings as meeting_service
+from api.services.guard import MeetingManagerDep
 from api.services.meetings import MeetingView
 
 router = APIRouter(tags=["meetings"], route_class=CommitRoute)
 
-ManagerDep = Annotated[Principal, Depends(require_roles(*MEETING_MANAGERS))]
+ManagerDep = MeetingManagerDep
 
 
 def _meeting_response(view: MeetingView, principal: Principal, *, status_code: int = 200) -> Response:
     body = meeting_read(view.meeting, view.items, view.agency_ids,
-                        sees_closed=sees_closed_item_content(principal.role))
+                        sees_closed=allowed(principal, Action.meeting_closed_item_read))
     location = f"/v1/meetings/{view.meeting.id}" if status_code == 201 else None
     return json_response(body, status_code=status_code, version=view.meeting.version, location=location)
 

@@ -1,17 +1,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
 from api.conventions import IdempotencyKeyDep, IfMatchDep, idempotent, json_response
-from api.db.models import Referral, ReferralStatusChange
+from api.db.models import Referral
 from api.deps import PrincipalDep, UnitDep
 from api.domain.fiscal import today_tokyo
-from api.domain.principal import Principal
 from api.domain.referral_transitions import ReferralStatus, is_overdue
 from api.pagination import Page, PageDep
 from api.routing import CommitRoute
@@ -29,26 +27,16 @@ from api.schemas.referrals import (
     ReferralRead,
     ReferralStatusName,
     ReferralTransition,
-    StatusChangeRead,
 )
 from api.services import referral_records as record_service
 from api.services import referrals as referral_service
-from api.services import views
-from api.services.referrals import Seen
+from api.services import shaping, views
+from api.services.shaping import shaped_page
 
 router = APIRouter(tags=["referrals"], route_class=CommitRoute)
 
 
 shape = views.referral_view
-
-
-def shape_detail(principal: Principal, seen: Seen,
-                 history: Sequence[ReferralStatusChange]) -> ReferralDetail | ReferralPartnerDetail:
-    base = shape(principal, seen)
-    changes = [StatusChangeRead.model_validate(h) for h in history]
-    if isinstance(base, ReferralRead):
-        return ReferralDetail(**base.model_dump(), history=changes)
-    return ReferralPartnerDetail(**base.model_dump(), history=changes)
 
 
 def chain_entry(r: Referral) -> ChainEntry:
@@ -72,8 +60,7 @@ async def list_referrals(
 ) -> Response:
     rows, cursor = await referral_service.list_visible(unit, principal, page, box=box, status=status,
                                                        purpose=purpose, overdue=overdue, client_id=client_id)
-    return json_response(Page[ReferralRead | ReferralPartnerRead](items=[shape(principal, s) for s in rows],
-                                                                  next_cursor=cursor))
+    return json_response(shaped_page([shape(principal, s) for s in rows], cursor))
 
 
 @router.post("/v1/referrals", operation_id="create_referral", status_code=201,
@@ -93,7 +80,7 @@ async def create_referral(body: ReferralCreate, principal: PrincipalDep, unit: U
             summary="One referral with its status history", response_model=ReferralDetail | ReferralPartnerDetail)
 async def get_referral(referral_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep) -> Response:
     seen, history = await referral_service.detail(unit, principal, referral_id)
-    return json_response(shape_detail(principal, seen, history), version=seen.referral.version)
+    return json_response(views.referral_detail_view(principal, seen, history), version=seen.referral.version)
 
 
 @router.post("/v1/referrals/{referral_id}/transitions", operation_id="transition_referral",
@@ -103,7 +90,7 @@ async def transition_referral(referral_id: uuid.UUID, body: ReferralTransition, 
                               principal: PrincipalDep, unit: UnitDep) -> Response:
     await referral_service.transition(unit, principal, referral_id, body, expected)
     seen, history = await referral_service.detail(unit, principal, referral_id)
-    return json_response(shape_detail(principal, seen, history), version=seen.referral.version)
+    return json_response(views.referral_detail_view(principal, seen, history), version=seen.referral.version)
 
 
 @router.get("/v1/referrals/{referral_id}/chain", operation_id="get_referral_chain",
@@ -111,7 +98,8 @@ async def transition_referral(referral_id: uuid.UUID, body: ReferralTransition, 
             response_model=ReferralChain)
 async def get_referral_chain(referral_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep) -> Response:
     root, members = await record_service.chain(unit, principal, referral_id)
-    return json_response(ReferralChain(root_id=root.id, items=[chain_entry(m) for m in members]))
+    return json_response(shaping.shape(principal, ReferralChain(root_id=root.id,
+                                                                 items=[chain_entry(m) for m in members])))
 
 
 @router.get("/v1/referrals/{referral_id}/messages", operation_id="list_referral_messages",
@@ -119,7 +107,8 @@ async def get_referral_chain(referral_id: uuid.UUID, principal: PrincipalDep, un
 async def list_referral_messages(referral_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep,
                                  page: PageDep) -> Response:
     rows, cursor = await record_service.list_messages(unit, principal, referral_id, page)
-    return json_response(Page[MessageRead](items=[MessageRead.model_validate(m) for m in rows], next_cursor=cursor))
+    return json_response(shaped_page([shaping.shape(principal, MessageRead.model_validate(m)) for m in rows],
+                                     cursor))
 
 
 @router.post("/v1/referrals/{referral_id}/messages", operation_id="post_referral_message", status_code=201,
@@ -128,7 +117,7 @@ async def post_referral_message(referral_id: uuid.UUID, body: MessageCreate, pri
                                 unit: UnitDep, idempotency_key: IdempotencyKeyDep = None) -> Response:
     async def create() -> Response:
         message = await record_service.post_message(unit, principal, referral_id, body)
-        return json_response(MessageRead.model_validate(message), status_code=201)
+        return json_response(shaping.shape(principal, MessageRead.model_validate(message)), status_code=201)
 
     return await idempotent(unit, principal, idempotency_key, body, create)
 
@@ -138,5 +127,5 @@ async def post_referral_message(referral_id: uuid.UUID, body: MessageCreate, pri
 async def list_client_provisions(client_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep,
                                  page: PageDep) -> Response:
     rows, cursor = await record_service.list_provisions(unit, principal, client_id, page)
-    return json_response(Page[ProvisionRead](items=[ProvisionRead.model_validate(p) for p in rows],
-                                             next_cursor=cursor))
+    return json_response(shaped_page([shaping.shape(principal, ProvisionRead.model_validate(p)) for p in rows],
+                                     cursor))

@@ -7,12 +7,13 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from api.conventions import IdempotencyKeyDep, IfMatchDep, check_version, idempotent, json_response
-from api.deps import AdminDep, UnitDep
+from api.deps import UnitDep
 from api.domain.roles import Role
 from api.pagination import Page, PageDep, cut
 from api.routing import CommitRoute
 from api.schemas.identity import PasswordReset, UserCreate, UserRead, UserUpdate
 from api.services import users
+from api.services.guard import AdminDep
 
 router = APIRouter(tags=["admin"], route_class=CommitRoute)
 

@@ -8,8 +8,8 @@ from fastapi.responses import Response
 
 from api.conventions import IdempotencyKeyDep, IfMatchDep, idempotent, json_response
 from api.db.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
-from api.deps import PrincipalDep, SettingsDep, UnitDep, require_roles
-from api.domain.roles import Role
+from api.deps import PrincipalDep, SettingsDep, UnitDep
+from api.domain.access_rules import Action
 from api.domain.webhook_delivery import PENDING
 from api.pagination import Page, PageDep
 from api.routing import CommitRoute
@@ -23,11 +23,12 @@ from api.schemas.webhooks import (
     WebhookSubscriptionWithSecret,
 )
 from api.services import webhooks as service
+from api.services.guard import allowed_to
 
 router = APIRouter(
     tags=["webhooks"],
     route_class=CommitRoute,
-    dependencies=[Depends(require_roles(Role.partner, Role.admin))],
+    dependencies=[Depends(allowed_to(Action.webhook_manage))],
 )
 
 

@@ -107,3 +107,13 @@ class WebhookAttemptRead(BaseModel):
 
 class WebhookDeliveryDetail(WebhookDeliveryRead):
     attempt_log: list[WebhookAttemptRead] = Field(description="Every attempt, oldest first.")
+
+
+class WebhookEvent(BaseModel):
+    """The body of every delivery: ids only; the subscriber reads the resource through the API."""
+
+    id: uuid.UUID = Field(description="The event id, the same for every subscription (Webhook-Id)")
+    type: str = Field(description="e.g. referral.accepted")
+    resource_type: str
+    resource_id: uuid.UUID
+    occurred_at: str = Field(description="ISO 8601 with offset, milliseconds")

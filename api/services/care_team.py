@@ -11,7 +11,7 @@ from sqlalchemy import select
 from api.conventions import check_version
 from api.db.models import CareTeamMember, UserAccount
 from api.db.unit import RequestUnit
-from api.domain.access_rules import Action
+from api.domain.access_rules import Action, may_join_care_team
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
 from api.messages import msg
@@ -19,9 +19,6 @@ from api.problems import Problem
 from api.schemas.clients import CareTeamMemberCreate
 from api.services import clients as client_service
 from api.services.guard import invisible, require
-
-_STAFF_ROLES = {"supervisor", "caseworker", "mental_care_worker", "public_health_nurse", "coordinator",
-                "peer_supporter"}
 
 
 async def list_members(unit: RequestUnit, principal: Principal, client_id: uuid.UUID) -> Sequence[CareTeamMember]:
@@ -37,7 +34,7 @@ async def add_member(unit: RequestUnit, principal: Principal, client_id: uuid.UU
     await client_service.get_visible(unit, principal, client_id, for_update=True)
     require(unit, principal, Action.care_team_manage, resource_type="care_team", client_id=client_id)
     user = await unit.session.get(UserAccount, body.user_id)
-    if user is None or not user.active or user.role not in _STAFF_ROLES:
+    if user is None or not user.active or not may_join_care_team(user.role):
         raise Problem("validation", msg("care_team.not_staff"),
                       errors=[{"field": "body.user_id", "message": msg("care_team.not_staff.field"),
                                "code": "invalid"}])

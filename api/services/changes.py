@@ -52,11 +52,11 @@ class FeedSource:
 
 FEED: Mapping[str, FeedSource] = {
     "client": FeedSource(Client, clients_visible_to, views.client_view),
-    "episode": FeedSource(Episode, episodes_visible_to, lambda p, pair: views.episode_view(*pair)),
-    "goal": FeedSource(Goal, goals_visible_to, lambda p, g: views.goal_view(g)),
-    "activity": FeedSource(Activity, activities_visible_to, lambda p, a: views.activity_view(a)),
-    "consent": FeedSource(Consent, consents_visible_to, lambda p, c: views.consent_view(c)),
-    "care_team_member": FeedSource(CareTeamMember, care_team_visible_to, lambda p, m: views.member_view(m)),
+    "episode": FeedSource(Episode, episodes_visible_to, lambda p, pair: views.episode_view(p, *pair)),
+    "goal": FeedSource(Goal, goals_visible_to, views.goal_view),
+    "activity": FeedSource(Activity, activities_visible_to, views.activity_view),
+    "consent": FeedSource(Consent, consents_visible_to, views.consent_view),
+    "care_team_member": FeedSource(CareTeamMember, care_team_visible_to, views.member_view),
 }
 
 

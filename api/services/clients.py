@@ -15,7 +15,7 @@ from api.db.models import Agency, AuditEvent, Branch, CareTeamMember, Client, Us
 from api.db.scopes import clients_visible_to
 from api.db.unit import RequestUnit
 from api.domain import codes
-from api.domain.access_rules import Action
+from api.domain.access_rules import Action, may_be_caseworker
 from api.domain.fiscal import today_tokyo
 from api.domain.kana import kana_sort_key
 from api.domain.principal import Principal
@@ -59,7 +59,7 @@ async def _check_references(session: AsyncSession, branch_code: str | None, hosp
                                    "code": "unknown"}])
     if caseworker_id is not None:
         user = await session.get(UserAccount, caseworker_id)
-        if user is None or user.role not in (Role.caseworker, Role.supervisor):
+        if user is None or not may_be_caseworker(user.role):
             raise Problem("validation", msg("client.not_caseworker"),
                           errors=[{"field": "body.caseworker_id", "message": msg("client.not_caseworker"),
                                    "code": "unknown"}])

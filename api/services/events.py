@@ -14,7 +14,10 @@ from sqlalchemy import insert, select
 
 from api.db.models import WebhookDelivery, WebhookSubscription
 from api.db.unit import RequestUnit
+from api.domain.roles import Role
 from api.domain.webhook_delivery import is_event_type, subscribes_to
+from api.schemas.webhooks import WebhookEvent
+from api.services.shaping import shape_as
 
 
 async def emit(
@@ -47,13 +50,11 @@ async def emit(
     if not targets:
         return
     event_id = uuid.uuid4()
-    payload = {
-        "id": str(event_id),
-        "type": event_type,
-        "resource_type": resource_type,
-        "resource_id": str(resource_id),
-        "occurred_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
-    }
+    # Shaped as a third party receives it: the field policy decides what a delivery may carry.
+    payload = shape_as(Role.partner, WebhookEvent(
+        id=event_id, type=event_type, resource_type=resource_type, resource_id=resource_id,
+        occurred_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
+    )).root
     await unit.session.execute(
         insert(WebhookDelivery),
         [

@@ -28,14 +28,16 @@ from api.db.audit_chain import PendingEvent
 from api.db.models import Activity, Client, Episode, Meeting, Programme, Referral, ThirdPartyProvision
 from api.db.scopes import activities_visible_to, clients_visible_to, episodes_visible_to, referrals_visible_to
 from api.db.unit import RequestUnit
-from api.domain.access_rules import Action
+from api.domain.access_rules import Action, is_third_party
 from api.domain.principal import Principal
 from api.domain.referral_sharing import data_categories_for
+from api.schemas.clients import ClientRead
 from api.schemas.episodes import ActivityRead, EpisodeRead
 from api.schemas.meetings import MeetingSummary, meeting_summary
 from api.services import views
 from api.services.guard import require
 from api.services.referrals import relation_columns, seen_from_row
+from api.services.shaping import columns_for
 
 BATCH_SIZE = 1000
 BOM = "\ufeff".encode()
@@ -67,7 +69,7 @@ def _referral_select(principal: Principal) -> Any:
 def _partner_provisions(principal: Principal, rows: list[Any]) -> list[ThirdPartyProvision]:
     """A partner's system pulling referrals receives their shared snapshots: one provision record
     per referral, as when the referral was sent."""
-    if principal.role != "partner":
+    if not is_third_party(principal):
         return []
     return [
         ThirdPartyProvision(
@@ -80,13 +82,13 @@ def _partner_provisions(principal: Principal, rows: list[Any]) -> list[ThirdPart
     ]
 EXPORTS: Mapping[str, ExportSource] = {
     "clients": ExportSource(Client, clients_visible_to, lambda p: select(Client),
-                            lambda p, row: views.client_view(p, row[0]), views.client_view_model,
+                            lambda p, row: views.client_view(p, row[0]), lambda p: ClientRead,
                             lambda row: row[0].id),
     "episodes": ExportSource(Episode, episodes_visible_to, _episode_select,
-                             lambda p, row: views.episode_view(row[0], row[1]), lambda p: EpisodeRead,
+                             lambda p, row: views.episode_view(p, row[0], row[1]), lambda p: EpisodeRead,
                              lambda row: row[0].client_id),
     "activities": ExportSource(Activity, activities_visible_to, lambda p: select(Activity),
-                               lambda p, row: views.activity_view(row[0]), lambda p: ActivityRead,
+                               lambda p, row: views.activity_view(p, row[0]), lambda p: ActivityRead,
                                lambda row: row[0].client_id),
     "referrals": ExportSource(Referral, referrals_visible_to, _referral_select,
                               lambda p, row: views.referral_view(p, seen_from_row(row)), views.referral_view_model,
@@ -152,7 +154,7 @@ async def stream(reader: async_sessionmaker[AsyncSession], writer: async_session
     batch_size = batch_size or BATCH_SIZE
     source = EXPORTS[resource]
     model = source.model
-    encoder = _Encoder(fmt, list(source.view_model(principal).model_fields), bom)
+    encoder = _Encoder(fmt, columns_for(principal, source.view_model(principal)), bom)
     head = encoder.head()
     if head:
         yield head

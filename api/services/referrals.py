@@ -26,7 +26,7 @@ from api.db.scopes import (
     referrals_visible_to,
 )
 from api.db.unit import RequestUnit
-from api.domain.access_rules import Action, can
+from api.domain.access_rules import Action, On, can
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
 from api.domain.referral_sharing import consent_purposes_for, data_categories_for, snapshot_of
@@ -167,12 +167,9 @@ async def transition(unit: RequestUnit, principal: Principal, referral_id: uuid.
     referral = seen.referral
     action = ReferralAction(body.action)
     side = SIDE_OF_ACTION[action]
-    if not (seen.sender if side == "sender" else seen.receiver):
-        unit.audit("denied", "referral", resource_id=referral.id, client_id=referral.client_id, outcome="denied",
-                   durable=True, detail={"action": action.value})
-        who = msg("side.sending" if side == "sender" else "side.receiving")
-        raise Problem("forbidden", msg("forbidden.referral_side", side=who, action=action.value))
+    on_side = seen.sender if side == "sender" else seen.receiver
     require(unit, principal, Action.referral_send if side == "sender" else Action.referral_answer,
+            On(side=side, on_side=on_side, step=action.value),
             resource_type="referral", resource_id=referral.id, client_id=referral.client_id)
     check_version(referral.version, expected_version)
     if body.business_status is not None and side != "receiver":

@@ -13,14 +13,10 @@ from api.conventions import check_version
 from api.db import resource_repository as repo
 from api.db.models import Agency, CapacityHistory, Location, Service, ServiceCapacity
 from api.db.unit import RequestUnit
+from api.domain.access_rules import Action, On, sees_listing
 from api.domain.kana import kana_sort_key
 from api.domain.principal import Principal
-from api.domain.resource_directory import (
-    ServiceStatus,
-    can_edit_capacity,
-    can_edit_listing,
-    can_see_service,
-)
+from api.domain.resource_directory import ServiceStatus
 from api.messages import Msg, msg
 from api.pagination import Page, PageParams, cut, keyset, typed_cursor
 from api.problems import Problem, not_found
@@ -38,17 +34,13 @@ from api.schemas.resources import (
     ServiceRead,
     ServiceUpdate,
 )
+from api.services.guard import invisible, require
 
 
 @dataclass(frozen=True, slots=True)
 class Near:
     lat: float
     lon: float
-
-
-def _deny(unit: RequestUnit, resource_type: str, resource_id: object, reason: Msg) -> Problem:
-    unit.audit("denied", resource_type, resource_id=resource_id, outcome="denied", durable=True)
-    return Problem("forbidden", reason)
 
 
 def _invalid(field: str, message: Msg) -> Problem:
@@ -132,8 +124,10 @@ async def search(unit: RequestUnit, principal: Principal | None, filters: repo.S
 async def visible_service(unit: RequestUnit, principal: Principal | None, service_id: uuid.UUID,
                           *, fresh: bool = False) -> Service:
     service = await repo.get_service(unit.session, service_id, fresh=fresh)
-    if service is None or not can_see_service(principal, service.status, service.agency_id):
-        raise not_found("what.service")
+    if service is None or not sees_listing(principal, service.status, service.agency_id):
+        # A signed-in caller's miss is audited like every refusal; the public directory's
+        # anonymous readers leave no trail to flood.
+        raise not_found("what.service") if principal is None else invisible(unit, "service", service_id)
     return service
 
 
@@ -147,9 +141,8 @@ async def _check_locations(unit: RequestUnit, agency_id: uuid.UUID, ids: list[uu
 
 async def create_service(unit: RequestUnit, principal: Principal, body: ServiceCreate) -> Service:
     agency_id = body.agency_id or principal.agency_id
-    reason = can_edit_listing(principal, agency_id)
-    if reason:
-        raise _deny(unit, "service", body.id, reason)
+    require(unit, principal, Action.listing_edit, On(agency_id=agency_id), resource_type="service",
+            resource_id=body.id)
     if await unit.session.get(Agency, agency_id) is None:
         raise _invalid("body.agency_id", msg("field.unknown_reference", what=msg("what.agency")))
     if body.id is not None and await unit.session.get(Service, body.id) is not None:
@@ -173,9 +166,8 @@ async def create_service(unit: RequestUnit, principal: Principal, body: ServiceC
 async def update_service(unit: RequestUnit, principal: Principal, service_id: uuid.UUID, expected: int,
                          body: ServiceUpdate) -> Service:
     service = await visible_service(unit, principal, service_id)
-    reason = can_edit_listing(principal, service.agency_id)
-    if reason:
-        raise _deny(unit, "service", service.id, reason)
+    require(unit, principal, Action.listing_edit, On(agency_id=service.agency_id), resource_type="service",
+            resource_id=service.id)
     check_version(service.version, expected)
     sent = body.model_fields_set
     for required in ("name_ja", "name_kana", "category", "status", "languages", "schedule"):
@@ -244,9 +236,8 @@ async def update_capacity(unit: RequestUnit, principal: Principal, service_id: u
                           body: CapacityUpdate) -> ServiceCapacity:
     service = await visible_service(unit, principal, service_id)
     # The directory is public, so the record is visible: a refused update is 403, not 404.
-    reason = can_edit_capacity(principal, service.agency_id)
-    if reason:
-        raise _deny(unit, "service_capacity", service.id, reason)
+    require(unit, principal, Action.capacity_edit, On(agency_id=service.agency_id), resource_type="service_capacity",
+            resource_id=service.id)
     capacity = service.capacity
     if capacity is None:
         raise not_found("what.capacity")
@@ -270,9 +261,8 @@ async def capacity_history(unit: RequestUnit, principal: Principal, service_id: 
                            page: PageParams) -> Page[CapacityHistoryRead]:
     """Newest first. Who changed what is for the people who keep the numbers, not for everyone."""
     service = await visible_service(unit, principal, service_id)
-    reason = can_edit_capacity(principal, service.agency_id)
-    if reason:
-        raise _deny(unit, "service_capacity", service.id, reason)
+    require(unit, principal, Action.capacity_edit, On(agency_id=service.agency_id), resource_type="service_capacity",
+            resource_id=service.id)
     stmt = repo.capacity_history(service.id)
     if page.updated_since is not None:
         stmt = stmt.where(CapacityHistory.at > page.updated_since)
@@ -299,9 +289,8 @@ async def read_location(unit: RequestUnit, location_id: uuid.UUID, *, fresh: boo
 
 async def create_location(unit: RequestUnit, principal: Principal, body: LocationCreate) -> Location:
     agency_id = body.agency_id or principal.agency_id
-    reason = can_edit_listing(principal, agency_id)
-    if reason:
-        raise _deny(unit, "location", body.id, reason)
+    require(unit, principal, Action.listing_edit, On(agency_id=agency_id), resource_type="location",
+            resource_id=body.id)
     if await unit.session.get(Agency, agency_id) is None:
         raise _invalid("body.agency_id", msg("field.unknown_reference", what=msg("what.agency")))
     if not await repo.branch_exists(unit.session, body.branch_code):
@@ -319,9 +308,8 @@ async def create_location(unit: RequestUnit, principal: Principal, body: Locatio
 async def update_location(unit: RequestUnit, principal: Principal, location_id: uuid.UUID, expected: int,
                           body: LocationUpdate) -> Location:
     location = await read_location(unit, location_id)
-    reason = can_edit_listing(principal, location.agency_id)
-    if reason:
-        raise _deny(unit, "location", location.id, reason)
+    require(unit, principal, Action.listing_edit, On(agency_id=location.agency_id), resource_type="location",
+            resource_id=location.id)
     check_version(location.version, expected)
     sent = body.model_fields_set
     for required in ("name", "address", "branch_code"):

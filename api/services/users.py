@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import RefreshToken, UserAccount
 from api.db.unit import RequestUnit
+from api.domain.access_rules import locks_self_out
 from api.domain.principal import Principal
 from api.domain.roles import Role
 from api.messages import msg
@@ -77,8 +78,8 @@ async def create(unit: RequestUnit, body: UserCreate) -> UserAccount:
 async def update_user(unit: RequestUnit, admin: Principal, user: UserAccount, body: UserUpdate) -> UserAccount:
     session = unit.session
     changes = body.changes()
-    if user.id == admin.id and (changes.get("active") is False or changes.get("role", Role.admin) != Role.admin):
-        # An admin cannot lock themselves out; another admin has to do it (and stays to undo it).
+    if locks_self_out(admin, user.id, changes):
+        # Another admin has to do it (and stays to undo it).
         raise Problem("conflict", msg("user.self_lockout"))
     if "agency_id" in changes:
         await require_agency(session, changes["agency_id"])

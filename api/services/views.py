@@ -1,37 +1,64 @@
-"""What each role sees of each record, in one place: the routers, the exports and the change feed
-all shape records through these."""
+"""The full read model of each record, handed to the one shaping step (api.services.shaping)
+before it leaves: routers, exports and the change feed all show records through these."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
 from api.db.models import Activity, CareTeamMember, Client, Consent, Episode, Goal, Programme
-from api.domain.access_rules import sees_sensitive
+from api.domain.access_rules import is_third_party
 from api.domain.episode_transitions import EPISODE_TRANSITIONS, EpisodeStatus
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
-from api.schemas.clients import CareTeamMemberRead, ClientPeerRead, ClientRead, ConsentRead
-from api.schemas.episodes import ActivityRead, EpisodeRead, GoalRead
-from api.schemas.referrals import ReferralPartnerRead, ReferralRead
+from api.schemas.clients import (
+    CareTeamMemberRead,
+    ClientRead,
+    ConsentRead,
+)
+from api.schemas.episodes import (
+    ActivityRead,
+    DecisionRead,
+    EpisodeDetail,
+    EpisodeRead,
+    GoalRead,
+    StatusChangeRead,
+)
+from api.schemas.referrals import (
+    ReferralDetail,
+    ReferralPartnerDetail,
+    ReferralPartnerRead,
+    ReferralRead,
+)
+from api.schemas.referrals import StatusChangeRead as ReferralStatusChangeRead
 from api.services import consents as consent_service
 from api.services import episodes as episode_service
 from api.services.referrals import Seen
+from api.services.shaping import Shaped, shape
+
+# ---------------------------------------------------------------- the full read models ----
 
 
-def client_view(principal: Principal, client: Client) -> ClientRead | ClientPeerRead:
-    if sees_sensitive(principal):
-        return ClientRead.model_validate(client, from_attributes=True)
-    return ClientPeerRead.model_validate(client, from_attributes=True)
+def client_read(client: Client) -> ClientRead:
+    return ClientRead.model_validate(client, from_attributes=True)
 
 
-def client_view_model(principal: Principal) -> type[ClientRead] | type[ClientPeerRead]:
-    return ClientRead if sees_sensitive(principal) else ClientPeerRead
+def client_view(principal: Principal, client: Client) -> Shaped:
+    return shape(principal, client_read(client))
 
 
-def consent_view(consent: Consent) -> ConsentRead:
+def consent_read(consent: Consent) -> ConsentRead:
     fields = {k: getattr(consent, k) for k in ConsentRead.model_fields if k != "status"}
     return ConsentRead(**fields, status=consent_service.status_of(consent, today_tokyo()))
 
 
-def episode_view(episode: Episode, programme: Programme | str) -> EpisodeRead:
+def consent_view(principal: Principal, consent: Consent) -> Shaped:
+    return shape(principal, consent_read(consent))
+
+
+def episode_read(episode: Episode, programme: Programme | str) -> EpisodeRead:
     fields = {k: getattr(episode, k) for k in EpisodeRead.model_fields
               if k not in ("programme_code", "overdue", "allowed_actions")}
     code = programme if isinstance(programme, str) else programme.code
@@ -39,19 +66,37 @@ def episode_view(episode: Episode, programme: Programme | str) -> EpisodeRead:
                        allowed_actions=EPISODE_TRANSITIONS.allowed_actions(EpisodeStatus(episode.status)))
 
 
-def goal_view(goal: Goal) -> GoalRead:
-    return GoalRead.model_validate(goal, from_attributes=True)
+def episode_view(principal: Principal, episode: Episode, programme: Programme | str) -> Shaped:
+    return shape(principal, episode_read(episode, programme))
 
 
-def activity_view(activity: Activity) -> ActivityRead:
+def episode_detail_view(principal: Principal, episode: Episode, programme: Programme, history: Sequence[Any],
+                        decisions: Sequence[Any]) -> Shaped:
+    detail = EpisodeDetail.model_construct(
+        **dict(episode_read(episode, programme)),
+        history=[StatusChangeRead.model_validate(h, from_attributes=True) for h in history],
+        decisions=[DecisionRead.model_validate(d, from_attributes=True) for d in decisions],
+    )
+    return shape(principal, detail)
+
+
+def goal_view(principal: Principal, goal: Goal) -> Shaped:
+    return shape(principal, GoalRead.model_validate(goal, from_attributes=True))
+
+
+def activity_read(activity: Activity) -> ActivityRead:
     return ActivityRead.model_validate(activity, from_attributes=True)
 
 
-def member_view(member: CareTeamMember) -> CareTeamMemberRead:
-    return CareTeamMemberRead.model_validate(member, from_attributes=True)
+def activity_view(principal: Principal, activity: Activity) -> Shaped:
+    return shape(principal, activity_read(activity))
 
 
-def referral_view(principal: Principal, seen: Seen) -> ReferralRead | ReferralPartnerRead:
+def member_view(principal: Principal, member: CareTeamMember) -> Shaped:
+    return shape(principal, CareTeamMemberRead.model_validate(member, from_attributes=True))
+
+
+def referral_read(principal: Principal, seen: Seen) -> ReferralRead | ReferralPartnerRead:
     """Staff who can see the client get the sending side's view; everyone else (partners,
     receiving coordinators) only the snapshot that was shared."""
     r = seen.referral
@@ -64,12 +109,27 @@ def referral_view(principal: Principal, seen: Seen) -> ReferralRead | ReferralPa
         "allowed_actions": seen.allowed_actions(), "created_at": r.created_at, "updated_at": r.updated_at,
         "version": r.version,
     }
-    if seen.sees_client and not principal.is_machine:
+    if seen.sees_client and not is_third_party(principal):
         return ReferralRead(**common, client_id=r.client_id, episode_id=r.episode_id, consent_id=r.consent_id,
                             needs_summary=r.needs_summary, requester_id=r.requester_id)
     return ReferralPartnerRead(**common)
 
 
+def referral_view(principal: Principal, seen: Seen) -> Shaped:
+    return shape(principal, referral_read(principal, seen))
+
+
+def referral_detail_view(principal: Principal, seen: Seen, history: Sequence[Any]) -> Shaped:
+    base = referral_read(principal, seen)
+    changes = [ReferralStatusChangeRead.model_validate(h, from_attributes=True) for h in history]
+    detail: BaseModel
+    if isinstance(base, ReferralRead):
+        detail = ReferralDetail.model_construct(**dict(base), history=changes)
+    else:
+        detail = ReferralPartnerDetail.model_construct(**dict(base), history=changes)
+    return shape(principal, detail)
+
+
 def referral_view_model(principal: Principal) -> type[ReferralRead] | type[ReferralPartnerRead]:
     """Exports: staff get the sending side's columns; partners only the shared snapshot's."""
-    return ReferralPartnerRead if principal.is_machine or principal.role == "partner" else ReferralRead
+    return ReferralPartnerRead if is_third_party(principal) else ReferralRead

@@ -1,7 +1,7 @@
 """Webhook subscriptions and their deliveries: one function per use case.
 
 Partners manage their own agency's subscriptions (another agency's are invisible: 404); admins
-manage every agency's. Which rows a principal sees is decided in `readable_subscriptions` alone."""
+manage every agency's. Which rows a principal sees is api.db.scopes.subscriptions_visible_to."""
 
 from __future__ import annotations
 
@@ -11,19 +11,21 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select, true
+from sqlalchemy import Select, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from api.config import Settings
 from api.conventions import check_version
 from api.db.models import Agency, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from api.db.scopes import subscriptions_visible_to
 from api.db.unit import RequestUnit
+from api.domain.access_rules import Action, On, only_own_agency
 from api.domain.principal import Principal
-from api.domain.roles import Role
 from api.domain.webhook_delivery import DEAD, PENDING
 from api.messages import msg
 from api.pagination import PageParams, cut, keyset, typed_cursor
-from api.problems import Problem, forbidden, not_found
+from api.problems import Problem
+from api.services.guard import invisible, require
 
 RESOURCE = "webhook_subscription"
 
@@ -33,12 +35,7 @@ def new_secret() -> str:
 
 
 def readable_subscriptions(principal: Principal) -> Select[WebhookSubscription]:
-    stmt = select(WebhookSubscription)
-    if principal.role is Role.admin:
-        return stmt
-    if principal.role is Role.partner:
-        return stmt.where(WebhookSubscription.agency_id == principal.agency_id)
-    return stmt.where(~true())
+    return select(WebhookSubscription).where(subscriptions_visible_to(principal))
 
 
 async def get_subscription(unit: RequestUnit, principal: Principal, subscription_id: uuid.UUID) -> WebhookSubscription:
@@ -46,7 +43,7 @@ async def get_subscription(unit: RequestUnit, principal: Principal, subscription
         readable_subscriptions(principal).where(WebhookSubscription.id == subscription_id)
     )
     if found is None:
-        raise not_found("what.webhook_subscription")
+        raise invisible(unit, RESOURCE, subscription_id)
     return found
 
 
@@ -79,9 +76,9 @@ async def create_subscription(
     active: bool,
 ) -> tuple[WebhookSubscription, str]:
     """Returns the subscription and its secret, which is never shown again."""
-    if principal.role is Role.partner:
-        if agency_id not in (None, principal.agency_id):
-            raise forbidden(msg("forbidden.partner_own_webhooks"))
+    require(unit, principal, Action.webhook_manage, On(agency_id=agency_id), resource_type=RESOURCE,
+            resource_id=subscription_id)
+    if only_own_agency(principal, Action.webhook_manage):
         agency_id = principal.agency_id
     elif agency_id is None:
         raise Problem("validation", msg("webhook.agency_required"))
@@ -173,7 +170,7 @@ async def _get_delivery(
         stmt = stmt.with_for_update()
     delivery = await unit.session.scalar(stmt)
     if delivery is None:
-        raise not_found("what.webhook_delivery")
+        raise invisible(unit, "webhook_delivery", delivery_id)
     return delivery
 
 

@@ -10,12 +10,11 @@ from sqlalchemy import select
 
 from api.conventions import check_version
 from api.db.models import Activity, Goal
-from api.db.scopes import client_visible
+from api.db.scopes import activities_visible_to, day_activities_visible_to
 from api.db.unit import RequestUnit
-from api.domain.access_rules import Action, peer_may_record
+from api.domain.access_rules import Action, On
 from api.domain.fiscal import TOKYO
 from api.domain.principal import Principal
-from api.domain.roles import Role
 from api.messages import msg
 from api.problems import Problem
 from api.schemas.episodes import ActivityCreate, GoalCreate, GoalUpdate
@@ -68,9 +67,7 @@ async def update_goal(unit: RequestUnit, principal: Principal, episode_id: uuid.
 
 async def list_activities(unit: RequestUnit, principal: Principal, episode_id: uuid.UUID) -> Sequence[Activity]:
     episode, _ = await episode_service.get_visible(unit, principal, episode_id)
-    stmt = select(Activity).where(Activity.episode_id == episode_id)
-    if principal.role == Role.peer_supporter:
-        stmt = stmt.where(Activity.performer_id == principal.id)  # notes of others are not theirs to read
+    stmt = select(Activity).where(Activity.episode_id == episode_id, activities_visible_to(principal))
     unit.audit("read", "activity", client_id=episode.client_id, subject="list")
     return (await unit.session.scalars(stmt.order_by(Activity.occurred_at, Activity.id))).all()
 
@@ -78,10 +75,8 @@ async def list_activities(unit: RequestUnit, principal: Principal, episode_id: u
 async def record_activity(unit: RequestUnit, principal: Principal, episode_id: uuid.UUID,
                           body: ActivityCreate) -> Activity:
     episode, _ = await episode_service.get_visible(unit, principal, episode_id)
-    require(unit, principal, Action.activity_record, resource_type="activity", client_id=episode.client_id)
-    if principal.role == Role.peer_supporter and not peer_may_record(body.kind):
-        unit.audit("denied", "activity", client_id=episode.client_id, outcome="denied", durable=True)
-        raise Problem("forbidden", msg("forbidden.peer_activity"))
+    require(unit, principal, Action.activity_record, On(kind=body.kind), resource_type="activity",
+            client_id=episode.client_id)
     if episode.status in ("cancelled",):
         raise Problem("conflict", msg("episode.cancelled"))
     if body.id is not None and await unit.session.get(Activity, body.id) is not None:
@@ -100,15 +95,12 @@ async def worker_day(unit: RequestUnit, principal: Principal, performer_id: uuid
                      day: date) -> tuple[Sequence[Activity], int, int]:
     """A worker's activities on one Tokyo calendar day; other people's days only for supervisors,
     and only of the clients the supervisor may see."""
-    require(unit, principal, Action.client_list, resource_type="activity")
-    if performer_id != principal.id and principal.role != Role.supervisor:
-        unit.audit("denied", "activity", subject="worker-day", outcome="denied", durable=True)
-        raise Problem("forbidden", msg("forbidden.other_worker_day"))
+    require(unit, principal, Action.worker_day_read, On(user_id=performer_id), resource_type="activity",
+            subject="worker-day")
     start = datetime.combine(day, time.min, TOKYO)
     stmt = select(Activity).where(Activity.performer_id == performer_id, Activity.occurred_at >= start,
-                                  Activity.occurred_at < start + timedelta(days=1))
-    if performer_id != principal.id:
-        stmt = stmt.where(client_visible(principal, Activity.client_id))
+                                  Activity.occurred_at < start + timedelta(days=1),
+                                  day_activities_visible_to(principal, performer_id))
     activities = (await unit.session.scalars(stmt.order_by(Activity.occurred_at, Activity.id))).all()
     for a in activities:
         unit.audit("read", "activity", resource_id=a.id, client_id=a.client_id, subject="worker-day")

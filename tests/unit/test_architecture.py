@@ -42,3 +42,98 @@ def test_only_security_imports_jose() -> None:
     users = [p.relative_to(API).as_posix() for p in API.rglob("*.py")
              if any(m.split(".")[0] == "jose" for m in imports_of(p))]
     assert users == ["security.py"]
+
+
+# The policy modules: actions (and the few role facts) in access_rules, fields in field_policy,
+# rows in scopes, and the one guard that enforces and audits. Nothing else decides by role.
+POLICY_MODULES = {"domain/access_rules.py", "domain/field_policy.py", "db/scopes.py", "services/guard.py"}
+DENIAL_OUTCOMES = {"denied", "not_found"}
+
+
+def _mentions_role(node: ast.AST) -> bool:
+    """`x.role` of an instance (a principal, a user row) or `Role.X`, anywhere in `node`. A mapped
+    class's column (`UserAccount.role == :role`, a list filter) is SQL, not a decision."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Attribute):
+            if sub.attr == "role" and not (isinstance(sub.value, ast.Name) and sub.value.id[:1].isupper()):
+                return True
+            if isinstance(sub.value, ast.Name) and sub.value.id == "Role":
+                return True
+    return False
+
+
+def role_decisions(source: str) -> list[int]:
+    """Lines that decide by role: comparisons and matches on a role, `has_role` calls."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        compared = isinstance(node, ast.Compare) and any(_mentions_role(n) for n in (node.left, *node.comparators))
+        matched = isinstance(node, ast.Match) and _mentions_role(node.subject)
+        called = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "has_role"
+        if compared or matched or called:
+            lines.append(node.lineno)
+    return lines
+
+
+def denials(source: str) -> list[int]:
+    """Lines that refuse or audit a refusal on their own: `audit("denied", …)`, an audit or event
+    with a denied/not-found outcome, a 403 problem."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        first = node.args[0] if node.args else None
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        outcome = next((k.value for k in node.keywords if k.arg == "outcome"), None)
+        if (name == "audit" and isinstance(first, ast.Constant) and first.value == "denied") \
+                or (isinstance(outcome, ast.Constant) and outcome.value in DENIAL_OUTCOMES) \
+                or (name == "Problem" and isinstance(first, ast.Constant) and first.value == "forbidden") \
+                or name == "forbidden":
+            lines.append(node.lineno)
+    return lines
+
+
+def outside_policy() -> list[Path]:
+    return [p for p in sorted(API.rglob("*.py")) if p.relative_to(API).as_posix() not in POLICY_MODULES]
+
+
+@pytest.mark.parametrize("path", outside_policy(), ids=lambda p: p.relative_to(API).as_posix())
+def test_no_role_decision_outside_the_policy(path: Path) -> None:
+    found = role_decisions(path.read_text(encoding="utf-8"))
+    assert not found, (f"{path.relative_to(API)} decides by role at lines {found}: add an Action rule to "
+                       "api/domain/access_rules.py (or a row scope to api/db/scopes.py) and ask the guard")
+
+
+@pytest.mark.parametrize("path", outside_policy(), ids=lambda p: p.relative_to(API).as_posix())
+def test_no_denial_outside_the_guard(path: Path) -> None:
+    found = denials(path.read_text(encoding="utf-8"))
+    assert not found, (f"{path.relative_to(API)} refuses or audits a refusal itself at lines {found}: "
+                       "use api.services.guard (require, allowed_to, invisible)")
+
+
+@pytest.mark.parametrize("snippet", [
+    "if principal.role == Role.supervisor: pass",
+    "ok = principal.role in (Role.caseworker, Role.supervisor)",
+    "ok = user.role not in {'caseworker'}",
+    "ok = principal.role is Role.admin",
+    "ok = changes.get('role', Role.admin) != Role.admin",
+    "ok = principal.has_role(Role.admin)",
+    "match principal.role:\n    case _: pass",
+])
+def test_a_new_role_check_is_caught(snippet: str) -> None:
+    assert role_decisions(snippet)
+
+
+@pytest.mark.parametrize("snippet", [
+    "unit.audit('denied', 'activity', outcome='denied', durable=True)",
+    "unit.audit('read', 'client', outcome='not_found')",
+    "raise Problem('forbidden', 'no')",
+    "raise forbidden('no')",
+    "PendingEvent(action='x', resource_type='y', outcome='denied')",
+])
+def test_a_new_denial_is_caught(snippet: str) -> None:
+    assert denials(snippet)
+
+
+def test_filters_and_lookups_by_role_are_not_decisions() -> None:
+    assert not role_decisions("stmt = stmt.where(UserAccount.role == role)")
+    assert not role_decisions("team = TEAM_ROLE_OF.get(principal.role, 'other')")

@@ -1,4 +1,4 @@
-"""Who may edit the directory, and which categories answer a referral purpose."""
+"""Who may see and edit the directory (rules in api.domain.access_rules); which categories answer a purpose."""
 
 from __future__ import annotations
 
@@ -6,15 +6,13 @@ import uuid
 
 import pytest
 
+from api.domain.access_rules import Action, On, can, sees_listing
 from api.domain.principal import Principal
 from api.domain.resource_directory import (
     CATEGORIES,
     CATEGORY_LABELS,
     PURPOSE_CATEGORIES,
     ReferralPurpose,
-    can_edit_capacity,
-    can_edit_listing,
-    can_see_service,
     categories_for_purpose,
 )
 from api.domain.roles import Role
@@ -39,6 +37,12 @@ def test_every_purpose_maps_to_known_categories() -> None:
 
 @pytest.mark.parametrize("role", list(Role))
 def test_listing_and_capacity_rights(role: Role) -> None:
+    def can_edit_listing(principal: Principal, agency: uuid.UUID) -> str | None:
+        return can(principal, Action.listing_edit, On(agency_id=agency))
+
+    def can_edit_capacity(principal: Principal, agency: uuid.UUID) -> str | None:
+        return can(principal, Action.capacity_edit, On(agency_id=agency))
+
     listing = can_edit_listing(_principal(role), OWN) is None
     capacity = can_edit_capacity(_principal(role), OTHER) is None
     assert listing is (role in (Role.admin, Role.partner))
@@ -49,9 +53,9 @@ def test_listing_and_capacity_rights(role: Role) -> None:
 
 
 def test_inactive_listing_is_seen_by_its_agency_and_the_admin_only() -> None:
-    assert can_see_service(None, "active", OWN)
-    assert can_see_service(None, "temporarily_closed", OWN)
-    assert not can_see_service(None, "inactive", OWN)
-    assert can_see_service(_principal(Role.partner), "inactive", OWN)
-    assert not can_see_service(_principal(Role.caseworker, OTHER), "inactive", OWN)
-    assert can_see_service(_principal(Role.admin, OTHER), "inactive", OWN)
+    assert sees_listing(None, "active", OWN)
+    assert sees_listing(None, "temporarily_closed", OWN)
+    assert not sees_listing(None, "inactive", OWN)
+    assert sees_listing(_principal(Role.partner), "inactive", OWN)
+    assert not sees_listing(_principal(Role.caseworker, OTHER), "inactive", OWN)
+    assert sees_listing(_principal(Role.admin, OTHER), "inactive", OWN)

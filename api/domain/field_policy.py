@@ -1,0 +1,114 @@
+"""Which fields of a record each role receives: the one field policy (shared/DESIGN.md §2, §5).
+
+Every response, export row, change-feed item and webhook payload that carries client data is
+shaped by api.services.views.shape, which keeps exactly the fields granted here to the caller's
+role and withholds every other one (deny by default: a field with no rule reaches nobody, and
+tests/unit/test_field_policy.py fails until it has one). Which *records* a role sees is
+api/db/scopes.py; which *actions* it may take, api/domain/access_rules.py.
+
+The audiences:
+- care professionals (supervisor, caseworker, mental-care worker, public health nurse,
+  coordinator) see the whole record of a client they may see;
+- peer supporters see name, contact and the goals they share with the client, plus the ids,
+  statuses and dates they need to record their own peer-support activities; never diagnosis,
+  notes, public-assistance data, decisions, reasons or history written by others;
+- partners (hospitals, consultation offices, group homes; staff and systems) see referrals from
+  or to their agency with only the snapshot of client fields shared when it was sent;
+- admin, secretariat, analyst and auditor receive no client data at all."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from api.domain.access_rules import PROFESSIONALS, THIRD_PARTIES
+from api.domain.roles import Role
+
+Grants = Mapping[str, frozenset[Role]]
+
+CARE = PROFESSIONALS
+PEER = frozenset({Role.peer_supporter})
+CARE_AND_PEER = CARE | PEER
+CARE_AND_THIRD_PARTIES = CARE | THIRD_PARTIES
+# Webhook subscribers: a partner's system, or a subscription the admin made for an agency.
+SUBSCRIBERS = THIRD_PARTIES | {Role.admin}
+
+
+def grant(audience: frozenset[Role], *fields: str) -> dict[str, frozenset[Role]]:
+    return dict.fromkeys(fields, audience)
+
+
+_CLIENT: Grants = {
+    **grant(CARE_AND_PEER, "id", "name", "kana", "branch_code", "phone", "emergency_contacts", "active",
+            "updated_at", "version"),
+    **grant(CARE, "date_of_birth", "sex", "residence_type", "residence_since", "hospital_agency_id",
+            "public_assistance", "caseworker_id", "diagnoses", "diagnosis_group", "years_inpatient",
+            "years_homeless", "notes", "deactivated_at", "deactivation_reason", "created_at"),
+}
+_EPISODE: Grants = {
+    **grant(CARE_AND_PEER, "id", "client_id", "programme_id", "programme_code", "branch_code",
+            "operating_agency_id", "lead_worker_id", "status", "proposed_on", "started_on", "planned_end",
+            "ended_on", "overdue", "allowed_actions", "created_at", "updated_at", "version"),
+    # Why an episode ended and where the client lives now are case notes.
+    **grant(CARE, "closure_reason", "living_situation_at_closure"),
+}
+_REFERRAL_SHARED: Grants = grant(
+    CARE_AND_THIRD_PARTIES, "id", "from_agency_id", "to_agency_id", "to_service_id", "part_of", "purpose", "priority",
+    "reason", "due_on", "status", "status_reason", "business_status", "shared_fields", "shared_snapshot", "sent_at",
+    "overdue", "allowed_actions", "created_at", "updated_at", "version",
+)
+# The sending side's view adds the client and the full needs summary: for staff who see the client.
+_REFERRAL: Grants = {**_REFERRAL_SHARED,
+                     **grant(CARE, "client_id", "episode_id", "consent_id", "needs_summary", "requester_id")}
+
+FIELDS: Mapping[str, Grants] = MappingProxyType({
+    "client": _CLIENT,
+    "client_tombstone": grant(CARE_AND_PEER, "id", "deleted", "updated_at"),
+    "consent": {
+        **grant(CARE_AND_PEER, "id", "client_id", "sequence", "status", "agency_ids", "agency_types",
+                "programme_codes", "purposes", "data_categories", "given_on", "expires_on", "withdrawn_on",
+                "created_at", "version"),
+        # How it was recorded, by whom witnessed, and why withdrawn: the case record's.
+        **grant(CARE, "recorded_how", "witness", "withdrawal_reason"),
+    },
+    "consent_withdrawal": grant(CARE_AND_PEER, "consent", "closed_episode_ids", "cancelled_referral_ids"),
+    "care_team_member": grant(CARE_AND_PEER, "id", "client_id", "user_id", "team_role", "from_date", "to_date",
+                              "version"),
+    "access_log_entry": grant(CARE, "at", "actor_name", "actor_id", "role", "agency_id", "action", "resource_type",
+                              "resource_id", "purpose", "outcome"),
+    "episode": _EPISODE,
+    "episode_detail": {**_EPISODE, **grant(CARE, "history", "decisions")},
+    "episode_status_change": grant(CARE, "action", "from_status", "to_status", "decision_id", "reason",
+                                   "previous_planned_end", "planned_end", "readmission", "by_principal", "at"),
+    "decision": grant(CARE, "id", "action", "decided_on", "body", "attendees", "decision", "notes", "planned_end"),
+    "goal": grant(CARE_AND_PEER, "id", "episode_id", "text", "status", "review_on", "updated_at", "version"),
+    # A peer supporter's rows are its own records only (api.db.scopes.activities_visible_to).
+    "activity": grant(CARE_AND_PEER, "id", "client_id", "episode_id", "kind", "purpose", "off_hours", "occurred_at",
+                      "duration_minutes", "travel_minutes", "performer_id", "participants", "note", "next_step",
+                      "updated_at", "version"),
+    "worker_day": grant(CARE_AND_PEER, "performer_id", "date", "visits", "capacity", "remaining",
+                        "minutes_with_travel", "activities"),
+    "referral": _REFERRAL,
+    "referral_detail": {**_REFERRAL, **grant(CARE_AND_THIRD_PARTIES, "history")},
+    "referral_shared": _REFERRAL_SHARED,
+    "referral_shared_detail": {**_REFERRAL_SHARED, **grant(CARE_AND_THIRD_PARTIES, "history")},
+    "referral_status_change": grant(CARE_AND_THIRD_PARTIES, "action", "from_status", "to_status", "reason",
+                                    "by_agency_id", "at"),
+    "referral_chain": grant(CARE_AND_THIRD_PARTIES, "root_id", "items"),
+    "referral_chain_entry": grant(CARE_AND_THIRD_PARTIES, "id", "part_of", "from_agency_id", "to_agency_id",
+                                  "purpose", "status", "status_reason", "due_on", "overdue", "updated_at"),
+    "referral_message": grant(CARE_AND_THIRD_PARTIES, "id", "referral_id", "author_name", "author_agency_id",
+                              "body", "created_at"),
+    "provision": grant(CARE, "id", "client_id", "recipient_agency_id", "referral_id", "data_items",
+                       "data_categories", "purpose", "consent_id", "provided_by", "provided_by_name",
+                       "provider_agency_id", "provided_at"),
+    # A change-feed item; its `record` is itself shaped as the record's own kind.
+    "change": grant(CARE_AND_PEER, "resource_type", "id", "client_id", "deleted", "reason", "changed_at", "record"),
+    "change_page": grant(CARE_AND_PEER, "items", "next_cursor", "has_more"),
+    # Webhook bodies carry ids only: the subscriber reads the record through the API, shaped there.
+    "webhook_event": grant(SUBSCRIBERS, "id", "type", "resource_type", "resource_id", "occurred_at"),
+})
+
+
+def visible_fields(kind: str, role: Role) -> frozenset[str]:
+    return frozenset(name for name, roles in FIELDS[kind].items() if role in roles)
