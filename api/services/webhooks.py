@@ -18,17 +18,28 @@ from api.config import Settings
 from api.conventions import check_version
 from api.db.models import Agency, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from api.db.unit import RequestUnit
+from api.domain import webhook_delivery
 from api.domain.principal import Principal
 from api.domain.roles import Role
 from api.domain.webhook_delivery import DEAD, PENDING
 from api.pagination import PageParams, cut, keyset, typed_cursor
 from api.problems import Problem, forbidden, not_found
+from api.services.webhook_targets import TargetRefused, check_at_registration
 
 RESOURCE = "webhook_subscription"
 
 
 def new_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(32)
+    return webhook_delivery.new_secret(secrets.token_bytes(32))
+
+
+async def check_url(settings: Settings, url: str, field: str = "body.url") -> None:
+    try:
+        await check_at_registration(url, settings.webhook_allowed_hosts)
+    except TargetRefused as exc:
+        message = f"the host {exc}"
+        raise Problem("validation", "Webhooks are delivered to public internet addresses only.", errors=[
+            {"field": field, "message": message, "code": "address_not_allowed"}]) from exc
 
 
 def readable_subscriptions(principal: Principal) -> Select[WebhookSubscription]:
@@ -69,6 +80,7 @@ async def list_subscriptions(
 async def create_subscription(
     unit: RequestUnit,
     principal: Principal,
+    settings: Settings,
     *,
     subscription_id: uuid.UUID | None,
     agency_id: uuid.UUID | None,
@@ -87,6 +99,7 @@ async def create_subscription(
     elif await unit.session.scalar(select(Agency.id).where(Agency.id == agency_id)) is None:
         raise Problem("validation", "No such agency.", errors=[
             {"field": "body.agency_id", "message": "no such agency", "code": "not_found"}])
+    await check_url(settings, url)
     if subscription_id is not None and await unit.session.get(WebhookSubscription, subscription_id) is not None:
         raise Problem("conflict", "A webhook subscription with this id already exists.")
     secret = new_secret()
@@ -103,10 +116,13 @@ async def create_subscription(
 
 
 async def update_subscription(
-    unit: RequestUnit, principal: Principal, subscription_id: uuid.UUID, expected: int, changes: dict[str, Any]
+    unit: RequestUnit, principal: Principal, settings: Settings, subscription_id: uuid.UUID, expected: int,
+    changes: dict[str, Any],
 ) -> WebhookSubscription:
     subscription = await get_subscription(unit, principal, subscription_id)
     check_version(subscription.version, expected)
+    if changes.get("url") is not None:
+        await check_url(settings, changes["url"])
     for name, value in changes.items():
         if name in ("url", "events", "active") and value is None:
             raise Problem("validation", f"{name} cannot be null.")
