@@ -30,9 +30,9 @@ from api.db.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from api.db.unit import RequestUnit
 from api.domain.principal import Principal
 from api.domain.roles import Role
+from api.domain.webhook_delivery import signature
 from api.main import create_app
 from api.services import webhooks as webhook_service
-from api.domain.webhook_delivery import signature
 from api.services.events import emit
 from api.services.webhook_dispatcher import WebhookDispatcher
 from api.services.webhook_targets import pinned
