@@ -41,6 +41,7 @@ from api.problems import (
 )
 from api.rate_limiting import CounterStore, PostgresCounterStore, RateLimiter, RedisCounterStore
 from api.security import KeyRing, TokenService
+from api.services.retention import RetentionPurge
 from api.services.webhook_dispatcher import WebhookDispatcher
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,14 +141,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        background = getattr(app.state, "background", None)
-        if background is not None:
-            await background.start()
+        workers = [w for w in (getattr(app.state, "background", None), getattr(app.state, "retention", None))
+                   if w is not None]
+        for worker in workers:
+            await worker.start()
         try:
             yield
         finally:
-            if background is not None:
-                await background.stop()
+            for worker in workers:
+                await worker.stop()
             await app.state.rate_limiter.close()
             await app.state.engine.dispose()
             if app.state.replica_engine is not app.state.engine:
@@ -182,6 +184,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.run_background_workers:
         # Every worker process runs one; SKIP LOCKED claims keep them from delivering a row twice.
         app.state.background = WebhookDispatcher(app.state.sessionmaker, settings)
+        app.state.retention = RetentionPurge(app.state.sessionmaker, settings)
 
     app.add_exception_handler(Problem, problem_handler)
     app.add_exception_handler(StarletteHTTPException, http_exception_handler)
