@@ -40,6 +40,7 @@ from api.problems import (
     validation_handler,
 )
 from api.rate_limiting import CounterStore, PostgresCounterStore, RateLimiter, RedisCounterStore
+from api.secret_box import secret_box
 from api.security import KeyRing, TokenService
 from api.services.retention import RetentionPurge
 from api.services.webhook_dispatcher import WebhookDispatcher
@@ -178,6 +179,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.replica_sessionmaker = create_sessionmaker(app.state.replica_engine)
     app.state.schema_head = schema_head()
     app.state.tokens = TokenService(KeyRing.from_settings(settings), settings)
+    secret_box(settings)  # a WEBHOOK_SECRET_KEYS that cannot be used stops the start, not the first delivery
     store: CounterStore = (RedisCounterStore(settings.redis_url) if settings.redis_url
                            else PostgresCounterStore(app.state.engine))
     app.state.rate_limiter = RateLimiter(store, sync_interval_s=settings.rate_limit_sync_interval_s)

@@ -17,6 +17,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.config import Settings
+from api.secret_box import secret_box
+from api.services.webhooks import reencrypt_secrets
 
 log = logging.getLogger("api.retention")
 
@@ -81,6 +83,11 @@ class RetentionPurge:
         if purged.webhook_deliveries or purged.idempotency_records:
             log.info("purged", extra={"fields": {"webhook_deliveries": purged.webhook_deliveries,
                                                  "idempotency_records": purged.idempotency_records}})
+        # Secrets stored before encryption, or under a key being rotated out, move to the current key.
+        async with self._sessionmaker() as session, session.begin():
+            moved = await reencrypt_secrets(session, secret_box(self._settings))
+        if moved:
+            log.info("webhook secrets re-encrypted", extra={"fields": {"subscriptions": moved}})
         return purged
 
     async def start(self) -> None:

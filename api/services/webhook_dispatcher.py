@@ -37,6 +37,7 @@ from api.domain.webhook_delivery import (
     should_dead_letter,
     signature_header,
 )
+from api.secret_box import SecretKeyError, secret_box
 from api.services.webhook_targets import TargetRefused, Unresolvable, pinned
 
 log = logging.getLogger("api.webhooks")
@@ -60,7 +61,7 @@ _CLAIM = text(
     SET attempts = o.attempts + 1, next_attempt_at = :lease_until
     FROM due, webhook_subscription s
     WHERE o.id = due.id AND s.id = o.subscription_id
-    RETURNING o.id, o.event_id, o.attempts, o.payload, s.url, s.secret, s.previous_secret,
+    RETURNING o.id, o.event_id, o.attempts, o.payload, s.id AS subscription_id, s.url, s.secret, s.previous_secret,
               s.previous_secret_expires_at
     """
 )
@@ -176,10 +177,17 @@ class WebhookDispatcher:
                 )
             ).all()
         out = []
+        box = secret_box(self._settings)
         for r in rows:
-            secrets: tuple[str, ...] = (r.secret,)
-            if r.previous_secret and r.previous_secret_expires_at and r.previous_secret_expires_at > now:
-                secrets = (r.secret, r.previous_secret)
+            subscription_id = r.subscription_id
+            try:
+                secrets: tuple[str, ...] = (box.decrypt(r.secret, subscription_id),)
+                if r.previous_secret and r.previous_secret_expires_at and r.previous_secret_expires_at > now:
+                    secrets = (*secrets, box.decrypt(r.previous_secret, subscription_id))
+            except SecretKeyError:
+                # Never sent unsigned: the row comes back when its lease ends, maybe with the key.
+                log.exception("cannot read a webhook signing secret", extra={"fields": {"delivery_id": str(r.id)}})
+                continue
             payload = r.payload if isinstance(r.payload, dict) else orjson.loads(r.payload)
             out.append(Claimed(r.id, r.event_id, r.attempts, payload, r.url, secrets))
         return out

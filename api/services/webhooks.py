@@ -11,7 +11,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select, true
+from sqlalchemy import Select, and_, or_, select, true, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from api.config import Settings
@@ -24,6 +25,7 @@ from api.domain.roles import Role
 from api.domain.webhook_delivery import DEAD, PENDING
 from api.pagination import PageParams, cut, keyset, typed_cursor
 from api.problems import Problem, forbidden, not_found
+from api.secret_box import PREFIX, SecretBox, secret_box
 from api.services.webhook_targets import TargetRefused, check_at_registration
 
 RESOURCE = "webhook_subscription"
@@ -103,9 +105,10 @@ async def create_subscription(
     if subscription_id is not None and await unit.session.get(WebhookSubscription, subscription_id) is not None:
         raise Problem("conflict", "A webhook subscription with this id already exists.")
     secret = new_secret()
+    subscription_id = subscription_id or uuid.uuid4()
     subscription = WebhookSubscription(
-        id=subscription_id or uuid.uuid4(), agency_id=agency_id, url=url, events=events, description=description,
-        secret=secret, active=active, created_by=principal.id,
+        id=subscription_id, agency_id=agency_id, url=url, events=events, description=description,
+        secret=secret_box(settings).encrypt(secret, subscription_id), active=active, created_by=principal.id,
     )
     unit.session.add(subscription)
     await unit.session.flush()
@@ -145,11 +148,35 @@ async def rotate_secret(
     grace = settings.webhook_secret_grace_s
     subscription.previous_secret = subscription.secret if grace else None
     subscription.previous_secret_expires_at = datetime.now(UTC) + timedelta(seconds=grace) if grace else None
-    subscription.secret = secret
+    subscription.secret = secret_box(settings).encrypt(secret, subscription.id)
     await unit.session.flush()
     await unit.session.refresh(subscription)
     unit.audit("rotate_secret", RESOURCE, resource_id=subscription.id)
     return subscription, secret
+
+
+async def reencrypt_secrets(session: AsyncSession, box: SecretBox, batch: int = 500) -> int:
+    """Moves every stored secret onto the box's current key (and encrypts any stored before
+    secrets were encrypted). Leaves `version` alone: a partner's ETag does not change. Returns how
+    many subscriptions were rewritten."""
+    prefix = f"{PREFIX}{box.current_key_id}:"
+    stale = or_(~WebhookSubscription.secret.startswith(prefix, autoescape=True),
+                and_(WebhookSubscription.previous_secret.is_not(None),
+                     ~WebhookSubscription.previous_secret.startswith(prefix, autoescape=True)))
+    done = 0
+    while True:
+        rows = (await session.execute(
+            select(WebhookSubscription.id, WebhookSubscription.secret, WebhookSubscription.previous_secret)
+            .where(stale).limit(batch).with_for_update(skip_locked=True))).all()
+        for row in rows:
+            previous = row.previous_secret
+            await session.execute(update(WebhookSubscription).where(WebhookSubscription.id == row.id).values(
+                secret=box.encrypt(box.decrypt(row.secret, row.id), row.id),
+                previous_secret=None if previous is None else box.encrypt(box.decrypt(previous, row.id), row.id),
+            ))
+        done += len(rows)
+        if len(rows) < batch:
+            return done
 
 
 async def delete_subscription(

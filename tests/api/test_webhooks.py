@@ -32,6 +32,7 @@ from api.domain.principal import Principal
 from api.domain.roles import Role
 from api.domain.webhook_delivery import signature
 from api.main import create_app
+from api.secret_box import secret_box
 from api.services import webhooks as webhook_service
 from api.services.events import emit
 from api.services.webhook_dispatcher import WebhookDispatcher
@@ -134,8 +135,10 @@ class Live:
     async def subscribe(self, url: str, events: list[str], agency: str = "hospital", active: bool = True,
                         secret: str = SECRET) -> uuid.UUID:
         async with self.maker() as session:
-            sub = WebhookSubscription(agency_id=self.world.agencies[agency], url=url, events=events, secret=secret,
-                                      active=active, created_by=self.world.users["admin"])
+            sub_id = uuid.uuid4()
+            sub = WebhookSubscription(id=sub_id, agency_id=self.world.agencies[agency], url=url, events=events,
+                                      secret=secret_box(self.settings).encrypt(secret, sub_id), active=active,
+                                      created_by=self.world.users["admin"])
             session.add(sub)
             await session.commit()
         self.created.append(sub.id)
@@ -354,7 +357,7 @@ async def test_rotated_secret_signs_alongside_the_old_one(live: Live, receiver: 
     async with live.maker() as session:
         sub = await session.get(WebhookSubscription, subscription_id)
         assert sub is not None
-        sub.previous_secret, sub.secret = sub.secret, NEW_SECRET
+        sub.previous_secret, sub.secret = sub.secret, secret_box(live.settings).encrypt(NEW_SECRET, sub.id)
         sub.previous_secret_expires_at = live.clock.now + timedelta(hours=1)
         await session.commit()
     await live.emit()
@@ -415,7 +418,7 @@ async def test_deliveries_verify_with_the_standard_webhooks_library(live: Live, 
     async with live.maker() as session:
         sub = await session.get(WebhookSubscription, subscription_id)
         assert sub is not None
-        sub.previous_secret, sub.secret = sub.secret, NEW_SECRET
+        sub.previous_secret, sub.secret = sub.secret, secret_box(live.settings).encrypt(NEW_SECRET, sub.id)
         sub.previous_secret_expires_at = datetime.now(UTC) + timedelta(hours=1)
         await session.commit()
     await live.emit()
