@@ -20,6 +20,10 @@ def _endpoint_url(value: str) -> str:
         raise ValueError("must not carry a user name or password")
     if parts.fragment:
         raise ValueError("must not have a #fragment")
+    try:
+        parts.port  # noqa: B018  (reading it validates it)
+    except ValueError as exc:
+        raise ValueError("has a port that is not a number from 0 to 65535") from exc
     return value
 
 

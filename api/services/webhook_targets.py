@@ -45,7 +45,7 @@ async def _resolve(host: str, port: int) -> list[IPAddress]:
     try:
         infos = await asyncio.wait_for(
             loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP), RESOLVE_TIMEOUT_S)
-    except (OSError, TimeoutError, UnicodeError) as exc:
+    except (OSError, TimeoutError, ValueError) as exc:  # UnicodeError (IDNA) is a ValueError
         raise Unresolvable(host) from exc
     # Scope ids (fe80::1%eth0) are dropped by ip_address' parser; strip them to read the address.
     return list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos))

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.sql import visitors
 
 from api.config import Settings
-from api.db.models import CareTeamMember
+from api.db.models import CareTeamMember, Episode, Programme
 from api.db.scopes import clients_visible_to
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
@@ -247,3 +247,46 @@ async def test_the_log_keeps_every_column_the_scope_rules_read(engine: AsyncEngi
     assert read, "the scope rules read no column of a feed table?"
     missing = {(table, column) for table, column in read if column not in kept[table]}
     assert not missing, f"scope rules read columns the change log does not keep: {missing}"
+
+
+async def test_an_episode_cancelled_takes_the_client_from_its_coordinator_only(
+        live: Any, world: World, engine: AsyncEngine) -> None:
+    """The coordinator saw the client through its agency's episode: its cancellation is one client
+    tombstone for the coordinator, and nothing for the peer supporter of the same agency (who
+    never saw the client) nor for anyone else."""
+    http, created = live
+    readers = ("coordinator", "peer_supporter", "mental_care_worker", "supervisor")
+    starts = {name: (await _drain(http, world.auth(name)))[1] for name in readers}
+    maker = async_sessionmaker(engine, expire_on_commit=False)
+    async with maker() as s:
+        programme = Programme(code=f"c_{uuid.uuid4().hex[:8]}", name_ja="調整事業", name_en="Coordination",
+                              operating_agency_ids=[world.agencies["mota"]], default_duration_months=12)
+        client = make_client("setagaya", "調整 五郎", "チョウセイ ゴロウ")
+        s.add_all([programme, client])
+        await s.flush()
+        episode = Episode(client_id=client.id, programme_id=programme.id, branch_code="setagaya",
+                          operating_agency_id=world.agencies["mota"], lead_worker_id=world.users["coordinator"],
+                          status="proposed", proposed_on=today_tokyo())
+        s.add(episode)
+        await s.commit()
+    created.append(client.id)
+    try:
+        seen, _ = await _drain(http, world.auth("coordinator"), starts["coordinator"])
+        assert {(i["resource_type"], i["deleted"]) for i in seen if i["client_id"] == str(client.id)} == {
+            ("client", False), ("episode", False)}
+        async with engine.begin() as conn:
+            await conn.execute(text("UPDATE episode SET planned_end = :d WHERE id = :id"),
+                               {"d": today_tokyo() + timedelta(days=300), "id": episode.id})
+            await conn.execute(text("UPDATE episode SET status = 'cancelled' WHERE id = :id"), {"id": episode.id})
+        heard = {}
+        for name in readers:
+            items, _ = await _drain(http, world.auth(name), starts[name])
+            heard[name] = [(i["resource_type"], i["deleted"]) for i in items if i.get("client_id") == str(client.id)]
+        assert heard["coordinator"] == [("client", True)]
+        assert heard["peer_supporter"] == heard["mental_care_worker"] == heard["supervisor"] == []
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text("DELETE FROM change_log WHERE client_id = :c"), {"c": client.id})
+            await conn.execute(text("DELETE FROM episode_status_change WHERE episode_id = :e"), {"e": episode.id})
+            await conn.execute(text("DELETE FROM episode WHERE id = :e"), {"e": episode.id})
+            await conn.execute(text("DELETE FROM programme WHERE id = :p"), {"p": programme.id})

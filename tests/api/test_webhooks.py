@@ -568,6 +568,8 @@ async def test_registration_refuses_addresses_that_are_not_public(client: httpx.
         {"url": "https://user:pw@hospital.example/hooks"},
         {"url": "not a url at all"},
         {"url": "https://h.example/" + "x" * 2000},
+        {"url": "https://h.example:99999/hooks"},
+        {"url": "https://h.example:http/hooks"},
         {"events": []},
         {"events": ["Referral.Accepted"]},
         {"events": ["x"] * 33},
