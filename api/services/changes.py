@@ -142,12 +142,14 @@ async def read(unit: RequestUnit, principal: Principal, cursor: str | None, limi
     visible_clients = set(await session.scalars(
         select(Client.id).where(Client.id.in_(client_ids), clients_visible_to(principal)))) if client_ids else set()
 
-    # Only an UPDATE can take a record out of sight (an insert had no "before"), and only one of a
-    # record or client the caller cannot see now.
+    # Only an UPDATE can take a record out of sight (an insert had no "before"), only one that
+    # changed a column the scope rules read (else the worlds before and after are the same), and
+    # only one of a record or client the caller cannot see now.
     hidden_updates: dict[str, list[int]] = {}
     for row in rows:
-        if row.op == "update" and ((row.resource_type, row.resource_id) not in current
-                                   or (row.client_id is not None and row.client_id not in visible_clients)):
+        hidden = ((row.resource_type, row.resource_id) not in current
+                  or (row.client_id is not None and row.client_id not in visible_clients))
+        if row.op == "update" and row.scope_before != row.scope_after and hidden:
             hidden_updates.setdefault(row.resource_type, []).append(row.seq)
     lost_sight: dict[int, tuple[bool, bool]] = {}
     for kind, seqs in hidden_updates.items():
