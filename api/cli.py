@@ -145,6 +145,31 @@ def cmd_verify_audit(args: argparse.Namespace) -> None:
     sys.exit(1)
 
 
+def cmd_reencrypt_secrets(args: argparse.Namespace) -> None:
+    from api.db.engine import create_engine, create_sessionmaker
+    from api.secret_box import secret_box
+    from api.services.webhooks import reencrypt_secrets
+
+    settings = _settings_with_db()
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url or "", settings, pool_size=1)
+        try:
+            async with create_sessionmaker(engine)() as session, session.begin():
+                return await reencrypt_secrets(session, secret_box(settings))
+        finally:
+            await engine.dispose()
+
+    moved = asyncio.run(run())
+    print(f"webhook secrets re-encrypted under key {secret_box(settings).current_key_id}: {moved} subscriptions")
+
+
+def cmd_new_secret_key(args: argparse.Namespace) -> None:
+    from api.secret_box import new_key_setting
+
+    print(new_key_setting(args.key_id))
+
+
 def cmd_backup(args: argparse.Namespace) -> None:
     from api.db.backup import BackupError, backup
 
@@ -229,6 +254,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("file")
     p.add_argument("--database", help="restore into this database on the same server (created when missing)")
     p.set_defaults(func=cmd_restore)
+    p = sub.add_parser("reencrypt-secrets",
+                       help="re-encrypt every webhook signing secret under the first key of WEBHOOK_SECRET_KEYS")
+    p.set_defaults(func=cmd_reencrypt_secrets)
+    p = sub.add_parser("new-secret-key", help="print a new `id:base64` entry for WEBHOOK_SECRET_KEYS")
+    p.add_argument("key_id")
+    p.set_defaults(func=cmd_new_secret_key)
     p = sub.add_parser("openapi", help="write (or --check) the committed OpenAPI document")
     p.add_argument("--out", default=str(ROOT / "openapi" / "openapi.json"))
     p.add_argument("--check", action="store_true")

@@ -69,6 +69,18 @@ class Settings(BaseSettings):
     webhook_backoff_cap_s: float = Field(default=6 * 3600.0, gt=0, description="Longest wait between attempts.")
     webhook_batch_size: int = Field(default=20, ge=1, le=500, description="Deliveries claimed per round.")
     webhook_secret_grace_s: int = Field(default=24 * 3600, ge=0, description="Old secret still signs after a rotation.")
+    webhook_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Hosts a webhook may be delivered to although they are not public internet addresses "
+                    "(comma-separated names or addresses; local development and tests only).")
+    webhook_secret_keys: SecretStr | None = Field(
+        default=None,
+        description="Keys that encrypt webhook signing secrets at rest: `id:base64(32 bytes)`, comma-separated, "
+                    "the first encrypts, all decrypt; unset generates a development key into DATA_DIR.")
+    webhook_delivered_retention_s: int = Field(
+        default=7 * 24 * 3600, ge=0, description="Delivered webhook rows (and their log) are purged after this.")
+    idempotency_ttl_s: int = Field(default=24 * 3600, ge=60, description="How long an Idempotency-Key is remembered.")
+    purge_interval_s: float = Field(default=600.0, gt=0, description="How often the background purge runs.")
     run_background_workers: bool = True
 
     metrics_enabled: bool = Field(default=False, description="Serve /metrics (Prometheus text format).")
@@ -78,7 +90,7 @@ class Settings(BaseSettings):
     load_demo_data: bool = Field(default=False, description="Seed demo data when the database is empty.")
     log_level: str = "INFO"
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "webhook_allowed_hosts", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):

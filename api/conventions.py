@@ -97,7 +97,8 @@ async def idempotent(
     if key is None:
         return await create()
     digest = hashlib.sha256(orjson.dumps(payload.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)).hexdigest()
-    stored = await idempotency.reserve(unit.session, principal.id, key, digest)
+    ttl_s = int(unit.context.get("idempotency_ttl_s") or idempotency.DEFAULT_TTL_S)
+    stored = await idempotency.reserve(unit.session, principal.id, key, digest, ttl_s)
     if stored is not None:
         replay_headers = {**stored.headers, "Idempotent-Replayed": "true"}
         return Response(orjson.dumps(stored.body), status_code=stored.status_code, media_type="application/json",

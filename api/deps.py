@@ -37,6 +37,8 @@ async def get_unit(request: Request) -> AsyncIterator[RequestUnit]:
                 "request_id": request.scope.get("state", {}).get("request_id"),
                 "client_addr": client_address(request),
                 "purpose": purpose[:200] if purpose else None,
+                # How long an Idempotency-Key is remembered (api.conventions.idempotent).
+                "idempotency_ttl_s": request.app.state.settings.idempotency_ttl_s,
             },
         )
         request.state.unit = unit

@@ -42,7 +42,9 @@ from api.problems import (
     validation_handler,
 )
 from api.rate_limiting import CounterStore, PostgresCounterStore, RateLimiter, RedisCounterStore
+from api.secret_box import secret_box
 from api.security import KeyRing, TokenService
+from api.services.retention import RetentionPurge
 from api.services.webhook_dispatcher import WebhookDispatcher
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,14 +143,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        background = getattr(app.state, "background", None)
-        if background is not None:
-            await background.start()
+        workers = [w for w in (getattr(app.state, "background", None), getattr(app.state, "retention", None))
+                   if w is not None]
+        for worker in workers:
+            await worker.start()
         try:
             yield
         finally:
-            if background is not None:
-                await background.stop()
+            for worker in workers:
+                await worker.stop()
             await app.state.rate_limiter.close()
             await app.state.engine.dispose()
             if app.state.replica_engine is not app.state.engine:
@@ -178,12 +181,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.replica_sessionmaker = create_sessionmaker(app.state.replica_engine)
     app.state.schema_head = schema_head()
     app.state.tokens = TokenService(KeyRing.from_settings(settings), settings)
+    secret_box(settings)  # a WEBHOOK_SECRET_KEYS that cannot be used stops the start, not the first delivery
     store: CounterStore = (RedisCounterStore(settings.redis_url) if settings.redis_url
                            else PostgresCounterStore(app.state.engine))
     app.state.rate_limiter = RateLimiter(store, sync_interval_s=settings.rate_limit_sync_interval_s)
     if settings.run_background_workers:
         # Every worker process runs one; SKIP LOCKED claims keep them from delivering a row twice.
         app.state.background = WebhookDispatcher(app.state.sessionmaker, settings)
+        app.state.retention = RetentionPurge(app.state.sessionmaker, settings)
 
     app.add_exception_handler(Problem, problem_handler)
     app.add_exception_handler(StarletteHTTPException, http_exception_handler)

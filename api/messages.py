@@ -383,6 +383,10 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "webhook.url_absolute": ("must be an absolute http:// or https:// URL",
                              "http:// か https:// で始まる絶対 URL にしてください"),
     "webhook.url_credentials": ("must not carry a user name or password", "ユーザー名やパスワードを含めないでください"),
+    "webhook.url_port": ("has a port that is not a number from 0 to 65535", "ポート番号が0〜65535の数ではありません"),
+    "webhook.public_only": ("Webhooks are delivered to public internet addresses only.",
+                            "Webhookはインターネット上の公開アドレスにだけ送信できます。"),
+    "webhook.host_refused": ("the host {reason}", "送信先のホストは使えません: {reason}"),
     "webhook.url_fragment": ("must not have a #fragment", "#フラグメントを含めないでください"),
     # ---- statistics
     "stats.years_reversed": ("fiscal_year_from is after fiscal_year_to.",

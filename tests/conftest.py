@@ -71,6 +71,8 @@ def settings(database_url: str, tmp_data_dir: Path) -> Settings:
         # The whole suite shares one app and one address: on a quiet machine it sends more than the
         # default 3,000 requests a minute (tests/robustness/test_rate_limits.py sets its own limits).
         rate_limit_per_address_per_minute=100_000,
+        # The webhook tests deliver to a receiver on this machine: allowed here, and only here.
+        webhook_allowed_hosts=["127.0.0.1"],
     )
 
 

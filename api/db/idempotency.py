@@ -1,4 +1,6 @@
-"""Idempotency-Key records (IETF draft): the first completed response is replayed to retries."""
+"""Idempotency-Key records (IETF draft): the first completed response is replayed to retries
+for `IDEMPOTENCY_TTL_S` (24 h); after that the key is forgotten (a reuse starts afresh) and the
+background purge (api.services.retention) deletes the record."""
 
 from __future__ import annotations
 
@@ -20,11 +22,17 @@ class Stored:
     headers: dict[str, str]
 
 
+DEFAULT_TTL_S = 24 * 3600
+
+# An expired record is taken over as if it were not there (the purge may not have run yet).
 _RESERVE = text(
     """
-    INSERT INTO idempotency_record (principal_id, key, request_hash)
+    INSERT INTO idempotency_record AS r (principal_id, key, request_hash)
     VALUES (:principal, :key, :hash)
-    ON CONFLICT (principal_id, key) DO NOTHING
+    ON CONFLICT (principal_id, key) DO UPDATE
+    SET request_hash = EXCLUDED.request_hash, status_code = NULL, response_body = NULL,
+        response_headers = NULL, created_at = now()
+    WHERE r.created_at < now() - make_interval(secs => :ttl)
     RETURNING key
     """
 )
@@ -38,10 +46,12 @@ _STORE = text(
 )
 
 
-async def reserve(session: AsyncSession, principal: uuid.UUID, key: str, request_hash: str) -> Stored | None:
+async def reserve(session: AsyncSession, principal: uuid.UUID, key: str, request_hash: str,
+                  ttl_s: int = DEFAULT_TTL_S) -> Stored | None:
     """None: go ahead (the key is now ours until this transaction ends). Otherwise the response
     to replay. A concurrent first request holds the key's row lock, so a retry waits for it."""
-    reserved = await session.scalar(_RESERVE, {"principal": principal, "key": key, "hash": request_hash})
+    reserved = await session.scalar(_RESERVE, {"principal": principal, "key": key, "hash": request_hash,
+                                               "ttl": float(ttl_s)})
     if reserved is not None:
         return None
     row = (await session.execute(_READ, {"principal": principal, "key": key})).one()

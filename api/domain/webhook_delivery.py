@@ -4,6 +4,8 @@ Pure rules: the dispatcher (api.services.webhook_dispatcher) and the subscriptio
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import re
@@ -20,6 +22,7 @@ EVENT_PATTERN = re.compile(r"^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?)$")
 EVENT_PATTERN_REGEX = EVENT_PATTERN.pattern
 
 SIGNATURE_VERSION = "v1"
+SECRET_PREFIX = "whsec_"
 
 
 def is_event_type(value: str) -> bool:
@@ -37,14 +40,38 @@ def subscribes_to(patterns: Iterable[str], event_type: str) -> bool:
     return False
 
 
+# What the delivery log tells a subscriber about a failed attempt: a class, never the network
+# error's text (which would map the network the dispatcher sits in).
+UNREACHABLE = "unreachable"
+ADDRESS_REFUSED = "address_not_allowed"
+
+
+def http_failure(status_code: int) -> str:
+    return f"http_{status_code // 100}xx"
+
+
 def signed_content(event_id: str, timestamp: int, body: bytes) -> bytes:
     return f"{event_id}.{timestamp}.".encode() + body
 
 
+def new_secret(random_bytes: bytes) -> str:
+    """`whsec_` + standard base64 of the key bytes: the Standard Webhooks secret format."""
+    return SECRET_PREFIX + base64.b64encode(random_bytes).decode()
+
+
+def signing_key(secret: str) -> bytes:
+    """The HMAC key a Standard Webhooks verifier derives from the secret: the base64 after
+    `whsec_` (a missing padding tolerated, as the reference libraries do)."""
+    try:
+        return base64.b64decode(secret.removeprefix(SECRET_PREFIX) + "==")
+    except binascii.Error:
+        return secret.encode()  # a secret from before the format change: rotate it
+
+
 def signature(secret: str, event_id: str, timestamp: int, body: bytes) -> str:
-    """`v1=<hex HMAC-SHA256 of "{id}.{timestamp}.{body}">` (README "Webhooks")."""
-    digest = hmac.new(secret.encode(), signed_content(event_id, timestamp, body), hashlib.sha256).hexdigest()
-    return f"{SIGNATURE_VERSION}={digest}"
+    """`v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">` (Standard Webhooks; README "Webhooks")."""
+    digest = hmac.new(signing_key(secret), signed_content(event_id, timestamp, body), hashlib.sha256).digest()
+    return f"{SIGNATURE_VERSION},{base64.b64encode(digest).decode()}"
 
 
 def signature_header(secrets: Iterable[str], event_id: str, timestamp: int, body: bytes) -> str:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
@@ -40,6 +40,10 @@ def _with_secret(subscription: WebhookSubscription, secret: str) -> WebhookSubsc
     return WebhookSubscriptionWithSecret(**_read(subscription).model_dump(), secret=secret)
 
 
+def _drop_secret(body: Any) -> Any:
+    return {**body, "secret": None}
+
+
 def _delivery(delivery: WebhookDelivery) -> WebhookDeliveryRead:
     read = WebhookDeliveryRead.model_validate(delivery, from_attributes=True)
     if delivery.status != PENDING:
@@ -66,17 +70,19 @@ async def list_webhook_subscriptions(
              summary="Subscribe an endpoint to events; the response shows the signing secret once",
              response_model=WebhookSubscriptionWithSecret)
 async def create_webhook_subscription(
-    body: WebhookSubscriptionCreate, unit: UnitDep, principal: PrincipalDep, idempotency_key: IdempotencyKeyDep = None,
+    body: WebhookSubscriptionCreate, unit: UnitDep, principal: PrincipalDep, settings: SettingsDep,
+    idempotency_key: IdempotencyKeyDep = None,
 ) -> Response:
     async def create() -> Response:
         subscription, secret = await service.create_subscription(
-            unit, principal, subscription_id=body.id, agency_id=body.agency_id, url=body.url, events=body.events,
-            description=body.description, active=body.active,
+            unit, principal, settings, subscription_id=body.id, agency_id=body.agency_id, url=body.url,
+            events=body.events, description=body.description, active=body.active,
         )
         return json_response(_with_secret(subscription, secret), status_code=201, version=subscription.version,
                              location=_location(subscription.id))
 
-    return await idempotent(unit, principal, idempotency_key, body, create)
+    # The secret is shown once: the answer kept for replays goes without it (issue 14, finding 7).
+    return await idempotent(unit, principal, idempotency_key, body, create, redact=_drop_secret)
 
 
 @router.get("/v1/webhooks/{subscription_id}", operation_id="get_webhook_subscription",
@@ -91,10 +97,10 @@ async def get_webhook_subscription(subscription_id: uuid.UUID, unit: UnitDep, pr
               response_model=WebhookSubscriptionRead)
 async def update_webhook_subscription(
     subscription_id: uuid.UUID, body: WebhookSubscriptionUpdate, unit: UnitDep, principal: PrincipalDep,
-    expected: IfMatchDep,
+    settings: SettingsDep, expected: IfMatchDep,
 ) -> Response:
     changes = body.model_dump(exclude_unset=True)
-    subscription = await service.update_subscription(unit, principal, subscription_id, expected, changes)
+    subscription = await service.update_subscription(unit, principal, settings, subscription_id, expected, changes)
     return json_response(_read(subscription), version=subscription.version)
 
 

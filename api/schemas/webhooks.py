@@ -21,6 +21,10 @@ def _endpoint_url(value: str) -> str:
         raise invalid("webhook.url_credentials")
     if parts.fragment:
         raise invalid("webhook.url_fragment")
+    try:
+        parts.port  # noqa: B018  (reading it validates it)
+    except ValueError as exc:
+        raise invalid("webhook.url_port") from exc
     return value
 
 
@@ -77,7 +81,9 @@ class WebhookSubscriptionRead(BaseModel):
 
 
 class WebhookSubscriptionWithSecret(WebhookSubscriptionRead):
-    secret: str = Field(description="Shown only in this response (on create and on rotation): store it now.")
+    secret: str | None = Field(description=(
+        "The signing secret (`whsec_` + base64 key, Standard Webhooks), shown only in this response (on create "
+        "and on rotation): store it now. Null when an Idempotency-Key replay answers a create: it is never kept."))
 
 
 class WebhookDeliveryRead(BaseModel):
@@ -90,7 +96,10 @@ class WebhookDeliveryRead(BaseModel):
     attempts: int
     next_attempt_at: datetime | None = Field(description="When the next attempt is due; null unless pending.")
     last_status_code: int | None
-    last_error: str | None
+    last_error: str | None = Field(description=(
+        "Why the last attempt failed, as a class: `http_4xx`, `http_5xx` (or another status class), "
+        "`unreachable` (no answer: name, connection, TLS or timeout) or `address_not_allowed` (the URL "
+        "resolves to an address that is not a public internet address)."))
     created_at: datetime
     delivered_at: datetime | None
 
@@ -100,7 +109,7 @@ class WebhookAttemptRead(BaseModel):
     attempt: int
     at: datetime
     status_code: int | None
-    error: str | None
+    error: str | None = Field(description="As `last_error` of the delivery: a class, never the network detail.")
     duration_ms: int
     succeeded: bool
 

@@ -7,9 +7,12 @@ rolled back, so no row can later appear behind the cursor (xid, seq) even when t
 commit in another order than they began. A long transaction holds the feed back, never skips it.
 
 Each change is shown as the record is now and as the caller may see it; changes the caller cannot
-see are left out, except where the change is what took the record out of the caller's sight
-(their care-team membership ended, the client left their branch, their agency's episode ended):
-those answer a tombstone."""
+see are left out. A tombstone (`deleted: true, reason: out_of_scope`) answers only an UPDATE after
+which the caller cannot see a record they could see just before it, both decided by the scope rules
+of api/db/scopes.py run with the changed row as it was before and after (the trigger keeps the
+columns those rules read), and only while the caller still cannot see it. When the
+client itself went out of sight the one tombstone is the client's: everything of it went with it.
+An insert never answers a tombstone, nor does a record the caller never saw."""
 
 from __future__ import annotations
 
@@ -19,8 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import String, cast, func, literal, select, tuple_
+from sqlalchemy import String, and_, cast, exists, func, literal, literal_column, select, tuple_, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.util import ClauseAdapter
 
 from api.db.models import Activity, CareTeamMember, ChangeLog, Client, Consent, Episode, Goal, Programme
 from api.db.models.changes import Xid8
@@ -71,15 +76,39 @@ def _parse_cursor(cursor: str | None) -> tuple[int, int] | None:
     return xid, seq
 
 
-def _lost_sight(principal: Principal, row: ChangeLog) -> bool:
-    """Whether this change is what took the record out of the caller's sight."""
-    if row.resource_type == "care_team_member":
-        return row.user_id == principal.id
-    if row.resource_type == "client":
-        return row.old_branch_code is not None and row.old_branch_code in principal.branches
-    if row.resource_type in ("episode", "goal"):
-        return row.agency_id == principal.agency_id
-    return False
+_CANDIDATE = ChangeLog.__table__.alias("changed")
+
+
+def _world(model: Any, side: str) -> ClauseAdapter:
+    """Rewrites a query so that `model`'s table reads with the candidate's changed row as it was
+    `side` ("scope_before" or "scope_after") the change, every other row as it is now. Only the
+    scope columns are kept by the trigger; the others read as null."""
+    table = model.__table__
+    names = [c.name for c in table.c]
+    kept = func.jsonb_populate_record(literal_column(f"NULL::{table.name}"), _CANDIDATE.c[side]
+                                      ).table_valued(*names).alias("kept_row")
+    world = union_all(
+        select(table).where(table.c.id != _CANDIDATE.c.resource_id).correlate(_CANDIDATE),
+        select(*[kept.c[name] for name in names]).correlate(_CANDIDATE),
+    ).subquery(f"{side}_{table.name}")
+    return ClauseAdapter(world)
+
+
+async def _sight(session: AsyncSession, principal: Principal, kind: str, seqs: list[int]
+                 ) -> dict[int, tuple[bool, bool]]:
+    """For each UPDATE (by seq): did it take the record, or its client, out of the caller's sight?
+    The same scope rules as every read, run with the changed row as it was before and after."""
+    source = FEED[kind]
+    record = select(source.model.id).where(source.model.id == _CANDIDATE.c.resource_id, source.visible(principal))
+    client = select(Client.id).where(Client.id == _CANDIDATE.c.client_id, clients_visible_to(principal))
+    before, after = _world(source.model, "scope_before"), _world(source.model, "scope_after")
+
+    def lost(query: Any) -> ColumnElement[bool]:
+        return and_(exists(before.traverse(query)), ~exists(after.traverse(query)))
+
+    rows = await session.execute(select(_CANDIDATE.c.seq, lost(record), lost(client))
+                                 .where(_CANDIDATE.c.seq.in_(seqs)))
+    return {seq: (bool(rec), bool(cli)) for seq, rec, cli in rows.all()}
 
 
 async def read(unit: RequestUnit, principal: Principal, cursor: str | None, limit: int) -> ChangePage:
@@ -114,6 +143,19 @@ async def read(unit: RequestUnit, principal: Principal, cursor: str | None, limi
     visible_clients = set(await session.scalars(
         select(Client.id).where(Client.id.in_(client_ids), clients_visible_to(principal)))) if client_ids else set()
 
+    # Only an UPDATE can take a record out of sight (an insert had no "before"), only one that
+    # changed a column the scope rules read (else the worlds before and after are the same), and
+    # only one of a record or client the caller cannot see now.
+    hidden_updates: dict[str, list[int]] = {}
+    for row in rows:
+        hidden = ((row.resource_type, row.resource_id) not in current
+                  or (row.client_id is not None and row.client_id not in visible_clients))
+        if row.op == "update" and row.scope_before != row.scope_after and hidden:
+            hidden_updates.setdefault(row.resource_type, []).append(row.seq)
+    lost_sight: dict[int, tuple[bool, bool]] = {}
+    for kind, seqs in hidden_updates.items():
+        lost_sight.update(await _sight(session, principal, kind, seqs))
+
     items: dict[tuple[str, uuid.UUID], Change] = {}
 
     def put(change: Change) -> None:
@@ -132,12 +174,16 @@ async def read(unit: RequestUnit, principal: Principal, cursor: str | None, limi
             shown = FEED[row.resource_type].view(principal, record).model_dump(mode="json")
             put(Change(resource_type=row.resource_type, id=row.resource_id,
                        client_id=row.client_id, deleted=False, reason=reason, changed_at=row.at, record=shown))
-        elif _lost_sight(principal, row):
-            put(Change(resource_type=row.resource_type, id=row.resource_id,
-                       client_id=row.client_id, deleted=True, reason="out_of_scope", changed_at=row.at, record=None))
-            if row.client_id is not None and row.client_id not in visible_clients:
+        elif row.seq in lost_sight:
+            record_lost, client_lost = lost_sight[row.seq]
+            if client_lost and row.client_id is not None and row.client_id not in visible_clients:
+                # The client left the caller's sight, and everything of it with it: one tombstone.
                 put(Change(resource_type="client", id=row.client_id, client_id=row.client_id, deleted=True,
                            reason="out_of_scope", changed_at=row.at, record=None))
+            elif record_lost:
+                put(Change(resource_type=row.resource_type, id=row.resource_id,
+                           client_id=row.client_id, deleted=True, reason="out_of_scope", changed_at=row.at,
+                           record=None))
     for client_id in dict.fromkeys(c.client_id for c in items.values() if not c.deleted and c.client_id):
         unit.audit("read", "change", client_id=client_id, subject="changes")
     last = (int(scanned[-1][1]), rows[-1].seq) if rows else position

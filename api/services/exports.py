@@ -31,6 +31,7 @@ from api.db.unit import RequestUnit
 from api.domain.access_rules import Action, is_third_party
 from api.domain.principal import Principal
 from api.domain.referral_sharing import data_categories_for
+from api.domain.spreadsheet_cells import neutralise
 from api.schemas.clients import ClientRead
 from api.schemas.episodes import ActivityRead, EpisodeRead
 from api.schemas.meetings import MeetingSummary, meeting_summary
@@ -136,7 +137,7 @@ class _Encoder:
     @staticmethod
     def _csv(rows: list[list[str]]) -> bytes:
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+        csv.writer(buffer, lineterminator="\r\n").writerows([neutralise(cell) for cell in row] for row in rows)
         return buffer.getvalue().encode()
 
 

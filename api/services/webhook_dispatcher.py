@@ -27,13 +27,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.config import Settings
 from api.db.models import WebhookAttempt, WebhookDelivery
 from api.domain.webhook_delivery import (
+    ADDRESS_REFUSED,
     DEAD,
     DELIVERED,
     PENDING,
+    UNREACHABLE,
+    http_failure,
     retry_delay_s,
     should_dead_letter,
     signature_header,
 )
+from api.secret_box import SecretKeyError, secret_box
+from api.services.webhook_targets import TargetRefused, Unresolvable, pinned
 
 log = logging.getLogger("api.webhooks")
 
@@ -56,7 +61,7 @@ _CLAIM = text(
     SET attempts = o.attempts + 1, next_attempt_at = :lease_until
     FROM due, webhook_subscription s
     WHERE o.id = due.id AND s.id = o.subscription_id
-    RETURNING o.id, o.event_id, o.attempts, o.payload, s.url, s.secret, s.previous_secret,
+    RETURNING o.id, o.event_id, o.attempts, o.payload, s.id AS subscription_id, s.url, s.secret, s.previous_secret,
               s.previous_secret_expires_at
     """
 )
@@ -113,8 +118,9 @@ class WebhookDispatcher:
 
     def _new_client(self) -> httpx.AsyncClient:
         # No redirects: a 3xx is a failed delivery, never a hop to a URL nobody registered.
+        # No proxy from the environment either: the request must reach the address that was checked.
         return httpx.AsyncClient(timeout=self._settings.webhook_timeout_s, follow_redirects=False,
-                                 transport=self._transport, headers={"User-Agent": USER_AGENT})
+                                 transport=self._transport, headers={"User-Agent": USER_AGENT}, trust_env=False)
 
     async def start(self) -> None:
         if self._task is not None:
@@ -171,10 +177,17 @@ class WebhookDispatcher:
                 )
             ).all()
         out = []
+        box = secret_box(self._settings)
         for r in rows:
-            secrets: tuple[str, ...] = (r.secret,)
-            if r.previous_secret and r.previous_secret_expires_at and r.previous_secret_expires_at > now:
-                secrets = (r.secret, r.previous_secret)
+            subscription_id = r.subscription_id
+            try:
+                secrets: tuple[str, ...] = (box.decrypt(r.secret, subscription_id),)
+                if r.previous_secret and r.previous_secret_expires_at and r.previous_secret_expires_at > now:
+                    secrets = (*secrets, box.decrypt(r.previous_secret, subscription_id))
+            except SecretKeyError:
+                # Never sent unsigned: the row comes back when its lease ends, maybe with the key.
+                log.exception("cannot read a webhook signing secret", extra={"fields": {"delivery_id": str(r.id)}})
+                continue
             payload = r.payload if isinstance(r.payload, dict) else orjson.loads(r.payload)
             out.append(Claimed(r.id, r.event_id, r.attempts, payload, r.url, secrets))
         return out
@@ -190,16 +203,33 @@ class WebhookDispatcher:
             "Webhook-Signature": signature_header(claimed.secrets, event_id, timestamp, body),
         }
         started = time.perf_counter()
-        try:
-            response = await http.post(claimed.url, content=body, headers=headers)
-            outcome = Outcome(response.status_code, None if response.is_success else f"HTTP {response.status_code}",
-                              _elapsed_ms(started))
-        except httpx.HTTPError as exc:
-            outcome = Outcome(None, f"{type(exc).__name__}: {exc}"[:500], _elapsed_ms(started))
+        outcome = await self._post(http, claimed, body, headers, started)
         try:
             await self._record(claimed, outcome)
         except Exception:  # the lease brings the row back; the next attempt will be recorded
             log.exception("could not record webhook attempt", extra={"fields": {"delivery_id": str(claimed.id)}})
+
+    async def _post(self, http: httpx.AsyncClient, claimed: Claimed, body: bytes, headers: dict[str, str],
+                    started: float) -> Outcome:
+        """One attempt, resolved and checked again now (the name may point elsewhere since it was
+        registered) and sent to the checked address. The subscriber's log gets a coarse outcome;
+        the network detail goes to the operators' log only."""
+        try:
+            target = await pinned(claimed.url, self._settings.webhook_allowed_hosts)
+        except TargetRefused as exc:
+            log.warning("webhook target refused", extra={"fields": {"delivery_id": str(claimed.id), "why": str(exc)}})
+            return Outcome(None, ADDRESS_REFUSED, _elapsed_ms(started))
+        except Unresolvable:
+            return Outcome(None, UNREACHABLE, _elapsed_ms(started))
+        try:
+            response = await http.post(target.url, content=body, headers={**headers, "Host": target.host_header},
+                                       extensions={"sni_hostname": target.server_name})
+        except httpx.HTTPError as exc:
+            log.info("webhook attempt failed", extra={"fields": {
+                "delivery_id": str(claimed.id), "error": f"{type(exc).__name__}: {exc}"[:500]}})
+            return Outcome(None, UNREACHABLE, _elapsed_ms(started))
+        return Outcome(response.status_code, None if response.is_success else http_failure(response.status_code),
+                       _elapsed_ms(started))
 
     async def _record(self, claimed: Claimed, outcome: Outcome) -> None:
         now = self._clock()

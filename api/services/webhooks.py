@@ -11,7 +11,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from api.config import Settings
@@ -19,19 +20,31 @@ from api.conventions import check_version
 from api.db.models import Agency, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from api.db.scopes import subscriptions_visible_to
 from api.db.unit import RequestUnit
+from api.domain import webhook_delivery
 from api.domain.access_rules import Action, On, only_own_agency
 from api.domain.principal import Principal
 from api.domain.webhook_delivery import DEAD, PENDING
 from api.messages import msg
 from api.pagination import PageParams, cut, keyset, typed_cursor
 from api.problems import Problem
+from api.secret_box import PREFIX, SecretBox, secret_box
 from api.services.guard import invisible, require
+from api.services.webhook_targets import TargetRefused, check_at_registration
 
 RESOURCE = "webhook_subscription"
 
 
 def new_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(32)
+    return webhook_delivery.new_secret(secrets.token_bytes(32))
+
+
+async def check_url(settings: Settings, url: str, field: str = "body.url") -> None:
+    try:
+        await check_at_registration(url, settings.webhook_allowed_hosts)
+    except TargetRefused as exc:
+        raise Problem("validation", msg("webhook.public_only"), errors=[
+            {"field": field, "message": msg("webhook.host_refused", reason=str(exc)), "code": "address_not_allowed"}]
+        ) from exc
 
 
 def readable_subscriptions(principal: Principal) -> Select[WebhookSubscription]:
@@ -67,6 +80,7 @@ async def list_subscriptions(
 async def create_subscription(
     unit: RequestUnit,
     principal: Principal,
+    settings: Settings,
     *,
     subscription_id: uuid.UUID | None,
     agency_id: uuid.UUID | None,
@@ -86,12 +100,14 @@ async def create_subscription(
         unknown = msg("field.unknown_reference", what=msg("what.agency"))
         raise Problem("validation", unknown,
                       errors=[{"field": "body.agency_id", "message": unknown, "code": "not_found"}])
+    await check_url(settings, url)
     if subscription_id is not None and await unit.session.get(WebhookSubscription, subscription_id) is not None:
         raise Problem("conflict", msg("record.exists"))
     secret = new_secret()
+    subscription_id = subscription_id or uuid.uuid4()
     subscription = WebhookSubscription(
-        id=subscription_id or uuid.uuid4(), agency_id=agency_id, url=url, events=events, description=description,
-        secret=secret, active=active, created_by=principal.id,
+        id=subscription_id, agency_id=agency_id, url=url, events=events, description=description,
+        secret=secret_box(settings).encrypt(secret, subscription_id), active=active, created_by=principal.id,
     )
     unit.session.add(subscription)
     await unit.session.flush()
@@ -102,10 +118,13 @@ async def create_subscription(
 
 
 async def update_subscription(
-    unit: RequestUnit, principal: Principal, subscription_id: uuid.UUID, expected: int, changes: dict[str, Any]
+    unit: RequestUnit, principal: Principal, settings: Settings, subscription_id: uuid.UUID, expected: int,
+    changes: dict[str, Any],
 ) -> WebhookSubscription:
     subscription = await get_subscription(unit, principal, subscription_id)
     check_version(subscription.version, expected)
+    if changes.get("url") is not None:
+        await check_url(settings, changes["url"])
     for name, value in changes.items():
         if name in ("url", "events", "active") and value is None:
             raise Problem("validation", msg("field.cannot_be_null", field=name))
@@ -128,11 +147,35 @@ async def rotate_secret(
     grace = settings.webhook_secret_grace_s
     subscription.previous_secret = subscription.secret if grace else None
     subscription.previous_secret_expires_at = datetime.now(UTC) + timedelta(seconds=grace) if grace else None
-    subscription.secret = secret
+    subscription.secret = secret_box(settings).encrypt(secret, subscription.id)
     await unit.session.flush()
     await unit.session.refresh(subscription)
     unit.audit("rotate_secret", RESOURCE, resource_id=subscription.id)
     return subscription, secret
+
+
+async def reencrypt_secrets(session: AsyncSession, box: SecretBox, batch: int = 500) -> int:
+    """Moves every stored secret onto the box's current key (and encrypts any stored before
+    secrets were encrypted). Leaves `version` alone: a partner's ETag does not change. Returns how
+    many subscriptions were rewritten."""
+    prefix = f"{PREFIX}{box.current_key_id}:"
+    stale = or_(~WebhookSubscription.secret.startswith(prefix, autoescape=True),
+                and_(WebhookSubscription.previous_secret.is_not(None),
+                     ~WebhookSubscription.previous_secret.startswith(prefix, autoescape=True)))
+    done = 0
+    while True:
+        rows = (await session.execute(
+            select(WebhookSubscription.id, WebhookSubscription.secret, WebhookSubscription.previous_secret)
+            .where(stale).limit(batch).with_for_update(skip_locked=True))).all()
+        for row in rows:
+            previous = row.previous_secret
+            await session.execute(update(WebhookSubscription).where(WebhookSubscription.id == row.id).values(
+                secret=box.encrypt(box.decrypt(row.secret, row.id), row.id),
+                previous_secret=None if previous is None else box.encrypt(box.decrypt(previous, row.id), row.id),
+            ))
+        done += len(rows)
+        if len(rows) < batch:
+            return done
 
 
 async def delete_subscription(

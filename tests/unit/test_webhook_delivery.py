@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 
@@ -7,10 +8,12 @@ import pytest
 
 from api.domain.webhook_delivery import (
     EVENT_PATTERN,
+    new_secret,
     retry_delay_s,
     should_dead_letter,
     signature,
     signature_header,
+    signing_key,
     subscribes_to,
     verify,
 )
@@ -43,20 +46,33 @@ def test_event_patterns_refused(pattern: str) -> None:
     assert not EVENT_PATTERN.fullmatch(pattern)
 
 
-def test_signature_is_hmac_sha256_of_id_timestamp_body() -> None:
+SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
+OTHER = "whsec_" + base64.b64encode(b"o" * 32).decode()
+
+
+def test_signature_is_standard_webhooks_v1() -> None:
+    """`v1,<base64 HMAC-SHA256>` keyed by the base64-decoded secret (issue 13 item 7): what the
+    Standard Webhooks reference verifiers check."""
     body = b'{"id":"e1"}'
-    expected = hmac.new(b"whsec_x", b"e1.1700000000." + body, hashlib.sha256).hexdigest()
-    assert signature("whsec_x", "e1", 1700000000, body) == f"v1={expected}"
-    assert verify(f"v1={expected}", "whsec_x", "e1", 1700000000, body)
-    assert not verify(f"v1={expected}", "whsec_x", "e1", 1700000001, body)
-    assert not verify(f"v1={expected}", "whsec_y", "e1", 1700000000, body)
+    digest = hmac.new(b"k" * 32, b"e1.1700000000." + body, hashlib.sha256).digest()
+    expected = "v1," + base64.b64encode(digest).decode()
+    assert signature(SECRET, "e1", 1700000000, body) == expected
+    assert verify(expected, SECRET, "e1", 1700000000, body)
+    assert not verify(expected, SECRET, "e1", 1700000001, body)
+    assert not verify(expected, OTHER, "e1", 1700000000, body)
+
+
+def test_new_secrets_carry_their_key_in_base64() -> None:
+    secret = new_secret(b"\x01" * 24)
+    assert secret.startswith("whsec_")
+    assert signing_key(secret) == b"\x01" * 24
 
 
 def test_during_rotation_either_secret_verifies() -> None:
-    header = signature_header(["new", "old"], "e1", 1, b"{}")
-    assert verify(header, "new", "e1", 1, b"{}")
-    assert verify(header, "old", "e1", 1, b"{}")
-    assert not verify(header, "other", "e1", 1, b"{}")
+    header = signature_header([SECRET, OTHER], "e1", 1, b"{}")
+    assert verify(header, SECRET, "e1", 1, b"{}")
+    assert verify(header, OTHER, "e1", 1, b"{}")
+    assert not verify(header, "whsec_" + base64.b64encode(b"x" * 32).decode(), "e1", 1, b"{}")
 
 
 def test_backoff_doubles_is_capped_and_jittered_into_the_upper_half() -> None:

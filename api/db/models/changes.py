@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Identity, Index, String, func
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql.base import ischema_names
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import UserDefinedType
@@ -41,11 +42,10 @@ class ChangeLog(Base):
     resource_id: Mapped[uuid.UUID]
     client_id: Mapped[uuid.UUID | None]
     op: Mapped[str] = mapped_column(String(8))
-    # Who may have lost sight of the record through this change: the care-team member's user,
-    # the client's previous branch, the episode's operating agency.
-    user_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
-    old_branch_code: Mapped[str | None] = mapped_column(String(32))
-    agency_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    # On UPDATE, the columns that decide visibility (the trigger's arguments) as they were before
+    # and after: the feed runs the scope rules with either put in place (api/services/changes.py).
+    scope_before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    scope_after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     at: Mapped[datetime] = mapped_column(server_default=func.clock_timestamp())
 
 

@@ -13,9 +13,10 @@ from api.domain.webhook_delivery import DELIVERY_STATUSES
 
 
 class WebhookSubscription(Versioned, Base):
-    """A partner agency's endpoint and the events it wants. The secret is kept readable because
-    the dispatcher signs with it (a hash could not sign); it is returned to the caller only when
-    it is created or rotated. `previous_secret` signs alongside it until its grace period ends."""
+    """A partner agency's endpoint and the events it wants. The secret must be readable because
+    the dispatcher signs with it (a hash could not sign): it is stored encrypted with a key kept
+    outside the database (api/secret_box.py) and returned to the caller only when it is created or
+    rotated. `previous_secret` signs alongside it until its grace period ends."""
 
     __tablename__ = "webhook_subscription"
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -23,8 +24,8 @@ class WebhookSubscription(Versioned, Base):
     url: Mapped[str] = mapped_column(String(2000))
     events: Mapped[list[str]] = mapped_column(ARRAY(String(64)))
     description: Mapped[str | None] = mapped_column(String(200))
-    secret: Mapped[str] = mapped_column(String(128))
-    previous_secret: Mapped[str | None] = mapped_column(String(128))
+    secret: Mapped[str] = mapped_column(String(300))
+    previous_secret: Mapped[str | None] = mapped_column(String(300))
     previous_secret_expires_at: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     created_by: Mapped[uuid.UUID]
