@@ -32,6 +32,7 @@ class Action(StrEnum):
     programme_manage = "programme.manage"
     client_list = "client.list"  # lists of clients, episodes and activities
     statistics_read = "statistics.read"
+    workload_per_worker_read = "statistics.workload_per_worker"
     records_export = "records.export"
     referrals_export = "referrals.export"
     meetings_export = "meetings.export"
@@ -67,6 +68,9 @@ ALLOWED: Mapping[Action, frozenset[Role]] = MappingProxyType(
         # Supervisors get the same ward-wide, suppressed aggregates as the dashboard: one published
         # set of figures for everyone, so no reader can difference two differently suppressed tables.
         Action.statistics_read: frozenset({_R.analyst, _R.supervisor, _R.secretariat}),
+        # Workload by named worker is about the staff a supervisor manages (see sees_worker_load);
+        # every other reader gets it per branch office, perturbed like the rest.
+        Action.workload_per_worker_read: frozenset({_R.supervisor}),
         # Partners see only what referrals share with them: no record exports until referrals land.
         Action.records_export: _PROFESSIONALS | {_R.peer_supporter},
         Action.referrals_export: _PROFESSIONALS | {_R.partner},
@@ -91,6 +95,11 @@ SENSITIVE_READERS = frozenset({_R.supervisor, _R.caseworker, _R.mental_care_work
 
 def sees_sensitive(principal: Principal) -> bool:
     return principal.role in SENSITIVE_READERS
+
+
+def sees_worker_load(principal: Principal, worker_branches: list[str]) -> bool:
+    """A supervisor sees the workload of the workers of its own branch offices, no one else's."""
+    return can(principal, Action.workload_per_worker_read) is None and bool(principal.branches & set(worker_branches))
 
 
 def peer_may_record(kind: str) -> bool:
