@@ -81,13 +81,12 @@ async def referral_table(unit: RequestUnit, reader: async_sessionmaker[AsyncSess
     first, last = fiscal_year_bounds(fy)
     start = datetime.combine(first, time.min, TOKYO)
     end = datetime.combine(last, time.max, TOKYO)
-    async with reader() as session:
-        async def compute() -> Fresh:
+    async def compute() -> Fresh:
+        async with reader() as session:
             return await _counts(session, start, end, datetime.combine(today, time.min, TOKYO),
                                  protection.threshold, protection.bound)
 
-        made = await release(unit, "referrals", fy, today, protection.snapshot_seconds, protection.threshold,
-                             compute)
+    made = await release(unit, "referrals", fy, today, protection.snapshot_seconds, protection.threshold, compute)
 
     def figure(*at: str | None) -> Figure:
         value = made.figures.get(cube_key(at), 0)

@@ -217,16 +217,18 @@ async def table(unit: RequestUnit, reader: async_sessionmaker[AsyncSession], pri
     today = today_tokyo()
     async with reader() as session:
         axes = await _axes(session)
-        filters = check_filters(axes, fiscal_year_from, fiscal_year_to, programme_code, branch_code, today)
-        years = [fiscal_year(today)] if name == "episode-status" else filters.period.years
-        releases: dict[int, Release] = {}
-        for fy in years:
-            async def compute(fy: int = fy) -> Fresh:
+    filters = check_filters(axes, fiscal_year_from, fiscal_year_to, programme_code, branch_code, today)
+    years = [fiscal_year(today)] if name == "episode-status" else filters.period.years
+    releases: dict[int, Release] = {}
+    for fy in years:
+        # Counted on the reader, stored through the request's unit (the primary): one never nests the other.
+        async def compute(fy: int = fy) -> Fresh:
+            async with reader() as session:
                 by_year = await _tallies(session, stat, principal, rules.Period(fy, fy), today)
-                return publish_cube(by_year.get(fy, {}), protection.threshold, protection.bound)
+            return publish_cube(by_year.get(fy, {}), protection.threshold, protection.bound)
 
-            releases[fy] = await release(unit, stat.release_of or name, fy, today, protection.snapshot_seconds,
-                                         protection.threshold, compute)
+        releases[fy] = await release(unit, stat.release_of or name, fy, today, protection.snapshot_seconds,
+                                     protection.threshold, compute)
     unit.audit("read", "statistics", subject=name,
                detail={"fiscal_years": [years[0], years[-1]], "programme_code": programme_code,
                        "branch_code": branch_code})
@@ -290,20 +292,22 @@ async def workload(unit: RequestUnit, reader: async_sessionmaker[AsyncSession], 
     per_worker = can(principal, Action.workload_per_worker_read) is None
     async with reader() as session:
         axes = await _axes(session)
-        filters = check_filters(axes, fiscal_year_from, fiscal_year_to, None, branch_code, today)
-        first = fiscal_year_bounds(filters.period.first)[0]
-        last = min(fiscal_year_bounds(filters.period.last)[1], today)
+    filters = check_filters(axes, fiscal_year_from, fiscal_year_to, None, branch_code, today)
+    first = fiscal_year_bounds(filters.period.first)[0]
+    last = min(fiscal_year_bounds(filters.period.last)[1], today)
 
-        async def compute() -> Fresh:
+    async def compute() -> Fresh:
+        async with reader() as session:
             leaves = {(str(r.worker), r.branch): tally(int(r.n), int(r.key))
                       for r in (await session.execute(caseload_query(principal))).all()}
-            cells = with_margins(leaves)
-            return Fresh(leaves={cube_key(k): t.n for k, t in leaves.items()},
-                         figures={cube_key(k): publish(t, protection.threshold, protection.bound).value
-                                  for k, t in cells.items()})
+        cells = with_margins(leaves)
+        return Fresh(leaves={cube_key(k): t.n for k, t in leaves.items()},
+                     figures={cube_key(k): publish(t, protection.threshold, protection.bound).value
+                              for k, t in cells.items()})
 
-        caseload = await release(unit, "caseload", fiscal_year(today), today, protection.snapshot_seconds,
-                                 protection.threshold, compute)
+    caseload = await release(unit, "caseload", fiscal_year(today), today, protection.snapshot_seconds,
+                             protection.threshold, compute)
+    async with reader() as session:
         load = {r.performer_id: r for r in (await session.execute(workload_query(first, last))).all()}
         users = (await session.scalars(select(UserAccount).where(UserAccount.id.in_(set(load)))
                                        .order_by(UserAccount.display_name, UserAccount.id))).all()
