@@ -117,17 +117,18 @@ def check_parameters(threshold: int, bound: int) -> None:
 
 
 def publish(cell: Tally, threshold: int = DEFAULT_THRESHOLD, bound: int = DEFAULT_BOUND) -> Published:
-    """The figure shown for a cell: count plus noise, hidden when that falls from 1 to the threshold."""
+    """The figure shown for a cell: count plus noise, hidden when that is at most the threshold.
+
+    Zero is hidden with the small counts: were a true zero always shown, every hidden figure would
+    be known to hold at least one person, and a few hidden cells under a small total pin it."""
     check_parameters(threshold, bound)
     value = cell.n + noise(cell, bound)
-    return Published(None if 1 <= value <= threshold else value)
+    return Published(None if value <= threshold else value)
 
 
 def feasible(published: Published, threshold: int, bound: int) -> tuple[int, int]:
     """What a reader who knows these rules learns about the true count from one figure alone:
     its lowest and highest possible values."""
     if published.value is None:
-        return 1, threshold + bound
-    if published.value == 0:
-        return 0, bound
+        return 0, threshold + bound
     return max(1, published.value - bound), published.value + bound

@@ -89,7 +89,7 @@ async def referral_table(unit: RequestUnit, reader: async_sessionmaker[AsyncSess
     made = await release(unit, "referrals", fy, today, protection.snapshot_seconds, protection.threshold, compute)
 
     def figure(*at: str | None) -> Figure:
-        value = made.figures.get(cube_key(at), 0)
+        value = made.figures.get(cube_key(at))
         return _figure(value)
 
     rows = []

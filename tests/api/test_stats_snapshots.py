@@ -46,11 +46,11 @@ async def test_one_new_client_changes_no_answer(client: httpx.AsyncClient, db: A
     before = await pull()
     assert before[0]["fiscal_years"][0]["final"] is False  # type: ignore[index]
     assert consistent(before[0]["total"]["figures"][0], 9)  # type: ignore[index]
-    await _episodes(db, world, a, "karasuyama", 1, started=started, diagnosis="bipolar")
+    await _episodes(db, world, a, "karasuyama", 1, started=started, diagnosis="mood_bipolar")
     assert await pull() == before  # within the day: the same release
     await _age_releases(db)
     assert await pull() == before  # a day later, one change is too few to publish: still the same
-    await _episodes(db, world, a, "setagaya", 5, started=started, diagnosis="bipolar")
+    await _episodes(db, world, a, "setagaya", 5, started=started, diagnosis="mood_bipolar")
     assert await pull() == before  # the checked release stands another day
     await _age_releases(db)
     after = await pull()
