@@ -65,8 +65,8 @@ ALLOWED: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.referral_answer: frozenset({_R.partner, _R.coordinator}),
         Action.programme_manage: frozenset({_R.admin}),
         Action.client_list: _PROFESSIONALS | {_R.peer_supporter},
-        # Supervisors get the same ward-wide, suppressed aggregates as the dashboard: one published
-        # set of figures for everyone, so no reader can difference two differently suppressed tables.
+        # Supervisors get the same ward-wide, perturbed aggregates as the dashboard: one published
+        # set of figures for everyone, so no reader can difference two differently protected tables.
         Action.statistics_read: frozenset({_R.analyst, _R.supervisor, _R.secretariat}),
         # Workload by named worker is about the staff a supervisor manages (see sees_worker_load);
         # every other reader gets it per branch office, perturbed like the rest.

@@ -21,7 +21,7 @@ from api.domain.resource_directory import ReferralPurpose
 from api.problems import Problem
 from api.schemas.stats import Figure, FiscalYearLabel, ReferralPurposeRow, ReferralStats
 from api.services.guard import require
-from api.services.stats import Protection, cube_key
+from api.services.stats import Protection, cube_key, figure_of
 from api.services.stats_releases import Fresh, release
 
 STATUSES = ["requested", "received", "accepted", "rejected", "in_progress", "completed", "cancelled", "failed"]
@@ -33,10 +33,6 @@ _PURPOSE_LABELS = {
     "home_help": ("ホームヘルプ", "Home help"), "other": ("その他", "Other"),
 }
 PURPOSES = [p.value for p in ReferralPurpose]
-
-
-def _figure(value: int | None) -> Figure:
-    return Figure(value=value, suppressed=value is None, reason="small" if value is None else None)
 
 
 async def _counts(session: AsyncSession, start: datetime, end: datetime, today_start: datetime, threshold: int,
@@ -89,8 +85,7 @@ async def referral_table(unit: RequestUnit, reader: async_sessionmaker[AsyncSess
     made = await release(unit, "referrals", fy, today, protection.snapshot_seconds, protection.threshold, compute)
 
     def figure(*at: str | None) -> Figure:
-        value = made.figures.get(cube_key(at))
-        return _figure(value)
+        return figure_of(made.figures.get(cube_key(at)))
 
     rows = []
     for p in PURPOSES:

@@ -183,7 +183,7 @@ def publish_cube(leaves: Mapping[tuple[str, str, str], Tally], threshold: int, b
                  figures={cube_key(k): publish(t, threshold, bound).value for k, t in cells.items()})
 
 
-def _figure(value: int | None) -> Figure:
+def figure_of(value: int | None) -> Figure:
     return Figure(value=value, suppressed=value is None, reason="small" if value is None else None)
 
 
@@ -238,7 +238,7 @@ async def table(unit: RequestUnit, reader: async_sessionmaker[AsyncSession], pri
         at = cube_key((category.code if category else None, programme, branch))
         return StatRow(category=category.code if category else None, programme_code=programme, branch_code=branch,
                        label_ja=label.ja, label_en=label.en,
-                       figures=[_figure(releases[y].figures.get(at)) for y in years])
+                       figures=[figure_of(releases[y].figures.get(at)) for y in years])
 
     if name == "supported-persons":
         programmes = [programme_code] if programme_code else [*axes.programmes, None]
@@ -325,7 +325,7 @@ async def workload(unit: RequestUnit, reader: async_sessionmaker[AsyncSession], 
         visits = sum(v for u in users for v in [work[u.id][0]] if code in (u.branch_codes or []))
         days = sum(d for u in users for d in [work[u.id][1]] if code in (u.branch_codes or []))
         per_day, use = _load(visits, days, capacity)
-        branches.append(BranchLoad(branch_code=code, active_caseload=_figure(caseload.figures.get(f"*|{code}")),
+        branches.append(BranchLoad(branch_code=code, active_caseload=figure_of(caseload.figures.get(f"*|{code}")),
                                    visits=visits, working_days=days, visits_per_working_day=per_day,
                                    capacity_use=use))
     workers = []
@@ -337,7 +337,7 @@ async def workload(unit: RequestUnit, reader: async_sessionmaker[AsyncSession], 
         per_day, use = _load(visits, days, capacity)
         workers.append(WorkerLoad(
             worker_id=u.id, name=u.display_name, role=u.role, branch_codes=codes,
-            active_caseload=_figure(caseload.figures.get(f"{u.id}|*")), visits=visits, working_days=days,
+            active_caseload=figure_of(caseload.figures.get(f"{u.id}|*")), visits=visits, working_days=days,
             visits_per_working_day=per_day, capacity_use=use))
     unit.audit("read", "statistics", subject="workload",
                detail={"fiscal_years": [filters.period.first, filters.period.last], "branch_code": branch_code,
@@ -345,4 +345,4 @@ async def workload(unit: RequestUnit, reader: async_sessionmaker[AsyncSession], 
     return Workload(threshold=protection.threshold, noise_bound=protection.bound, as_of=caseload.released_on,
                     daily_visit_capacity=capacity, branch_code=branch_code, fiscal_years=_year_labels(filters),
                     branches=branches, workers=workers,
-                    total_active_caseload=_figure(caseload.figures.get("*|*")))
+                    total_active_caseload=figure_of(caseload.figures.get("*|*")))
