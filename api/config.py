@@ -59,8 +59,12 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(default=None, description="Keep rate counters in Redis instead of PostgreSQL.")
 
     daily_visit_capacity: int = Field(default=5, ge=1, le=20)
-    stats_suppression_threshold: int = Field(default=5, ge=1, le=10)
-    stats_snapshot_seconds: int = Field(default=60, ge=0, le=3600, description="0 computes every request afresh")
+    stats_suppression_threshold: int = Field(default=5, ge=1, le=10,
+                                             description="Perturbed counts from 1 up to this are hidden")
+    stats_noise_bound: int = Field(default=2, ge=0, le=5, description="Most any published count moves from the truth")
+    stats_snapshot_seconds: int = Field(
+        default=86400, ge=0, le=7 * 86400,
+        description="A statistics release stands at least this long (0: may be replaced at every request)")
 
     webhook_max_attempts: int = Field(default=8, ge=1, le=50)
     webhook_dispatch_interval_s: float = Field(default=2.0, gt=0)

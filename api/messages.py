@@ -198,6 +198,7 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "action.meeting.closed_item_read": ("read closed agenda items", "非公開の議題を見る"),
     "action.webhook.manage": ("manage webhook subscriptions", "Webhookの購読を管理する"),
     "action.listing.read_withdrawn": ("read a withdrawn listing", "掲載を取り下げた社会資源を見る"),
+    "action.statistics.workload_per_worker": ("read workload per named worker", "職員ごとの業務量を見る"),
     "action.directory.agencies": ("read the agency directory", "機関の一覧を見る"),
     "action.directory.users": ("read the staff directory", "職員の一覧を見る"),
     "forbidden.own_agency": ("A {role} may do this only for its own agency.",

@@ -40,6 +40,7 @@ class Action(StrEnum):
     programme_manage = "programme.manage"
     client_list = "client.list"  # lists of clients, episodes and activities
     statistics_read = "statistics.read"
+    workload_per_worker_read = "statistics.workload_per_worker"
     records_export = "records.export"
     referrals_export = "referrals.export"
     meetings_export = "meetings.export"
@@ -137,6 +138,9 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
         # Supervisors get the same ward-wide, suppressed aggregates as the dashboard: one published
         # set of figures for everyone, so no reader can difference two differently suppressed tables.
         Action.statistics_read: Rule(frozenset({_R.analyst, _R.supervisor, _R.secretariat})),
+        # Workload by named worker is about the staff a supervisor manages (see sees_worker_load);
+        # every other reader gets it per branch office, perturbed like the rest.
+        Action.workload_per_worker_read: Rule(frozenset({_R.supervisor})),
         # Partners see only what referrals share with them: no record exports until referrals land.
         Action.records_export: Rule(CARE_ROLES),
         Action.referrals_export: Rule(PROFESSIONALS | THIRD_PARTIES),
@@ -237,3 +241,8 @@ def sees_listing(principal: Principal | None, status: str, agency_id: uuid.UUID)
     if status in PUBLIC_STATUSES:
         return True
     return principal is not None and allowed(principal, Action.withdrawn_listing_read, On(agency_id=agency_id))
+
+
+def sees_worker_load(principal: Principal, worker_branches: list[str]) -> bool:
+    """A supervisor sees the workload of the workers of its own branch offices, no one else's."""
+    return allowed(principal, Action.workload_per_worker_read) and bool(principal.branches & set(worker_branches))

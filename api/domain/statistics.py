@@ -2,8 +2,8 @@
 
 Every statistic is a three-way table per fiscal year: a category (age band, diagnosis group, …)
 × programme × branch, with every margin. Filters pick a programme and a branch out of that table;
-they never define a new population, so every answer is a selection from one protected set of
-figures (see README "Statistics and suppression")."""
+they never define a new population, so every answer is a selection from one published release
+(see README "Statistics and disclosure control")."""
 
 from __future__ import annotations
 

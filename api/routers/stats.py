@@ -5,13 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from api.config import Settings
 from api.conventions import json_response
 from api.deps import PrincipalDep, SettingsDep, UnitDep
 from api.routing import CommitRoute
 from api.schemas.stats import ReferralStats, StatTable, Workload
 from api.services import referral_stats
 from api.services import stats as stats_service
-from api.services.stats_snapshots import snapshot
 
 router = APIRouter(tags=["statistics"], route_class=CommitRoute)
 
@@ -30,19 +30,19 @@ _SUMMARIES = {
 }
 
 
+def _protection(settings: Settings) -> stats_service.Protection:
+    return stats_service.Protection(threshold=settings.stats_suppression_threshold, bound=settings.stats_noise_bound,
+                                    snapshot_seconds=settings.stats_snapshot_seconds)
+
+
 def _table_route(name: str) -> None:
     async def endpoint(request: Request, principal: PrincipalDep, unit: UnitDep, settings: SettingsDep,
                        fiscal_year_from: FyFrom = None, fiscal_year_to: FyTo = None,
                        programme_code: ProgrammeCode = None, branch_code: BranchCode = None) -> Response:
-        params = {"fiscal_year_from": fiscal_year_from, "fiscal_year_to": fiscal_year_to,
-                  "programme_code": programme_code, "branch_code": branch_code,
-                  "threshold": settings.stats_suppression_threshold}
-        result = await snapshot(
-            unit, principal, settings.stats_snapshot_seconds, StatTable, name, params,
-            lambda: stats_service.table(
-                unit, request.app.state.replica_sessionmaker, principal, name, settings.stats_suppression_threshold,
-                fiscal_year_from=fiscal_year_from, fiscal_year_to=fiscal_year_to, programme_code=programme_code,
-                branch_code=branch_code))
+        result = await stats_service.table(
+            unit, request.app.state.replica_sessionmaker, principal, name, _protection(settings),
+            fiscal_year_from=fiscal_year_from, fiscal_year_to=fiscal_year_to, programme_code=programme_code,
+            branch_code=branch_code)
         return json_response(result)
 
     endpoint.__name__ = "stats_" + name.replace("-", "_")
@@ -55,18 +55,15 @@ for _name in _SUMMARIES:
 
 
 @router.get("/v1/stats/workload", operation_id="stats_workload", response_model=Workload,
-            summary="Caseload per worker and visits per working day against the daily visit capacity")
+            summary="Caseload and visits per working day against the daily visit capacity, per branch office "
+                    "(per worker for supervisors of the worker's branch)")
 async def stats_workload(request: Request, principal: PrincipalDep, unit: UnitDep, settings: SettingsDep,
                          fiscal_year_from: FyFrom = None, fiscal_year_to: FyTo = None,
                          branch_code: BranchCode = None) -> Response:
-    params = {"fiscal_year_from": fiscal_year_from, "fiscal_year_to": fiscal_year_to, "branch_code": branch_code,
-              "threshold": settings.stats_suppression_threshold, "capacity": settings.daily_visit_capacity}
-    result = await snapshot(
-        unit, principal, settings.stats_snapshot_seconds, Workload, "workload", params,
-        lambda: stats_service.workload(
-            unit, request.app.state.replica_sessionmaker, principal, settings.stats_suppression_threshold,
-            settings.daily_visit_capacity, fiscal_year_from=fiscal_year_from, fiscal_year_to=fiscal_year_to,
-            branch_code=branch_code))
+    result = await stats_service.workload(
+        unit, request.app.state.replica_sessionmaker, principal, _protection(settings),
+        settings.daily_visit_capacity, fiscal_year_from=fiscal_year_from, fiscal_year_to=fiscal_year_to,
+        branch_code=branch_code)
     return json_response(result)
 
 
@@ -74,9 +71,6 @@ async def stats_workload(request: Request, principal: PrincipalDep, unit: UnitDe
             summary="Referrals by purpose and status, overdue ones and median days to acceptance (one fiscal year)")
 async def stats_referrals(request: Request, principal: PrincipalDep, unit: UnitDep, settings: SettingsDep,
                           fiscal_year: Annotated[int | None, Query(ge=2007, le=2100)] = None) -> Response:
-    params = {"fiscal_year": fiscal_year, "threshold": settings.stats_suppression_threshold}
-    result = await snapshot(
-        unit, principal, settings.stats_snapshot_seconds, ReferralStats, "referrals", params,
-        lambda: referral_stats.referral_table(unit, request.app.state.replica_sessionmaker, principal,
-                                              settings.stats_suppression_threshold, fiscal_year))
+    result = await referral_stats.referral_table(unit, request.app.state.replica_sessionmaker, principal,
+                                                 _protection(settings), fiscal_year)
     return json_response(result)

@@ -11,14 +11,16 @@ class FiscalYearLabel(BaseModel):
     fiscal_year: int = Field(description="Calendar year the fiscal year starts in (April)")
     label_ja: str = Field(examples=["平成22年度"])
     label_en: str = Field(examples=["FY2010 (Heisei 22)"])
+    as_of: date | None = Field(default=None, description="The date of the release these figures come from")
+    final: bool | None = Field(default=None, description="True once the year has closed: its figures never change")
 
 
 class Figure(BaseModel):
-    value: int | None = Field(description="null when suppressed")
+    value: int | None = Field(description="The perturbed count (within noise_bound of the true one); null when "
+                                          "hidden. 0 may stand for a true count up to noise_bound")
     suppressed: bool
-    reason: Literal["primary", "complementary"] | None = Field(
-        description="primary: a count from 1 to the threshold; complementary: hidden so a primary one cannot be "
-                    "worked out from totals")
+    reason: Literal["small"] | None = Field(
+        description="small: the perturbed count fell from 1 to the threshold, so it is not shown")
 
 
 class StatRow(BaseModel):
@@ -33,8 +35,10 @@ class StatRow(BaseModel):
 class StatTable(BaseModel):
     statistic: str
     unit: str = Field(description="What one counted item is")
-    threshold: int = Field(description="Counts from 1 up to this are suppressed")
-    as_of: date
+    threshold: int = Field(description="Perturbed counts from 1 up to this are hidden")
+    noise_bound: int = Field(description="Every published count is within this of the true count; totals are "
+                                         "perturbed on their own, so a table need not add up")
+    as_of: date = Field(description="The date of the newest release in the answer (see fiscal_years)")
     programme_code: str | None
     branch_code: str | None
     fiscal_years: list[FiscalYearLabel]
@@ -54,14 +58,27 @@ class WorkerLoad(BaseModel):
     capacity_use: float | None = Field(description="visits_per_working_day / daily_visit_capacity")
 
 
+class BranchLoad(BaseModel):
+    branch_code: str
+    active_caseload: Figure = Field(description="Clients with an active or on-hold episode at this branch office "
+                                                "(once per lead worker)")
+    visits: int = Field(description="Home visits, accompaniments and trial stays in the period by the branch's staff")
+    working_days: int = Field(description="Worker-days in the period with at least one recorded activity")
+    visits_per_working_day: float | None
+    capacity_use: float | None = Field(description="visits_per_working_day / daily_visit_capacity")
+
+
 class Workload(BaseModel):
     threshold: int
-    as_of: date
+    noise_bound: int
+    as_of: date = Field(description="The date of the caseload release")
     daily_visit_capacity: int
     branch_code: str | None
     fiscal_years: list[FiscalYearLabel]
-    workers: list[WorkerLoad]
-    total_active_caseload: Figure | None = Field(description="Only when no branch is selected")
+    branches: list[BranchLoad]
+    workers: list[WorkerLoad] = Field(description="Per named worker: only for a supervisor, and only the workers of "
+                                                  "the supervisor's own branch offices; empty for other roles")
+    total_active_caseload: Figure
 
 
 class ReferralPurposeRow(BaseModel):
@@ -77,7 +94,8 @@ class ReferralPurposeRow(BaseModel):
 
 class ReferralStats(BaseModel):
     threshold: int
-    as_of: date
+    noise_bound: int
+    as_of: date = Field(description="The date of the release these figures come from")
     fiscal_year: FiscalYearLabel
     statuses: list[str]
     rows: list[ReferralPurposeRow]

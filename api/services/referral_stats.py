@@ -1,6 +1,6 @@
 """Referrals by purpose and status, overdue ones, and the median days from sending to acceptance,
-for one fiscal year, ward-wide. The purpose × status table is suppressed as a whole (small cells
-and their complements); no programme or branch filter exists, so no two requests differ slightly."""
+for one fiscal year, ward-wide, perturbed by the cell-key method (each referral's key) and published
+as a dated release like every statistic (api.services.stats_releases)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,16 @@ from api.db.models import Referral, ReferralStatusChange
 from api.db.unit import RequestUnit
 from api.domain import statistics as rules
 from api.domain.access_rules import Action
+from api.domain.cell_key import publish as publish_cell
+from api.domain.cell_key import tally, with_margins
 from api.domain.fiscal import TOKYO, fiscal_year_bounds, today_tokyo
 from api.domain.principal import Principal
 from api.domain.resource_directory import ReferralPurpose
-from api.domain.suppression import Cell, suppress_table, suppress_vector
 from api.problems import Problem
 from api.schemas.stats import Figure, FiscalYearLabel, ReferralPurposeRow, ReferralStats
 from api.services.guard import require
+from api.services.stats import Protection, cube_key, figure_of
+from api.services.stats_releases import Fresh, release
 
 STATUSES = ["requested", "received", "accepted", "rejected", "in_progress", "completed", "cancelled", "failed"]
 _PURPOSE_LABELS = {
@@ -32,18 +35,15 @@ _PURPOSE_LABELS = {
 PURPOSES = [p.value for p in ReferralPurpose]
 
 
-def _figure(cell: Cell) -> Figure:
-    return Figure(value=cell.value, suppressed=cell.suppressed, reason=cell.reason)
-
-
-async def _counts(session: AsyncSession, start: datetime, end: datetime, today_start: datetime
-                  ) -> tuple[dict[tuple[str, str], int], dict[str, int], dict[str, tuple[int, float | None]]]:
+async def _counts(session: AsyncSession, start: datetime, end: datetime, today_start: datetime, threshold: int,
+                  bound: int) -> Fresh:
     sent = (Referral.sent_at >= start) & (Referral.sent_at < end)
-    by_status = {(r.purpose, r.status): int(r.n) for r in (await session.execute(
-        select(Referral.purpose, Referral.status, func.count().label("n")).where(sent)
+    key = func.sum(Referral.stat_key).label("key")
+    by_status = {("status", r.purpose, r.status): tally(int(r.n), int(r.key)) for r in (await session.execute(
+        select(Referral.purpose, Referral.status, func.count().label("n"), key).where(sent)
         .group_by(Referral.purpose, Referral.status))).all()}
-    overdue = {r.purpose: int(r.n) for r in (await session.execute(
-        select(Referral.purpose, func.count().label("n"))
+    overdue = {("overdue", r.purpose): tally(int(r.n), int(r.key)) for r in (await session.execute(
+        select(Referral.purpose, func.count().label("n"), key)
         .where(sent, Referral.status.in_(["requested", "received"]), Referral.due_on < today_start.date())
         .group_by(Referral.purpose))).all()}
     accepted_at = (select(ReferralStatusChange.referral_id, func.min(ReferralStatusChange.at).label("at"))
@@ -56,11 +56,18 @@ async def _counts(session: AsyncSession, start: datetime, end: datetime, today_s
                    func.percentile_cont(0.5).within_group(cast(days, Float)).label("median"))
             .join(accepted_at, accepted_at.c.referral_id == Referral.id).where(sent)
             .group_by(Referral.purpose))).all()}
-    return by_status, overdue, medians
+    figures: dict[str, object] = {}
+    for at, cell in [*with_margins(by_status).items(), *with_margins(overdue).items()]:
+        if at[0] is not None:
+            figures[cube_key(at)] = publish_cell(cell, threshold, bound).value
+    for purpose, (n, value) in medians.items():
+        # A median describes the referrals behind it: shown only where more than the threshold were accepted.
+        figures[cube_key(("median", purpose))] = value if n > threshold else None
+    return Fresh(leaves={cube_key(k): t.n for k, t in [*by_status.items(), *overdue.items()]}, figures=figures)
 
 
 async def referral_table(unit: RequestUnit, reader: async_sessionmaker[AsyncSession], principal: Principal,
-                         threshold: int, fiscal_year: int | None) -> ReferralStats:
+                         protection: Protection, fiscal_year: int | None) -> ReferralStats:
     require(unit, principal, Action.statistics_read, resource_type="statistics")
     today = today_tokyo()
     period = rules.check_period(fiscal_year, fiscal_year, today)
@@ -70,31 +77,32 @@ async def referral_table(unit: RequestUnit, reader: async_sessionmaker[AsyncSess
     first, last = fiscal_year_bounds(fy)
     start = datetime.combine(first, time.min, TOKYO)
     end = datetime.combine(last, time.max, TOKYO)
-    async with reader() as session:
-        by_status, overdue, medians = await _counts(session, start, end, datetime.combine(today, time.min, TOKYO))
-    table = suppress_table({(p, s): by_status.get((p, s), 0) for p in PURPOSES for s in STATUSES}, threshold)
-    late = suppress_vector({p: overdue.get(p, 0) for p in PURPOSES}, threshold)
+    async def compute() -> Fresh:
+        async with reader() as session:
+            return await _counts(session, start, end, datetime.combine(today, time.min, TOKYO),
+                                 protection.threshold, protection.bound)
 
-    def median(purpose: str | None) -> float | None:
-        if purpose is None:
-            return None  # a ward-wide median would need every referral's days, not the per-purpose ones
-        n, value = medians.get(purpose, (0, None))
-        return value if n > threshold else None
+    made = await release(unit, "referrals", fy, today, protection.snapshot_seconds, protection.threshold, compute)
+
+    def figure(*at: str | None) -> Figure:
+        return figure_of(made.figures.get(cube_key(at)))
 
     rows = []
     for p in PURPOSES:
         ja, en = _PURPOSE_LABELS[p]
         rows.append(ReferralPurposeRow(
             purpose=p, label_ja=ja, label_en=en,
-            by_status={s: _figure(table.cells[(p, s)]) for s in STATUSES},
-            total=_figure(table.row_totals[p]), overdue=_figure(late.cells[p]),
-            median_days_to_acceptance=median(p)))
+            by_status={s: figure("status", p, s) for s in STATUSES},
+            total=figure("status", p, None), overdue=figure("overdue", p),
+            median_days_to_acceptance=made.figures.get(cube_key(("median", p)))))
     total = ReferralPurposeRow(
         purpose=None, label_ja=rules.ALL.ja, label_en=rules.ALL.en,
-        by_status={s: _figure(table.column_totals[s]) for s in STATUSES}, total=_figure(table.grand_total),
-        overdue=_figure(late.total), median_days_to_acceptance=None)
+        by_status={s: figure("status", None, s) for s in STATUSES}, total=figure("status", None, None),
+        overdue=figure("overdue", None), median_days_to_acceptance=None)
     labels = rules.year_labels(fy)
     unit.audit("read", "statistics", subject="referrals", detail={"fiscal_year": fy})
-    return ReferralStats(threshold=threshold, as_of=today, statuses=STATUSES,
-                         fiscal_year=FiscalYearLabel(fiscal_year=fy, label_ja=labels[0], label_en=labels[1]),
+    return ReferralStats(threshold=protection.threshold, noise_bound=protection.bound, as_of=made.released_on,
+                         statuses=STATUSES,
+                         fiscal_year=FiscalYearLabel(fiscal_year=fy, label_ja=labels[0], label_en=labels[1],
+                                                     as_of=made.released_on, final=made.final),
                          rows=rows, total=total)

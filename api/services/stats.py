@@ -1,31 +1,39 @@
-"""Dashboard statistics: counts from the read replica (or the primary), protected by
-api.domain.suppression before anything leaves the service."""
+"""Dashboard statistics: counts from the read replica (or the primary), perturbed by the cell-key
+method (api.domain.cell_key) and published as dated releases (api.services.stats_releases)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, case, cast, func, literal, select, text
+from sqlalchemy import Date, Integer, Select, case, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.db.models import Branch, Client, Episode, Programme, UserAccount, WorkerDayLoad
 from api.db.scopes import episodes_counted_for_statistics
 from api.db.unit import RequestUnit
 from api.domain import statistics as rules
-from api.domain.access_rules import Action
+from api.domain.access_rules import Action, can, sees_worker_load
+from api.domain.cell_key import Tally, publish, tally, with_margins
 from api.domain.fiscal import age_band, fiscal_year, fiscal_year_bounds, today_tokyo
 from api.domain.principal import Principal
-from api.domain.suppression import Cell, CubeKey, Reason, suppress_cube, suppress_vector
 from api.messages import msg
 from api.problems import Problem
-from api.schemas.stats import Figure, FiscalYearLabel, StatRow, StatTable, WorkerLoad, Workload
+from api.schemas.stats import BranchLoad, Figure, FiscalYearLabel, StatRow, StatTable, WorkerLoad, Workload
 from api.services.guard import require
+from api.services.stats_releases import Fresh, Release, release
 
-Counts = dict[tuple[str, str, str, int], int]
-Protected = dict[int, dict[CubeKey, Cell]]
+
+@dataclass(frozen=True, slots=True)
+class Protection:
+    """The disclosure-control settings every statistic is published with (README)."""
+
+    threshold: int
+    bound: int
+    snapshot_seconds: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,22 +55,32 @@ class Statistic:
     unit: str
     categories: tuple[rules.Category, ...]
     query: Callable[[Principal, rules.Period, date], Select[Any]]
+    release_of: str | None = None
 
 
 def _fy_series(period: rules.Period) -> Any:
     return func.generate_series(period.first, period.last).column_valued("fy")
 
 
-def _base(principal: Principal, category: Any, fy: Any, counted: Any) -> Select[Any]:
+def _base(principal: Principal, category: Any, fy: Any, record: Any, key: Any) -> Select[Any]:
+    """One row per counted record (person or episode) per cell: the cell's count and key sum come from these."""
     return (
         select(category.label("category"), Programme.code.label("programme"), Episode.branch_code.label("branch"),
-               fy.label("fy"), counted.label("n"))
+               fy.label("fy"), record.label("record"), key.label("key"))
+        .distinct()
         .select_from(Episode)
         .join(Programme, Programme.id == Episode.programme_id)
         .join(Client, Client.id == Episode.client_id)
         .where(episodes_counted_for_statistics(principal), Episode.started_on.is_not(None))
-        .group_by(text("1, 2, 3, 4"))
     )
+
+
+def _persons(principal: Principal, category: Any, fy: Any) -> Select[Any]:
+    return _base(principal, category, fy, Client.id, Client.stat_key)
+
+
+def _episodes(principal: Principal, category: Any, fy: Any) -> Select[Any]:
+    return _base(principal, category, fy, Episode.id, Episode.stat_key)
 
 
 def _fiscal_year_of(day: Any) -> Any:
@@ -73,8 +91,7 @@ def _fiscal_year_of(day: Any) -> Any:
 def supported_persons_query(principal: Principal, period: rules.Period, today: date) -> Select[Any]:
     """Persons with an episode under way at any time in the fiscal year, by diagnosis group."""
     fy = _fy_series(period)
-    return _base(principal, func.coalesce(Client.diagnosis_group, "unknown"), fy,
-                 func.count(Episode.client_id.distinct())).where(
+    return _persons(principal, func.coalesce(Client.diagnosis_group, "unknown"), fy).where(
         Episode.status.in_(["active", "on_hold", "finished"]),
         Episode.started_on <= func.make_date(fy + 1, 3, 31),
         func.coalesce(Episode.ended_on, date.max) >= func.make_date(fy, 4, 1),
@@ -85,13 +102,13 @@ def age_band_query(principal: Principal, period: rules.Period, today: date) -> S
     """Persons starting an episode in the fiscal year, by age at the start (10-year bands)."""
     fy = _fiscal_year_of(Episode.started_on)
     age = cast(func.date_part("year", func.age(Episode.started_on, Client.date_of_birth)), Integer)
-    return _base(principal, func.least(age // 10 * 10, 80), fy, func.count(Episode.client_id.distinct())).where(
+    return _persons(principal, func.least(age // 10 * 10, 80), fy).where(
         Episode.status != "cancelled", fy.between(period.first, period.last))
 
 
 def _closed(principal: Principal, period: rules.Period, category: Any) -> Select[Any]:
     fy = _fiscal_year_of(Episode.ended_on)
-    return _base(principal, category, fy, func.count()).where(
+    return _episodes(principal, category, fy).where(
         Episode.status == "finished", Episode.ended_on.is_not(None), fy.between(period.first, period.last))
 
 
@@ -115,16 +132,16 @@ def closure_query(principal: Principal, period: rules.Period, today: date) -> Se
 def episode_state_query(principal: Principal, period: rules.Period, today: date) -> Select[Any]:
     """Episodes active or on hold today, within or past their planned end."""
     state = case((Episode.planned_end < today, "overdue"), else_="on_schedule")
-    return _base(principal, state, literal(fiscal_year(today)), func.count()).where(
-        Episode.status.in_(["active", "on_hold"]))
+    return _episodes(principal, state, literal(fiscal_year(today))).where(Episode.status.in_(["active", "on_hold"]))
 
 
 STATISTICS: Mapping[str, Statistic] = {
     s.name: s for s in (
         Statistic("supported-persons", "person supported in the fiscal year (per programme)",
                   rules.DIAGNOSIS_GROUPS, supported_persons_query),
+        # The same figures as supported-persons (one release serves both), laid out by diagnosis group.
         Statistic("diagnosis-groups", "person supported in the fiscal year (per programme)",
-                  rules.DIAGNOSIS_GROUPS, supported_persons_query),
+                  rules.DIAGNOSIS_GROUPS, supported_persons_query, release_of="supported-persons"),
         Statistic("age-bands", "person starting support in the fiscal year (per programme)",
                   rules.AGE_BANDS, age_band_query),
         Statistic("support-durations", "episode closed in the fiscal year", rules.DURATION_BANDS, duration_query),
@@ -132,11 +149,6 @@ STATISTICS: Mapping[str, Statistic] = {
         Statistic("episode-status", "episode active or on hold today", rules.EPISODE_STATES, episode_state_query),
     )
 }
-# Tables of one population published under different categories share their "all categories"
-# figures: those must be hidden alike in both, or one would give away what the other hides.
-LINKED = {"support-durations": "closure-reasons", "closure-reasons": "support-durations"}
-# Referral statistics (issue 7: referrals by purpose and status with median days to acceptance)
-# belong here as a Statistic over the referrals table once it lands (branch `referrals`).
 
 
 async def _axes(session: AsyncSession) -> Axes:
@@ -145,45 +157,45 @@ async def _axes(session: AsyncSession) -> Axes:
     return Axes(list(programmes), list(branches))
 
 
-async def _counts(session: AsyncSession, stat: Statistic, principal: Principal, period: rules.Period,
-                  today: date) -> Counts:
-    rows = (await session.execute(stat.query(principal, period, today))).all()
-    out: Counts = {}
+async def _tallies(session: AsyncSession, stat: Statistic, principal: Principal, period: rules.Period,
+                   today: date) -> dict[int, dict[tuple[str, str, str], Tally]]:
+    records = stat.query(principal, period, today).subquery()
+    rows = (await session.execute(
+        select(records.c.category, records.c.programme, records.c.branch, records.c.fy,
+               func.count().label("n"), func.sum(records.c.key).label("key"))
+        .group_by(records.c.category, records.c.programme, records.c.branch, records.c.fy))).all()
+    out: dict[int, dict[tuple[str, str, str], Tally]] = {y: {} for y in period.years}
     for r in rows:
         code = age_band(int(r.category)) if stat.categories is rules.AGE_BANDS else str(r.category)
-        key = (code, r.programme, r.branch, int(r.fy))
-        out[key] = out.get(key, 0) + int(r.n)
+        cells = out.setdefault(int(r.fy), {})
+        cells[(code, r.programme, r.branch)] = cells.get((code, r.programme, r.branch), Tally()) + tally(
+            int(r.n), int(r.key))
     return out
 
 
-def protect(counts: Sequence[Counts], categories: Sequence[Sequence[str]], axes: Axes, years: Sequence[int],
-            threshold: int) -> list[Protected]:
-    """Suppress each table per fiscal year; linked tables share their all-categories figures."""
-    results: list[Protected] = [{} for _ in counts]
-    for fy in years:
-        shared: dict[CubeKey, Reason] = {}
-        while True:
-            cubes = []
-            for cnt, cats in zip(counts, categories, strict=True):
-                cells = {(c, p, b): n for (c, p, b, y), n in cnt.items() if y == fy}
-                cubes.append(suppress_cube(cells, (cats, axes.programmes, axes.branches), threshold, shared))
-            margin: dict[CubeKey, Reason] = {(None, p, b): cell.reason or "complementary"
-                      for cube in cubes for (c, p, b), cell in cube.items() if c is None and cell.suppressed}
-            if len(counts) == 1 or margin.keys() <= shared.keys():
-                break
-            shared = {**margin, **shared}
-        for result, cube in zip(results, cubes, strict=True):
-            result[fy] = cube
-    return results
+def cube_key(coordinates: Sequence[str | None]) -> str:
+    return "|".join("*" if c is None else c for c in coordinates)
 
 
-def _figure(cell: Cell) -> Figure:
-    return Figure(value=cell.value, suppressed=cell.suppressed, reason=cell.reason)
+def publish_cube(leaves: Mapping[tuple[str, str, str], Tally], threshold: int, bound: int) -> Fresh:
+    """Every cell and margin of one fiscal year's table, published by the cell-key rules."""
+    cells = with_margins(leaves)
+    return Fresh(leaves={cube_key(k): t.n for k, t in leaves.items()},
+                 figures={cube_key(k): publish(t, threshold, bound).value for k, t in cells.items()})
 
 
-def _labels(years: Sequence[int]) -> list[FiscalYearLabel]:
+def figure_of(value: int | None) -> Figure:
+    return Figure(value=value, suppressed=value is None, reason="small" if value is None else None)
+
+
+def _labels(releases: Mapping[int, Release]) -> list[FiscalYearLabel]:
+    return [FiscalYearLabel(fiscal_year=y, label_ja=rules.year_labels(y)[0], label_en=rules.year_labels(y)[1],
+                            as_of=r.released_on, final=r.final) for y, r in releases.items()]
+
+
+def _year_labels(filters: Filters) -> list[FiscalYearLabel]:
     return [FiscalYearLabel(fiscal_year=y, label_ja=rules.year_labels(y)[0], label_en=rules.year_labels(y)[1])
-            for y in years]
+            for y in filters.period.years]
 
 
 def check_filters(axes: Axes, first: int | None, last: int | None, programme_code: str | None,
@@ -201,29 +213,35 @@ def check_filters(axes: Axes, first: int | None, last: int | None, programme_cod
 
 
 async def table(unit: RequestUnit, reader: async_sessionmaker[AsyncSession], principal: Principal, name: str,
-                threshold: int, *, fiscal_year_from: int | None, fiscal_year_to: int | None,
+                protection: Protection, *, fiscal_year_from: int | None, fiscal_year_to: int | None,
                 programme_code: str | None, branch_code: str | None) -> StatTable:
     require(unit, principal, Action.statistics_read, resource_type="statistics")
     stat = STATISTICS[name]
     today = today_tokyo()
     async with reader() as session:
         axes = await _axes(session)
-        filters = check_filters(axes, fiscal_year_from, fiscal_year_to, programme_code, branch_code, today)
-        years = [fiscal_year(today)] if name == "episode-status" else filters.period.years
-        period = rules.Period(years[0], years[-1])
-        stats = [stat] + ([STATISTICS[LINKED[name]]] if name in LINKED else [])
-        counts = [await _counts(session, s, principal, period, today) for s in stats]
-    protected = protect(counts, [[c.code for c in s.categories] for s in stats], axes, years, threshold)[0]
+    filters = check_filters(axes, fiscal_year_from, fiscal_year_to, programme_code, branch_code, today)
+    years = [fiscal_year(today)] if name == "episode-status" else filters.period.years
+    releases: dict[int, Release] = {}
+    for fy in years:
+        # Counted on the reader, stored through the request's unit (the primary): one never nests the other.
+        async def compute(fy: int = fy) -> Fresh:
+            async with reader() as session:
+                by_year = await _tallies(session, stat, principal, rules.Period(fy, fy), today)
+            return publish_cube(by_year.get(fy, {}), protection.threshold, protection.bound)
+
+        releases[fy] = await release(unit, stat.release_of or name, fy, today, protection.snapshot_seconds,
+                                     protection.threshold, compute)
     unit.audit("read", "statistics", subject=name,
                detail={"fiscal_years": [years[0], years[-1]], "programme_code": programme_code,
                        "branch_code": branch_code})
 
     def row(category: rules.Category | None, programme: str | None, branch: str | None) -> StatRow:
         label = category or rules.ALL
+        at = cube_key((category.code if category else None, programme, branch))
         return StatRow(category=category.code if category else None, programme_code=programme, branch_code=branch,
                        label_ja=label.ja, label_en=label.en,
-                       figures=[_figure(protected[y][(category.code if category else None, programme, branch)])
-                                for y in years])
+                       figures=[figure_of(releases[y].figures.get(at)) for y in years])
 
     if name == "supported-persons":
         programmes = [programme_code] if programme_code else [*axes.programmes, None]
@@ -232,8 +250,9 @@ async def table(unit: RequestUnit, reader: async_sessionmaker[AsyncSession], pri
     else:
         rows = [row(c, programme_code, branch_code) for c in stat.categories]
     total = row(None, programme_code, branch_code)
-    return StatTable(statistic=name, unit=stat.unit, threshold=threshold, as_of=today,
-                     programme_code=programme_code, branch_code=branch_code, fiscal_years=_labels(years),
+    return StatTable(statistic=name, unit=stat.unit, threshold=protection.threshold, noise_bound=protection.bound,
+                     as_of=max(r.released_on for r in releases.values()),
+                     programme_code=programme_code, branch_code=branch_code, fiscal_years=_labels(releases),
                      rows=rows, total=total)
 
 
@@ -247,43 +266,86 @@ def workload_query(first: date, last: date) -> Any:
     )
 
 
+def caseload_query(principal: Principal) -> Select[Any]:
+    """Clients with an active or on-hold episode, per lead worker and branch office, with their keys."""
+    records = (
+        select(Episode.lead_worker_id.label("worker"), Episode.branch_code.label("branch"),
+               Client.id.label("record"), Client.stat_key.label("key"))
+        .distinct()
+        .join(Client, Client.id == Episode.client_id)
+        .where(episodes_counted_for_statistics(principal), Episode.status.in_(["active", "on_hold"]),
+               Episode.lead_worker_id.is_not(None))
+    ).subquery()
+    return (select(records.c.worker, records.c.branch, func.count().label("n"), func.sum(records.c.key).label("key"))
+            .group_by(records.c.worker, records.c.branch))
+
+
+def _load(visits: int, days: int, capacity: int) -> tuple[float | None, float | None]:
+    per_day = round(visits / days, 2) if days else None
+    return per_day, round(per_day / capacity, 3) if per_day is not None else None
+
+
 async def workload(unit: RequestUnit, reader: async_sessionmaker[AsyncSession], principal: Principal,
-                   threshold: int, capacity: int, *, fiscal_year_from: int | None, fiscal_year_to: int | None,
-                   branch_code: str | None) -> Workload:
-    """Caseload per worker (clients, suppressed) and visits per working day against the capacity."""
+                   protection: Protection, capacity: int, *, fiscal_year_from: int | None,
+                   fiscal_year_to: int | None, branch_code: str | None) -> Workload:
+    """Caseload (clients, perturbed) and visits per working day against the capacity, per branch office;
+    per named worker only for a supervisor, and only for workers of the supervisor's own branches."""
     require(unit, principal, Action.statistics_read, resource_type="statistics")
     today = today_tokyo()
+    per_worker = can(principal, Action.workload_per_worker_read) is None
     async with reader() as session:
         axes = await _axes(session)
-        filters = check_filters(axes, fiscal_year_from, fiscal_year_to, None, branch_code, today)
-        first = fiscal_year_bounds(filters.period.first)[0]
-        last = min(fiscal_year_bounds(filters.period.last)[1], today)
-        caseload = dict((await session.execute(
-            select(Episode.lead_worker_id, func.count(Episode.client_id.distinct()))
-            .where(episodes_counted_for_statistics(principal), Episode.status.in_(["active", "on_hold"]),
-                   Episode.lead_worker_id.is_not(None))
-            .group_by(Episode.lead_worker_id))).all())
+    filters = check_filters(axes, fiscal_year_from, fiscal_year_to, None, branch_code, today)
+    first = fiscal_year_bounds(filters.period.first)[0]
+    last = min(fiscal_year_bounds(filters.period.last)[1], today)
+
+    async def compute() -> Fresh:
+        async with reader() as session:
+            leaves = {(str(r.worker), r.branch): tally(int(r.n), int(r.key))
+                      for r in (await session.execute(caseload_query(principal))).all()}
+        cells = with_margins(leaves)
+        return Fresh(leaves={cube_key(k): t.n for k, t in leaves.items()},
+                     figures={cube_key(k): publish(t, protection.threshold, protection.bound).value
+                              for k, t in cells.items()})
+
+    caseload = await release(unit, "caseload", fiscal_year(today), today, protection.snapshot_seconds,
+                             protection.threshold, compute)
+    async with reader() as session:
         load = {r.performer_id: r for r in (await session.execute(workload_query(first, last))).all()}
-        ids = set(caseload) | set(load)
-        users = (await session.scalars(select(UserAccount).where(UserAccount.id.in_(ids))
+        users = (await session.scalars(select(UserAccount).where(UserAccount.id.in_(set(load)))
                                        .order_by(UserAccount.display_name, UserAccount.id))).all()
-    # The caseload vector is suppressed over every worker; a branch filter only selects rows of it.
-    keys = [str(u.id) for u in users]
-    vector = suppress_vector({str(u.id): caseload.get(u.id, 0) for u in users}, threshold) if users else None
+        if per_worker:
+            led = {k.split("|")[0] for k in caseload.figures if not k.startswith("*")}
+            staff = (await session.scalars(select(UserAccount).where(UserAccount.id.in_(
+                [u.id for u in users] + [uuid.UUID(w) for w in led])).order_by(UserAccount.display_name, UserAccount.id)
+            )).all()
+        else:
+            staff = []
+    work = {u.id: (int(load[u.id].visits), int(load[u.id].days)) for u in users}
+    branches = []
+    for code in [branch_code] if branch_code else axes.branches:
+        # Visits and working days are staff work, not people: summed over the branch's workers.
+        visits = sum(v for u in users for v in [work[u.id][0]] if code in (u.branch_codes or []))
+        days = sum(d for u in users for d in [work[u.id][1]] if code in (u.branch_codes or []))
+        per_day, use = _load(visits, days, capacity)
+        branches.append(BranchLoad(branch_code=code, active_caseload=figure_of(caseload.figures.get(f"*|{code}")),
+                                   visits=visits, working_days=days, visits_per_working_day=per_day,
+                                   capacity_use=use))
     workers = []
-    for u, key in zip(users, keys, strict=True):
-        if branch_code is not None and branch_code not in (u.branch_codes or []):
+    for u in staff:
+        codes = list(u.branch_codes or [])
+        if not sees_worker_load(principal, codes) or (branch_code is not None and branch_code not in codes):
             continue
-        row = load.get(u.id)
-        visits, days = (int(row.visits), int(row.days)) if row else (0, 0)
-        per_day = round(visits / days, 2) if days else None
-        assert vector is not None
+        visits, days = work.get(u.id, (0, 0))
+        per_day, use = _load(visits, days, capacity)
         workers.append(WorkerLoad(
-            worker_id=u.id, name=u.display_name, role=u.role, branch_codes=list(u.branch_codes or []),
-            active_caseload=_figure(vector.cells[key]), visits=visits, working_days=days,
-            visits_per_working_day=per_day, capacity_use=round(per_day / capacity, 3) if per_day is not None else None))
+            worker_id=u.id, name=u.display_name, role=u.role, branch_codes=codes,
+            active_caseload=figure_of(caseload.figures.get(f"{u.id}|*")), visits=visits, working_days=days,
+            visits_per_working_day=per_day, capacity_use=use))
     unit.audit("read", "statistics", subject="workload",
-               detail={"fiscal_years": [filters.period.first, filters.period.last], "branch_code": branch_code})
-    total = _figure(vector.total) if vector is not None and branch_code is None else None
-    return Workload(threshold=threshold, as_of=today, daily_visit_capacity=capacity, branch_code=branch_code,
-                    fiscal_years=_labels(filters.period.years), workers=workers, total_active_caseload=total)
+               detail={"fiscal_years": [filters.period.first, filters.period.last], "branch_code": branch_code,
+                       "per_worker": per_worker})
+    return Workload(threshold=protection.threshold, noise_bound=protection.bound, as_of=caseload.released_on,
+                    daily_visit_capacity=capacity, branch_code=branch_code, fiscal_years=_year_labels(filters),
+                    branches=branches, workers=workers,
+                    total_active_caseload=figure_of(caseload.figures.get("*|*")))

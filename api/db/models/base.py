@@ -17,6 +17,11 @@ NAMING_CONVENTION = {
 }
 
 
+# Each counted record's statistics key (api.domain.cell_key): drawn once by PostgreSQL when the
+# row is written, never shown, and the only randomness in published statistics.
+STAT_KEY_DEFAULT = text("floor(random() * 65536)::integer")
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {

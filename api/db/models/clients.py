@@ -9,7 +9,7 @@ from sqlalchemy import ARRAY, Boolean, CheckConstraint, ForeignKey, Index, Numer
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.db.models.base import Base, Versioned
+from api.db.models.base import STAT_KEY_DEFAULT, Base, Versioned
 from api.db.models.identity import one_of
 from api.domain import codes
 
@@ -65,6 +65,7 @@ class Client(Versioned, Base):
     deactivated_at: Mapped[datetime | None]
     deactivation_reason: Mapped[str | None] = mapped_column(String(500))
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    stat_key: Mapped[int] = mapped_column(server_default=STAT_KEY_DEFAULT)
 
 
 class CareTeamMember(Versioned, Base):

@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.db.models.base import Base, Versioned
+from api.db.models.base import STAT_KEY_DEFAULT, Base, Versioned
 from api.db.models.identity import one_of
 from api.domain import codes
 
@@ -42,6 +42,7 @@ class Episode(Versioned, Base):
     living_situation_at_closure: Mapped[str | None] = mapped_column(String(500))
     consent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("consent.id"))
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    stat_key: Mapped[int] = mapped_column(server_default=STAT_KEY_DEFAULT)
 
 
 class Decision(Base):

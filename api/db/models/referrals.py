@@ -8,7 +8,7 @@ from sqlalchemy import ARRAY, CheckConstraint, ForeignKey, Index, String, Text, 
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.db.models.base import Base, Versioned
+from api.db.models.base import STAT_KEY_DEFAULT, Base, Versioned
 from api.db.models.identity import one_of
 from api.domain import codes
 
@@ -49,6 +49,7 @@ class Referral(Versioned, Base):
     shared_snapshot: Mapped[dict[str, Any] | None]
     needs_summary: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
+    stat_key: Mapped[int] = mapped_column(server_default=STAT_KEY_DEFAULT)
 
 
 class ReferralStatusChange(Base):

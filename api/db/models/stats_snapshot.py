@@ -10,8 +10,9 @@ from api.db.models.base import Base
 
 
 class StatsSnapshot(Base):
-    """A computed, already-suppressed statistics answer, shared by every worker for a short time.
-    Holds aggregates only: every figure in it passed small-cell suppression."""
+    """One statistics release (api.services.stats_releases): the published, already perturbed figures
+    of one statistic and fiscal year, and the true counts of its finest cells, kept only to measure
+    how much changed before the next release (never served)."""
 
     __tablename__ = "stats_snapshot"
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
