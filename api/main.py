@@ -41,6 +41,7 @@ from api.problems import (
 )
 from api.rate_limiting import CounterStore, PostgresCounterStore, RateLimiter, RedisCounterStore
 from api.security import KeyRing, TokenService
+from api.services.audit_sealer import AuditSealer
 from api.services.webhook_dispatcher import WebhookDispatcher
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,11 +142,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         background = getattr(app.state, "background", None)
+        sealer = getattr(app.state, "sealer", None)
         if background is not None:
             await background.start()
+        if sealer is not None:
+            await sealer.start()
         try:
             yield
         finally:
+            if sealer is not None:
+                await sealer.stop()
             if background is not None:
                 await background.stop()
             await app.state.rate_limiter.close()
@@ -182,6 +188,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.run_background_workers:
         # Every worker process runs one; SKIP LOCKED claims keep them from delivering a row twice.
         app.state.background = WebhookDispatcher(app.state.sessionmaker, settings)
+        # Every worker runs one; the sealer lock lets one of them (across instances too) do the work.
+        app.state.sealer = AuditSealer(app.state.engine, settings, app.state.tokens.keys)
 
     app.add_exception_handler(Problem, problem_handler)
     app.add_exception_handler(StarletteHTTPException, http_exception_handler)

@@ -11,7 +11,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -65,16 +65,29 @@ async def test_models_and_migrations_do_not_drift(database_url: str, settings: S
     assert differences == [], f"models and migrations differ; add a revision: {differences}"
 
 
-async def test_audit_rows_cannot_be_updated_or_deleted(db: Any) -> None:
-    from api.db import audit_chain
+async def test_audit_rows_cannot_be_updated_or_deleted(db: Any, settings: Settings) -> None:
+    from api.db import audit_writer
+    from api.db.models import AuditEvent
+    from api.security import KeyRing
+    from api.services.audit_sealer import LEAF_COLUMNS, Signer, _log_end, extend
 
-    await audit_chain.append(
-        db, [audit_chain.PendingEvent(action="read", resource_type="probe", actor={"actor_kind": "system"})], {}
+    await audit_writer.append(
+        db, [audit_writer.PendingEvent(action="read", resource_type="probe", actor={"actor_kind": "system"})], {}
     )
-    for statement in ("UPDATE audit_event SET outcome = 'x'", "DELETE FROM audit_event", "TRUNCATE audit_event"):
+    conn = await db.connection()
+    size, _last_xid, last_seq = await _log_end(conn)
+    rows = (await conn.execute(select(*LEAF_COLUMNS).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq))).all()
+    await extend(conn, list(rows), size, Signer(KeyRing.from_settings(settings), settings.audit_log_origin))
+    # The Merkle log's tables too: a sealed position, a cached subtree or a checkpoint never changes
+    # (one event caches no subtree, so audit_subtree is only tried with TRUNCATE).
+    statements = [f"{verb} {table}" for table in ("audit_event", "audit_leaf", "audit_checkpoint")
+                  for verb in ("DELETE FROM", "TRUNCATE")]
+    statements.append("TRUNCATE audit_subtree")
+    for statement in ("UPDATE audit_event SET outcome = 'x'", "UPDATE audit_leaf SET leaf_index = 0",
+                      "UPDATE audit_checkpoint SET note = ''", *statements):
         nested = await db.begin_nested()
         try:
-            with pytest.raises(DBAPIError, match="append-only"):
+            with pytest.raises(DBAPIError, match="append-only|referenced in a foreign key"):
                 await db.execute(text(statement))
         finally:
             await nested.rollback()
