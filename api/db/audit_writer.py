@@ -37,7 +37,7 @@ _CONTEXT_COLUMNS = ("request_id", "client_addr")
 _ARRAY_TYPES = {"id": "uuid", "at": "timestamptz", "actor_id": "uuid", "agency_id": "uuid",
                 "client_id": "uuid", "detail": "jsonb"}
 _PARAMS = ", ".join(f"${i + 1}::{_ARRAY_TYPES.get(c, 'text')}[]" for i, c in enumerate(LEAF_FIELDS))
-_INSERT_SQL = f"INSERT INTO audit_event ({', '.join(LEAF_FIELDS)}) SELECT * FROM unnest({_PARAMS})"
+INSERT_SQL = f"INSERT INTO audit_event ({', '.join(LEAF_FIELDS)}) SELECT * FROM unnest({_PARAMS})"
 
 
 async def append(session: AsyncSession, events: Sequence[PendingEvent], context: dict[str, Any]) -> None:
@@ -71,4 +71,4 @@ async def append(session: AsyncSession, events: Sequence[PendingEvent], context:
     connection = await session.connection()
     raw = (await connection.get_raw_connection()).driver_connection
     assert raw is not None
-    await raw.execute(_INSERT_SQL, *(columns[name] for name in LEAF_FIELDS))
+    await raw.execute(INSERT_SQL, *(columns[name] for name in LEAF_FIELDS))
