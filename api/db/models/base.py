@@ -17,6 +17,12 @@ NAMING_CONVENTION = {
 }
 
 
+# The far end of "no date" in list orders (an episode with no planned end, a referral with no due
+# date sorts last). Written as a literal, not a bound parameter, so that a query's ORDER BY
+# expression is the very expression of the index that serves it (a parameter never matches one).
+OPEN_END_SQL = "'9999-12-31'::date"
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
