@@ -10,6 +10,7 @@ checkpoint to the latest verifies, and no event has stayed unsealed longer than 
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -86,25 +87,29 @@ async def verify_log(conn: AsyncConnection, keys: KeyRing, origin: str, max_unse
                      batch: int = 5000) -> LogReport:
     report = LogReport()
     keys_der = keys.public_keys_der()
-    checkpoints = (await conn.execute(select(AuditCheckpoint.tree_size, AuditCheckpoint.root_hash, AuditCheckpoint.note)
-                                      .order_by(AuditCheckpoint.tree_size))).all()
-    report.checkpoints = len(checkpoints)
-    pending = iter(checkpoints)
-    next_cp = next(pending, None)
+    # Checkpoints are read a batch of leaves at a time (there is one every second or so under load).
+    pending: deque[Any] = deque()
+
+    async def load_checkpoints(lo: int, hi: int) -> None:
+        pending.extend((await conn.execute(
+            select(AuditCheckpoint.tree_size, AuditCheckpoint.root_hash, AuditCheckpoint.note)
+            .where(AuditCheckpoint.tree_size >= lo, AuditCheckpoint.tree_size <= hi)
+            .order_by(AuditCheckpoint.tree_size))).all())
     cache = {(level, index): bytes(h) for level, index, h in await conn.execute(
         select(AuditSubtree.level, AuditSubtree.index, AuditSubtree.hash))}
     frontier = _Frontier()
 
     def check_checkpoints_at(size: int) -> None:
-        nonlocal next_cp
-        while next_cp is not None and next_cp.tree_size == size:
+        while pending and pending[0].tree_size == size:
+            cp = pending.popleft()
+            report.checkpoints += 1
             root = frontier.root() if size else merkle.EMPTY_ROOT
-            if bytes(next_cp.root_hash) != root:
+            if bytes(cp.root_hash) != root:
                 report.problems.append(f"checkpoint {size}: root is not the root of the first {size} leaves")
-            elif (why := check_note(next_cp.note, size, root, origin, keys_der)) is not None:
+            elif (why := check_note(cp.note, size, root, origin, keys_der)) is not None:
                 report.problems.append(f"checkpoint {size}: {why}")
-            next_cp = next(pending, None)
 
+    await load_checkpoints(0, 0)
     check_checkpoints_at(0)
     while True:
         rows = (await conn.execute(
@@ -113,6 +118,7 @@ async def verify_log(conn: AsyncConnection, keys: KeyRing, origin: str, max_unse
             .where(AuditLeaf.leaf_index >= frontier.count).order_by(AuditLeaf.leaf_index).limit(batch))).all()
         if not rows:
             break
+        await load_checkpoints(frontier.count + 1, frontier.count + len(rows))
         for r in rows:
             if r.leaf_index != frontier.count:
                 report.problems.append(f"leaf {frontier.count} is missing")
@@ -128,14 +134,18 @@ async def verify_log(conn: AsyncConnection, keys: KeyRing, origin: str, max_unse
                                                f"{'missing' if stored is None else 'wrong'}")
             check_checkpoints_at(frontier.count)
     report.leaves = frontier.count
-    if next_cp is not None:
-        report.problems.append(f"checkpoint {next_cp.tree_size} is beyond the {frontier.count} leaves")
-    if checkpoints and checkpoints[-1].tree_size != frontier.count:
-        report.problems.append(f"{frontier.count - checkpoints[-1].tree_size} leaves are in no checkpoint")
+    largest = await conn.scalar(select(func.max(AuditCheckpoint.tree_size)))
+    if largest is not None and largest > frontier.count:
+        report.problems.append(f"checkpoint {largest} is beyond the {frontier.count} leaves")
+    elif largest is not None and largest != frontier.count:
+        report.problems.append(f"{frontier.count - largest} leaves are in no checkpoint")
     if cache:
         report.problems.append(f"{len(cache)} cached subtrees lie beyond the log")
-    if checkpoints and not report.problems:
-        await _spot_check_consistency(conn, [c for c in checkpoints if c.tree_size][-PROOF_SPOT_CHECKS:], report)
+    if largest and not report.problems:
+        recent = (await conn.execute(select(AuditCheckpoint.tree_size, AuditCheckpoint.root_hash)
+                                     .where(AuditCheckpoint.tree_size > 0)
+                                     .order_by(AuditCheckpoint.tree_size.desc()).limit(PROOF_SPOT_CHECKS))).all()
+        await _spot_check_consistency(conn, recent[::-1], report)
     cutoff = datetime.now(UTC) - timedelta(seconds=max_unsealed_age_s)
     report.unsealed_overdue = await conn.scalar(
         select(func.count()).select_from(AuditEvent)
