@@ -1,4 +1,4 @@
-"""`python -m api <command>`: serve, migrate, seed, create-admin, verify-audit, openapi, backup, restore."""
+"""`python -m api <command>`: serve, migrate, seed, create-admin, verify-audit, sealer, openapi, backup, restore."""
 
 from __future__ import annotations
 
@@ -133,15 +133,19 @@ def cmd_create_admin(args: argparse.Namespace) -> None:
 
 
 def cmd_verify_audit(args: argparse.Namespace) -> None:
-    from api.services.audit_check import verify_chain
+    from api.services.audit_check import verify
 
     settings = _settings_with_db()
-    report = asyncio.run(verify_chain(settings))
+    if args.max_unsealed_age is not None:
+        settings = settings.model_copy(update={"audit_unsealed_max_age_s": args.max_unsealed_age})
+    report = asyncio.run(verify(settings))
     if report.ok:
-        print(f"audit chain intact: {report.checked} events verified")
+        print(f"audit log intact: {report.leaves} events in the log, {report.checkpoints} signed checkpoints "
+              "verified, none left unsealed too long")
         return
-    print(f"audit chain BROKEN at seq {report.first_broken_seq}: {report.reason} "
-          f"({report.checked} events verified before it)")
+    print(f"audit log BROKEN ({report.leaves} events, {report.checkpoints} checkpoints):")
+    for problem in report.problems[:50]:
+        print(f"  {problem}")
     sys.exit(1)
 
 
@@ -168,6 +172,28 @@ def cmd_new_secret_key(args: argparse.Namespace) -> None:
     from api.secret_box import new_key_setting
 
     print(new_key_setting(args.key_id))
+def cmd_sealer(args: argparse.Namespace) -> None:
+    from api.db.engine import create_engine
+    from api.security import KeyRing
+    from api.services.audit_sealer import AuditSealer
+
+    settings = _settings_with_db()
+    assert settings.database_url
+
+    async def run() -> None:
+        engine = create_engine(settings.database_url or "", settings, pool_size=1)
+        sealer = AuditSealer(engine, settings, KeyRing.from_settings(settings))
+        try:
+            if args.once:
+                size = await sealer.seal_until_current()
+                print("another process holds the sealer lock; nothing done" if size is None
+                      else f"audit log sealed: {size} events")
+            else:
+                await sealer.run()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
 
 
 def cmd_backup(args: argparse.Namespace) -> None:
@@ -245,8 +271,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--username", required=True)
     p.add_argument("--display-name", default="Administrator")
     p.set_defaults(func=cmd_create_admin)
-    p = sub.add_parser("verify-audit", help="verify the audit hash chain; names the first broken row")
+    p = sub.add_parser("verify-audit", help="verify the audit Merkle log, its signed checkpoints and the seal lag")
+    p.add_argument("--max-unsealed-age", type=float, default=None,
+                   help="seconds an event may stay unsealed (default AUDIT_UNSEALED_MAX_AGE_S)")
     p.set_defaults(func=cmd_verify_audit)
+    p = sub.add_parser("sealer", help="seal the audit log into its Merkle tree (one sealer runs at a time)")
+    p.add_argument("--once", action="store_true", help="seal what is sealable now and exit")
+    p.set_defaults(func=cmd_sealer)
     p = sub.add_parser("backup", help="dump the database to FILE (pg_dump custom format)")
     p.add_argument("file")
     p.set_defaults(func=cmd_backup)

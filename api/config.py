@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     metrics_enabled: bool = Field(default=False, description="Serve /metrics (Prometheus text format).")
     metrics_token: SecretStr | None = Field(
         default=None, description="When set, /metrics asks for `Authorization: Bearer <token>`.")
+    audit_log_origin: str = Field(default="setagaya-iko.example/audit-log", max_length=200, pattern=r"^\S+$",
+                                  description="The log's name in its signed checkpoints.")
+    audit_seal_interval_s: float = Field(default=0.5, gt=0, le=60, description="Pause between sealing rounds.")
+    audit_seal_batch: int = Field(default=50_000, ge=1, description="Most events sealed in one round.")
+    audit_unsealed_max_age_s: float = Field(default=60.0, gt=0,
+                                            description="verify-audit fails on events unsealed for longer.")
 
     load_demo_data: bool = Field(default=False, description="Seed demo data when the database is empty.")
     log_level: str = "INFO"

@@ -44,6 +44,7 @@ from api.problems import (
 from api.rate_limiting import CounterStore, PostgresCounterStore, RateLimiter, RedisCounterStore
 from api.secret_box import secret_box
 from api.security import KeyRing, TokenService
+from api.services.audit_sealer import AuditSealer
 from api.services.retention import RetentionPurge
 from api.services.webhook_dispatcher import WebhookDispatcher
 
@@ -143,14 +144,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        workers = [w for w in (getattr(app.state, "background", None), getattr(app.state, "retention", None))
-                   if w is not None]
+        workers = [w for w in (getattr(app.state, "background", None), getattr(app.state, "retention", None),
+                               getattr(app.state, "sealer", None)) if w is not None]
         for worker in workers:
             await worker.start()
         try:
             yield
         finally:
-            for worker in workers:
+            for worker in reversed(workers):
                 await worker.stop()
             await app.state.rate_limiter.close()
             await app.state.engine.dispose()
@@ -189,6 +190,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Every worker process runs one; SKIP LOCKED claims keep them from delivering a row twice.
         app.state.background = WebhookDispatcher(app.state.sessionmaker, settings)
         app.state.retention = RetentionPurge(app.state.sessionmaker, settings)
+        # Every worker runs one; the sealer lock lets one of them (across instances too) do the work.
+        app.state.sealer = AuditSealer(app.state.engine, settings, app.state.tokens.keys)
 
     app.add_exception_handler(Problem, problem_handler)
     app.add_exception_handler(StarletteHTTPException, http_exception_handler)

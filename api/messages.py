@@ -228,6 +228,7 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "what.goal": ("goal", "目標"),
     "what.activity": ("activity", "支援記録"),
     "what.service": ("service", "サービス"),
+    "what.audit_event": ("audit event", "監査記録"),
     "what.capacity": ("capacity", "空き状況"),
     "what.location": ("location", "所在地"),
     "what.council": ("council", "協議会"),
@@ -389,6 +390,15 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
                             "Webhookはインターネット上の公開アドレスにだけ送信できます。"),
     "webhook.host_refused": ("the host {reason}", "送信先のホストは使えません: {reason}"),
     "webhook.url_fragment": ("must not have a #fragment", "#フラグメントを含めないでください"),
+    # ---- the audit log
+    "audit.no_checkpoint": ("The audit log has no checkpoint yet.", "監査ログにはまだチェックポイントがありません。"),
+    "audit.no_checkpoint_of_size": ("No checkpoint of tree size {size}.",
+                                    "木のサイズ{size}のチェックポイントはありません。"),
+    "audit.consistency_range": ("Need 0 < first <= second.", "0 < first <= second となるように指定してください。"),
+    "audit.not_sealed_yet": ("The event is not sealed into the log yet; retry in a few seconds.",
+                             "この記録はまだログに封印されていません。数秒後にもう一度お試しください。"),
+    "audit.after_checkpoint": ("The event is at position {position}, after that checkpoint.",
+                               "この記録は位置{position}にあり、そのチェックポイントより後です。"),
     # ---- statistics
     "stats.years_reversed": ("fiscal_year_from is after fiscal_year_to.",
                              "fiscal_year_from が fiscal_year_to より後です。"),

@@ -20,8 +20,9 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from jose import jwk, jwt
 from jose.exceptions import JOSEError
 
@@ -82,6 +83,7 @@ class KeyRing:
     def __init__(self, algorithm: str, private_pem: bytes, previous_public_pems: list[bytes]) -> None:
         self.algorithm = algorithm
         self._private_pem = private_pem
+        self._previous_public_pems = previous_public_pems
         self.public_jwks: dict[str, dict[str, Any]] = {}
         self._verify_keys: dict[str, Any] = {}
         for pem in [_public_pem(private_pem), *previous_public_pems]:
@@ -120,6 +122,38 @@ class KeyRing:
 
     def verify_key(self, kid: str) -> Any:
         return self._verify_keys.get(kid)
+
+    def public_keys_der(self) -> list[bytes]:
+        """SubjectPublicKeyInfo DER of the current key, then the previous ones still accepted."""
+        return [_public_der(pem) for pem in [_public_pem(self._private_pem), *self._previous_public_pems]]
+
+    def sign_bytes(self, data: bytes) -> bytes:
+        """A signature by the current key over `data` (audit checkpoints): ES256 is ECDSA P-256 with
+        SHA-256, DER-encoded; RS256 is RSASSA-PKCS1-v1_5 with SHA-256."""
+        key = serialization.load_pem_private_key(self._private_pem, password=None)
+        if isinstance(key, ec.EllipticCurvePrivateKey):
+            return key.sign(data, ec.ECDSA(hashes.SHA256()))
+        assert isinstance(key, rsa.RSAPrivateKey)
+        return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
+
+def _public_der(pem: bytes) -> bytes:
+    key = serialization.load_pem_public_key(pem)
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def verify_signature(public_key_der: bytes, data: bytes, signature: bytes) -> bool:
+    key = serialization.load_der_public_key(public_key_der)
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature, data, ec.ECDSA(hashes.SHA256()))
+        elif isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+        else:
+            return False
+    except InvalidSignature:
+        return False
+    return True
 
 
 def _load_or_create_dev_key(path: Path, algorithm: str) -> bytes:

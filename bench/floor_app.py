@@ -27,12 +27,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.config import Settings
-from api.db.audit_chain import GENESIS, row_hash
+from api.db.audit_writer import INSERT_SQL
+from api.domain.audit_log_format import LEAF_FIELDS
 from api.domain.fiscal import today_tokyo
 from api.domain.referral_transitions import REFERRAL_TRANSITIONS, SIDE_OF_ACTION, ReferralStatus, is_overdue
 from api.security import KeyRing, TokenError, TokenService, new_opaque_token, opaque_token_hash, verify_password
 
-_CHAIN_LOCK = 7_100_2010
 CARE = ("caseworker", "mental_care_worker", "public_health_nurse", "peer_supporter")
 _PRINCIPAL = """
 SELECT u.id, u.display_name AS name, u.role, u.agency_id, u.branch_codes, (u.active AND a.active) AS active,
@@ -133,29 +133,21 @@ class Floor:
 
     async def audit(self, conn: asyncpg.Connection, request: Request, actor: dict[str, Any],
                     events: list[tuple[str, str, Any, Any, str | None]]) -> None:
-        """The same hash chain as api.db.audit_chain.append: lock, last hash, hashed rows."""
+        """The same statement as api.db.audit_writer.append: every row of the request in one unlocked
+        INSERT … SELECT FROM unnest(…); the sealer (`python -m api sealer`, started beside the floor by
+        bench/run.py) puts them in the Merkle log as it does ours."""
         if not events:
             return
-        # Lock, then read in a new statement (fresh snapshot): see api.db.audit_chain._LOCK_SQL.
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", _CHAIN_LOCK)
-        lock = await conn.fetchrow("SELECT clock_timestamp() AS now, "
-                                   "(SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1) AS last")
-        prev = lock["last"] or GENESIS
-        rows = []
+        now = datetime.now(UTC)
+        columns: dict[str, list[Any]] = {name: [] for name in LEAF_FIELDS}
         for action, rtype, rid, client_id, subject in events:
-            values = {"id": uuid.uuid4(), "at": lock["now"], "request_id": uuid.uuid4().hex,
+            values = {"id": uuid.uuid4(), "at": now, "request_id": uuid.uuid4().hex,
                       "client_addr": request.client.host if request.client else None, "purpose": None, **actor,
                       "action": action, "resource_type": rtype, "resource_id": None if rid is None else str(rid),
                       "client_id": client_id, "subject": subject, "outcome": "success", "detail": None}
-            values["prev_hash"] = prev
-            values["hash"] = prev = row_hash(prev, values)
-            rows.append(values)
-        cols = ["id", "at", "actor_kind", "actor_id", "actor_name", "role", "agency_id", "action", "resource_type",
-                "resource_id", "client_id", "subject", "purpose", "outcome", "request_id", "client_addr", "prev_hash",
-                "hash"]
-        await conn.executemany(
-            f"INSERT INTO audit_event ({', '.join(cols)}) VALUES ({', '.join(f'${i + 1}' for i in range(len(cols)))})",
-            [[r[c] for c in cols] for r in rows])
+            for name in LEAF_FIELDS:
+                columns[name].append(values[name])
+        await conn.execute(INSERT_SQL, *(columns[name] for name in LEAF_FIELDS))
 
     @staticmethod
     def actor(p: asyncpg.Record, kind: str = "user") -> dict[str, Any]:

@@ -398,6 +398,7 @@ class Run:
     results: list[dict[str, Any]] = field(default_factory=list)
     sweep: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
+    audit: dict[str, str] = field(default_factory=dict)
 
 
 def machine(server_url: str) -> dict[str, Any]:
@@ -440,6 +441,10 @@ def bench_app(app: str, workers: int, url: str, scenarios: list[Scenario], fx: F
 
     out = []
     server = Server(APPS[app], workers, env)
+    # Ours seals its audit rows in a background task of its workers; the floor gets the same sealer as
+    # a process of its own, so both leave a verified log and both pay for sealing on these cores.
+    sealer = (subprocess.Popen([PY, "-m", "api", "sealer"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=server.log, start_new_session=True) if app == "floor" else None)
     try:
         server.wait_ready()
         for sc in scenarios:
@@ -465,7 +470,21 @@ def bench_app(app: str, workers: int, url: str, scenarios: list[Scenario], fx: F
                   file=sys.stderr, flush=True)
             out.append(row)
     finally:
+        if sealer is not None:
+            os.killpg(sealer.pid, signal.SIGTERM)
+            sealer.wait(15)
         server.stop()
+    return out
+
+
+def verify_audit(url: str) -> dict[str, str]:
+    """Seal what is left, then `verify-audit` over everything the run wrote (target: it passes)."""
+    env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": str(BENCH / ".data"), "PYTHONPATH": str(ROOT)}
+    out = {}
+    for name, argv in (("seal", ["sealer", "--once"]), ("verify", ["verify-audit"])):
+        done = subprocess.run([PY, "-m", "api", *argv], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+        out[name] = (done.stdout + done.stderr).strip()
+        print(f"  {name}: {out[name]}", file=sys.stderr, flush=True)
     return out
 
 
@@ -599,6 +618,7 @@ def main(argv: list[str] | None = None) -> int:
         for workers in [int(w) for w in args.workers.split(",") if w]:
             for app in args.apps.split(","):
                 run.results += bench_app(app, workers, url, runnable, fx, args, extra_env)
+        run.audit = verify_audit(url)
         if args.sweep:
             sweep_args = argparse.Namespace(**{**vars(args), "duration": args.sweep_duration})
             for activities in [int(a) for a in args.sweep.split(",")]:

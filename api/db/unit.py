@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db import audit_chain
-from api.db.audit_chain import PendingEvent
+from api.db import audit_writer
+from api.db.audit_writer import PendingEvent
 
 log = logging.getLogger("api.unit")
 
@@ -61,7 +61,7 @@ class RequestUnit:
         if self.finished:
             return
         self.finished = True
-        await audit_chain.append(self.session, self.events, self.context)
+        await audit_writer.append(self.session, self.events, self.context)
         await self.session.commit()
 
     async def fail(self) -> None:
@@ -73,7 +73,7 @@ class RequestUnit:
         try:
             await self.session.rollback()
             if durable:
-                await audit_chain.append(self.session, durable, self.context)
+                await audit_writer.append(self.session, durable, self.context)
                 await self.session.commit()
         except Exception:  # the database may be the reason we failed; the request's own error wins
             log.warning("could not record durable audit events", exc_info=True)

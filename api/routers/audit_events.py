@@ -9,12 +9,14 @@ from starlette.responses import Response
 
 from api.conventions import json_response
 from api.deps import UnitDep
+from api.domain.audit_log_format import b64
 from api.messages import msg
 from api.pagination import Page, PageDep, cut
 from api.problems import Problem
 from api.routing import CommitRoute
 from api.schemas.audit import AuditEventRead
-from api.services import audit_log
+from api.schemas.audit_log import InclusionProofRead, checkpoint_read
+from api.services import audit_log, audit_proofs
 from api.services.guard import AuditorDep
 
 router = APIRouter(tags=["audit"], route_class=CommitRoute)
@@ -46,3 +48,24 @@ async def list_audit_events(
     items, next_cursor = cut(rows, page, lambda e: [e.seq])
     return json_response(Page[AuditEventRead](items=[AuditEventRead.model_validate(e) for e in items],
                                               next_cursor=next_cursor))
+
+
+@router.get("/v1/audit-events/{event_id}/proof", operation_id="get_audit_event_proof",
+            summary="Inclusion proof of an audit event in a signed checkpoint (auditor); the read is audited",
+            response_model=InclusionProofRead)
+async def get_audit_event_proof(
+    auditor: AuditorDep,
+    unit: UnitDep,
+    event_id: uuid.UUID,
+    tree_size: Annotated[int | None, Query(ge=1, le=2**62, description="A checkpoint's size; default the latest")]
+    = None,
+) -> Response:
+    proof = await audit_proofs.inclusion(unit, event_id, tree_size)
+    return json_response(InclusionProofRead(
+        event_id=proof.event_id, leaf_index=proof.leaf_index, leaf=proof.leaf.decode(),
+        leaf_hash=b64(proof.leaf_hash), proof=[b64(h) for h in proof.path],
+        checkpoint=checkpoint_read(proof.checkpoint)), private=True)
+
+
+# 409: the event is not sealed into the log (or into that checkpoint) yet; the OpenAPI builder reads this.
+setattr(get_audit_event_proof, "__extra_problem_codes__", (409,))  # noqa: B010

@@ -8,11 +8,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class AuditEventRead(BaseModel):
-    """One row of the audit trail, with the hashes that chain it to its predecessor."""
+    """One row of the audit trail. Its place in the Merkle log and the proof: `GET /v1/audit-events/{id}/proof`."""
 
     model_config = ConfigDict(from_attributes=True)
 
-    seq: int = Field(description="Position in the hash chain")
+    seq: int = Field(description="Insertion order; newest first in lists")
     id: uuid.UUID
     at: datetime
     actor_kind: str
@@ -30,5 +30,3 @@ class AuditEventRead(BaseModel):
     request_id: str | None
     client_addr: str | None
     detail: dict[str, Any] | None
-    prev_hash: str
-    hash: str

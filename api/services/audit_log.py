@@ -30,7 +30,7 @@ class AuditFilter:
 
 
 async def list_page(unit: RequestUnit, page: PageParams, where: AuditFilter) -> Sequence[AuditEvent]:
-    """Newest first, by chain position: `seq` is unique and never reused, so pages are stable
+    """Newest first, by insertion order: `seq` is unique and never reused, so pages are stable
     while new events keep arriving."""
     stmt = select(AuditEvent)
     if where.actor_id is not None:

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.conventions import check_version
 from api.db.models import Agency, Decision, Episode, EpisodeStatusChange, Programme, UserAccount
+from api.db.models.base import OPEN_END_SQL
 from api.db.scopes import episodes_visible_to
 from api.db.unit import RequestUnit
 from api.domain.access_rules import Action, can
@@ -252,7 +253,7 @@ async def list_visible(unit: RequestUnit, principal: Principal, page: PageParams
         def key(row: Any) -> list[Any]:
             return [row[0].updated_at.isoformat(), str(row[0].id)]
     else:
-        order = [func.coalesce(Episode.planned_end, _FAR_FUTURE), Episode.id]
+        order = [func.coalesce(Episode.planned_end, literal_column(OPEN_END_SQL, Date())), Episode.id]
 
         def key(row: Any) -> list[Any]:
             return [(row[0].planned_end or _FAR_FUTURE).isoformat(), str(row[0].id)]

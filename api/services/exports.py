@@ -23,8 +23,8 @@ from sqlalchemy import Select, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
-from api.db import audit_chain
-from api.db.audit_chain import PendingEvent
+from api.db import audit_writer
+from api.db.audit_writer import PendingEvent
 from api.db.models import Activity, Client, Episode, Meeting, Programme, Referral, ThirdPartyProvision
 from api.db.scopes import activities_visible_to, clients_visible_to, episodes_visible_to, referrals_visible_to
 from api.db.unit import RequestUnit
@@ -145,7 +145,7 @@ async def _audit(writer: async_sessionmaker[AsyncSession], events: list[PendingE
                  context: dict[str, Any], records: list[Any] | None = None) -> None:
     async with writer() as session:
         session.add_all(records or [])
-        await audit_chain.append(session, events, context)
+        await audit_writer.append(session, events, context)
         await session.commit()
 
 

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, Date, exists, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.conventions import check_version
 from api.db.models import Agency, Client, Consent, Episode, Referral, ReferralStatusChange, Service, ThirdPartyProvision
+from api.db.models.base import OPEN_END_SQL
 from api.db.scopes import (
     client_visible,
     episodes_visible_to,
@@ -331,7 +332,7 @@ async def list_visible(unit: RequestUnit, principal: Principal, page: PageParams
         def key(s: Seen) -> list[Any]:
             return [s.referral.updated_at.isoformat(), str(s.referral.id)]
     else:
-        order = [func.coalesce(Referral.due_on, _FAR_FUTURE), Referral.id]
+        order = [func.coalesce(Referral.due_on, literal_column(OPEN_END_SQL, Date())), Referral.id]
         parsers = [date.fromisoformat, uuid.UUID]
 
         def key(s: Seen) -> list[Any]:

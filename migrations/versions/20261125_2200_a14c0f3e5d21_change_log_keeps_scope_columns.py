@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = 'a14c0f3e5d21'
-down_revision: str | None = '311f35f75a23'
+down_revision: str | None = 'b7d41c2e9a10'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'c3e1a9b7d2f4'
-down_revision: str | None = '311f35f75a23'
+down_revision: str | None = 'd5a1e9b3c802'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -25,11 +25,12 @@ from api.domain.roles import Role
 from api.pagination import PageParams
 from api.services import clients as client_service
 from api.services import episodes as episode_service
+from api.services import referrals as referral_service
 from api.services import work as work_service
 from bench.generate import Generated, Scale, generate
 
 # Enough rows that PostgreSQL prefers an index wherever one fits, small enough to build in seconds.
-SCALE = Scale(clients=15_000, episodes=22_000, activities=120_000, users=2_000, agencies=60, referrals=0)
+SCALE = Scale(clients=15_000, episodes=22_000, activities=120_000, users=2_000, agencies=60, referrals=6_000)
 LARGE_TABLES = {"client", "episode", "activity", "care_team_member", "audit_event", "consent"}
 
 
@@ -69,6 +70,11 @@ def _seq_scans(plan: dict[str, Any]) -> list[str]:
 
 async def explain_calls(factory: async_sessionmaker[AsyncSession],
                         call: Callable[[RequestUnit], Awaitable[Any]]) -> list[tuple[str, list[str]]]:
+    return [(sql, _seq_scans(plan)) for sql, plan in await plans_of(factory, call)]
+
+
+async def plans_of(factory: async_sessionmaker[AsyncSession],
+                   call: Callable[[RequestUnit], Awaitable[Any]]) -> list[tuple[str, dict[str, Any]]]:
     """Run `call`, then EXPLAIN every SELECT it sent with the same parameters."""
     async with factory() as session:
         sent: list[tuple[str, Any]] = []
@@ -88,7 +94,7 @@ async def explain_calls(factory: async_sessionmaker[AsyncSession],
             conn = await session.connection()
             raw = await conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters)
             plan = raw.scalar_one()[0]["Plan"]
-            results.append((statement, _seq_scans(plan)))
+            results.append((statement, plan))
         await session.rollback()
     assert results, "the call sent no SELECT"
     return results
@@ -159,3 +165,46 @@ async def test_worker_day_uses_indexes(session_factory: async_sessionmaker[Async
     supervisor = await _supervisor(session_factory, g)
     _assert_no_seq_scan(await explain_calls(session_factory,
                                             lambda unit: work_service.worker_day(unit, supervisor, worker, day)))
+
+
+def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    return [plan, *(n for child in plan.get("Plans", []) for n in _nodes(child))]
+
+
+def _served_in_order(plans: list[tuple[str, dict[str, Any]]], index: str) -> None:
+    """The page query walks `index` in the list's order: no sort of every matching row."""
+    [(sql, plan)] = [(sql, plan) for sql, plan in plans if "ORDER BY coalesce" in sql]
+    nodes = _nodes(plan)
+    assert index in {n.get("Index Name") for n in nodes}, f"{index} not used:\n{sql}\n{plan}"
+    assert not [n for n in nodes if n["Node Type"] in ("Sort", "Incremental Sort")], f"sorted:\n{sql}\n{plan}"
+
+
+async def test_episode_list_pages_are_an_index_range_scan(session_factory: async_sessionmaker[AsyncSession],
+                                                          plans_db: tuple[str, Generated]) -> None:
+    """The benchmark's episode list (a supervisor, one branch, active, one programme)."""
+    _, g = plans_db
+    principal = await _supervisor(session_factory, g)
+    page = PageParams(limit=50, cursor=None, updated_since=None)
+    _served_in_order(await plans_of(session_factory, lambda unit: episode_service.list_visible(
+        unit, principal, page, programme_code="tokyo_discharge", branch_code="karasuyama", status="active",
+        lead_worker_id=None, client_id=None, planned_end_within_days=None, overdue=None)),
+        "ix_episode_branch_status_list_order")
+
+
+async def test_incoming_referral_box_is_an_index_range_scan(session_factory: async_sessionmaker[AsyncSession],
+                                                            plans_db: tuple[str, Generated]) -> None:
+    """The benchmark's incoming box: a partner agency's system, first page and a later one."""
+    async with session_factory() as session:
+        agency_id, agency_type = (await session.execute(text(
+            "SELECT r.to_agency_id, a.type FROM referral r JOIN agency a ON a.id = r.to_agency_id "
+            "WHERE r.status <> 'draft' GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 1"))).one()
+        middle = (await session.execute(text(
+            "SELECT coalesce(due_on, DATE '9999-12-31') AS due, id FROM referral WHERE to_agency_id = :a "
+            "ORDER BY 1, 2 OFFSET 40 LIMIT 1"), {"a": agency_id})).one()
+    partner = Principal(kind="client", id=uuid.uuid4(), name="bench", role=Role.partner, agency_id=agency_id,
+                        agency_type=agency_type, branches=frozenset())
+    for cursor in (None, [middle.due.isoformat(), str(middle.id)]):
+        page = PageParams(limit=50, cursor=cursor, updated_since=None)
+        _served_in_order(await plans_of(session_factory, lambda unit, page=page: referral_service.list_visible(
+            unit, partner, page, box="incoming", status=None, purpose=None, overdue=None, client_id=None)),
+            "ix_referral_to_agency_list_order")

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from api.cli import ROOT, alembic_config
 from api.config import Settings
-from api.db import audit_chain
-from api.db.audit_chain import PendingEvent
+from api.db import audit_writer
+from api.db.audit_writer import PendingEvent
 from api.db.engine import create_database, create_engine, drop_database
 from api.demo.load import seed_all
 
@@ -58,9 +58,9 @@ async def test_backup_and_restore_round_trip_the_demo_data(server_url: str, sett
         try:
             async with async_sessionmaker(engine, expire_on_commit=False)() as session:
                 await seed_all(session)
-                # the demo loader writes no audit trail; give the chain something to verify
+                # the demo loader writes no audit trail; give the log something to verify
                 for i in range(5):
-                    await audit_chain.append(session, [PendingEvent(action="read", resource_type="client",
+                    await audit_writer.append(session, [PendingEvent(action="read", resource_type="client",
                                                                     resource_id=str(i), detail={"n": i},
                                                                     actor={"actor_kind": "anonymous"})],
                                              {"request_id": f"backup-test-{i}", "client_addr": "127.0.0.1",
@@ -68,6 +68,8 @@ async def test_backup_and_restore_round_trip_the_demo_data(server_url: str, sett
                 await session.commit()
         finally:
             await engine.dispose()
+        sealed = await asyncio.to_thread(run_cli, "sealer", "--once", database_url=source)
+        assert "audit log sealed: 5 events" in sealed.stdout, sealed.stdout + sealed.stderr
         before = await table_fingerprints(source, settings)
         assert before["audit_event"][0] > 0
         assert before["client"][0] > 0
@@ -83,7 +85,7 @@ async def test_backup_and_restore_round_trip_the_demo_data(server_url: str, sett
         assert await table_fingerprints(copy, settings) == before
         verified = await asyncio.to_thread(run_cli, "verify-audit", database_url=copy)
         assert verified.returncode == 0, verified.stdout + verified.stderr
-        assert "audit chain intact" in verified.stdout
+        assert "audit log intact: 5 events in the log, 1 signed checkpoints verified" in verified.stdout
         # restoring over data is refused rather than mixing two databases
         again = await asyncio.to_thread(run_cli, "restore", str(dump), "--database", copy_name, database_url=source)
         assert again.returncode != 0

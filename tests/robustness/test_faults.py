@@ -152,16 +152,16 @@ async def test_a_connection_killed_mid_write_leaves_no_partial_data(
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=30) as http, \
                 admin.connect() as blocker, admin.connect() as killer:
-            # The request's client row and care-team row are flushed before the audit append waits
-            # for the chain lock: holding that lock stops the request half-way through its transaction.
-            await blocker.execute(text("SELECT pg_advisory_xact_lock(71002010)"))
+            # The request's client row and care-team row are written before its audit rows: a lock
+            # on the audit table stops the request half-way through its transaction.
+            await blocker.execute(text("LOCK TABLE audit_event IN EXCLUSIVE MODE"))
             body = new_client_body()
             request = asyncio.create_task(http.post("/v1/clients", json=body, headers=auth))
             pid = None
             for _ in range(200):
                 pid = await killer.scalar(text(
                     "SELECT pid FROM pg_stat_activity WHERE application_name = 'setagaya-iko-api' "
-                    "AND wait_event_type = 'Lock' AND query LIKE '%pg_advisory_xact_lock%'"))
+                    "AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO audit_event%'"))
                 await killer.commit()
                 if pid is not None:
                     break

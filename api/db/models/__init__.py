@@ -1,6 +1,6 @@
 """Every table, imported here so Alembic and the drift test see the whole metadata."""
 
-from api.db.models.audit import AuditEvent
+from api.db.models.audit import AuditCheckpoint, AuditEvent, AuditLeaf, AuditSubtree
 from api.db.models.base import Base
 from api.db.models.changes import ChangeLog, WorkerDayLoad
 from api.db.models.clients import CareTeamMember, Client, Consent, Programme
@@ -26,7 +26,10 @@ __all__ = [
     "Agency",
     "AgendaItem",
     "ApiClient",
+    "AuditCheckpoint",
     "AuditEvent",
+    "AuditLeaf",
+    "AuditSubtree",
     "Base",
     "Branch",
     "CapacityHistory",

@@ -20,6 +20,10 @@ NAMING_CONVENTION = {
 # Each counted record's statistics key (api.domain.cell_key): drawn once by PostgreSQL when the
 # row is written, never shown, and the only randomness in published statistics.
 STAT_KEY_DEFAULT = text("floor(random() * 65536)::integer")
+# The far end of "no date" in list orders (an episode with no planned end, a referral with no due
+# date sorts last). Written as a literal, not a bound parameter, so that a query's ORDER BY
+# expression is the very expression of the index that serves it (a parameter never matches one).
+OPEN_END_SQL = "'9999-12-31'::date"
 
 
 class Base(DeclarativeBase):

@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.db.models.base import STAT_KEY_DEFAULT, Base, Versioned
+from api.db.models.base import OPEN_END_SQL, STAT_KEY_DEFAULT, Base, Versioned
 from api.db.models.identity import one_of
 from api.domain import codes
 
@@ -26,6 +26,10 @@ class Episode(Versioned, Base):
         Index("ix_episode_status_planned_end", "status", "planned_end"),
         Index("ix_episode_programme_branch", "programme_id", "branch_code"),
         Index("ix_episode_updated_at_id", "updated_at", "id"),  # export keyset order
+        # The episode list's order (planned end, open-ended last; id): unfiltered, and by branch + status.
+        Index("ix_episode_list_order", sql(f"COALESCE(planned_end, {OPEN_END_SQL})"), "id"),
+        Index("ix_episode_branch_status_list_order", "branch_code", "status",
+              sql(f"COALESCE(planned_end, {OPEN_END_SQL})"), "id"),
     )
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("client.id"), index=True)

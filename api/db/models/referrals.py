@@ -8,7 +8,7 @@ from sqlalchemy import ARRAY, CheckConstraint, ForeignKey, Index, String, Text, 
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.db.models.base import STAT_KEY_DEFAULT, Base, Versioned
+from api.db.models.base import OPEN_END_SQL, STAT_KEY_DEFAULT, Base, Versioned
 from api.db.models.identity import one_of
 from api.domain import codes
 
@@ -24,6 +24,8 @@ class Referral(Versioned, Base):
         CheckConstraint("to_agency_id <> from_agency_id", name="other_agency"),
         Index("ix_referral_to_agency_status", "to_agency_id", "status"),
         Index("ix_referral_from_agency_status", "from_agency_id", "status"),
+        # The incoming box's order for one receiving agency (due date, none last; id).
+        Index("ix_referral_to_agency_list_order", "to_agency_id", sql(f"COALESCE(due_on, {OPEN_END_SQL})"), "id"),
     )
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     from_agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))
