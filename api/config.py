@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     db_connect_timeout_s: float = Field(default=3.0, gt=0)
 
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    import_max_bytes: int = Field(
+        default=32 * 1024 * 1024, ge=1024, description="Body limit of POST /v1/imports (a spreadsheet upload).")
+    import_max_rows: int = Field(default=100_000, ge=1, le=1_000_000)
     page_size_default: int = Field(default=50, ge=1, le=500)
     page_size_max: int = Field(default=200, ge=1, le=1000)
 

@@ -41,6 +41,7 @@ from api.problems import (
 )
 from api.rate_limiting import CounterStore, PostgresCounterStore, RateLimiter, RedisCounterStore
 from api.security import KeyRing, TokenService
+from api.services.imports import ImportRunner
 from api.services.webhook_dispatcher import WebhookDispatcher
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,14 +141,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        background = getattr(app.state, "background", None)
-        if background is not None:
-            await background.start()
+        background = getattr(app.state, "background", [])
+        for worker in background:
+            await worker.start()
         try:
             yield
         finally:
-            if background is not None:
-                await background.stop()
+            for worker in reversed(background):
+                await worker.stop()
             await app.state.rate_limiter.close()
             await app.state.engine.dispose()
             if app.state.replica_engine is not app.state.engine:
@@ -181,7 +182,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = RateLimiter(store, sync_interval_s=settings.rate_limit_sync_interval_s)
     if settings.run_background_workers:
         # Every worker process runs one; SKIP LOCKED claims keep them from delivering a row twice.
-        app.state.background = WebhookDispatcher(app.state.sessionmaker, settings)
+        app.state.background = [WebhookDispatcher(app.state.sessionmaker, settings),
+                                ImportRunner(app.state.sessionmaker, settings)]
 
     app.add_exception_handler(Problem, problem_handler)
     app.add_exception_handler(StarletteHTTPException, http_exception_handler)
@@ -200,7 +202,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
     # Outermost last: request ids wrap everything, so even a 413 or a CORS refusal carries one.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
+                       per_path={"/v1/imports": settings.import_max_bytes})
     if settings.cors_origins:
         wildcard = settings.cors_origins == ["*"]
         app.add_middleware(

@@ -36,6 +36,7 @@ class Action(StrEnum):
     referrals_export = "referrals.export"
     meetings_export = "meetings.export"
     changes_read = "changes.read"
+    import_run = "import.run"  # bulk import of clients, consents and activities from spreadsheets
 
 
 _R = Role
@@ -45,6 +46,8 @@ _PROFESSIONALS = frozenset({_R.supervisor, _R.caseworker, _R.mental_care_worker,
 ALLOWED: Mapping[Action, frozenset[Role]] = MappingProxyType(
     {
         Action.client_create: frozenset({_R.supervisor, _R.caseworker}),
+        # Whoever may create clients may import them; each row is still checked as its own request would be.
+        Action.import_run: frozenset({_R.supervisor, _R.caseworker}),
         Action.client_update: _PROFESSIONALS,
         Action.client_deactivate: frozenset({_R.supervisor, _R.caseworker}),
         Action.consent_record: _PROFESSIONALS,

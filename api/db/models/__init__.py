@@ -6,6 +6,7 @@ from api.db.models.changes import ChangeLog, WorkerDayLoad
 from api.db.models.clients import CareTeamMember, Client, Consent, Programme
 from api.db.models.episodes import Activity, Decision, Episode, EpisodeStatusChange, Goal
 from api.db.models.identity import Agency, ApiClient, Branch, RefreshToken, RevokedAccessToken, UserAccount
+from api.db.models.imports import ImportJob
 from api.db.models.infra import IdempotencyRecord, RateCounter
 from api.db.models.meetings import (
     AgendaItem,
@@ -40,6 +41,7 @@ __all__ = [
     "EpisodeStatusChange",
     "Goal",
     "IdempotencyRecord",
+    "ImportJob",
     "Location",
     "Meeting",
     "MeetingAgency",
