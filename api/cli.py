@@ -1,4 +1,5 @@
-"""`python -m api <command>`: serve, migrate, seed, create-admin, verify-audit, openapi, backup, restore."""
+"""`python -m api <command>`: serve, migrate, seed, create-admin, verify-audit, openapi, retention, backup,
+restore."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -112,6 +114,29 @@ def cmd_verify_audit(args: argparse.Namespace) -> None:
     sys.exit(1)
 
 
+def cmd_retention(args: argparse.Namespace) -> None:
+    from api.db.engine import create_engine, create_sessionmaker
+    from api.domain.fiscal import today_tokyo
+    from api.services.retention import run
+
+    settings = _settings_with_db()
+
+    async def go() -> list[Any]:
+        engine = create_engine(settings.database_url or "", settings)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                return await run(session, today_tokyo(), settings.retention_years_after_close, apply=args.apply)
+        finally:
+            await engine.dispose()
+
+    items = asyncio.run(go())
+    verb = "erased" if args.apply else "due (dry run; --apply to erase)"
+    print(f"{len(items)} client records {verb}, {settings.retention_years_after_close} years after close")
+    for item in items:
+        print(f"  {item.client_id}  last closed {item.last_closed_on or '-'}  deactivated "
+              f"{item.deactivated_on or '-'}  due {item.due_on}")
+
+
 def cmd_backup(args: argparse.Namespace) -> None:
     from api.db.backup import BackupError, backup
 
@@ -178,6 +203,9 @@ def main(argv: list[str] | None = None) -> None:
     p.set_defaults(func=cmd_create_admin)
     p = sub.add_parser("verify-audit", help="verify the audit hash chain; names the first broken row")
     p.set_defaults(func=cmd_verify_audit)
+    p = sub.add_parser("retention", help="list (or --apply: erase in place) client records past the retention period")
+    p.add_argument("--apply", action="store_true", help="erase; without it, only list what is due")
+    p.set_defaults(func=cmd_retention)
     p = sub.add_parser("backup", help="dump the database to FILE (pg_dump custom format)")
     p.add_argument("file")
     p.set_defaults(func=cmd_backup)

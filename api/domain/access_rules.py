@@ -37,6 +37,10 @@ class Action(StrEnum):
     meetings_export = "meetings.export"
     changes_read = "changes.read"
     import_run = "import.run"  # bulk import of clients, consents and activities from spreadsheets
+    client_disclose = "client.disclose"  # the disclosure package (開示請求)
+    correction_request = "correction.request"  # record and read correction requests (訂正請求)
+    correction_decide = "correction.decide"
+    retention_preview = "retention.preview"  # which records the next retention run would erase
 
 
 _R = Role
@@ -48,6 +52,12 @@ ALLOWED: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.client_create: frozenset({_R.supervisor, _R.caseworker}),
         # Whoever may create clients may import them; each row is still checked as its own request would be.
         Action.import_run: frozenset({_R.supervisor, _R.caseworker}),
+        # A disclosure or correction request is handled by the client's ward division; the decision and
+        # the retention schedule are the supervisor's (係長).
+        Action.client_disclose: frozenset({_R.supervisor, _R.caseworker}),
+        Action.correction_request: frozenset({_R.supervisor, _R.caseworker}),
+        Action.correction_decide: frozenset({_R.supervisor}),
+        Action.retention_preview: frozenset({_R.supervisor}),
         Action.client_update: _PROFESSIONALS,
         Action.client_deactivate: frozenset({_R.supervisor, _R.caseworker}),
         Action.consent_record: _PROFESSIONALS,

@@ -65,6 +65,8 @@ class Client(Versioned, Base):
     deactivated_at: Mapped[datetime | None]
     deactivation_reason: Mapped[str | None] = mapped_column(String(500))
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    # Set when the retention schedule erased the personal fields in place (api/services/retention.py).
+    erased_at: Mapped[datetime | None]
 
 
 class CareTeamMember(Versioned, Base):
