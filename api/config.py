@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     import_max_bytes: int = Field(
         default=32 * 1024 * 1024, ge=1024, description="Body limit of POST /v1/imports (a spreadsheet upload).")
     import_max_rows: int = Field(default=100_000, ge=1, le=1_000_000)
+    emergency_access_hours: float = Field(
+        default=4, gt=0, le=72, description="How long break-the-glass access to a client lasts.")
     retention_years_after_close: int = Field(
         default=5, ge=1, le=100, description="Years after a client's last episode closed before the record is erased.")
     page_size_default: int = Field(default=50, ge=1, le=500)

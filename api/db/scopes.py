@@ -6,10 +6,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy import and_, any_, exists, false, literal, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from api.db.models import Activity, CareTeamMember, Client, Consent, Episode, Goal, Referral
+from api.db.models import (
+    Activity,
+    CareTeamMember,
+    Client,
+    Consent,
+    EmergencyAccess,
+    Episode,
+    Goal,
+    Referral,
+    UserAccount,
+)
 from api.domain.access_rules import Action, can
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
@@ -129,3 +139,19 @@ def episodes_counted_for_statistics(principal: Principal) -> ColumnElement[bool]
     if principal.role in (Role.analyst, Role.supervisor, Role.secretariat):
         return true()
     return false()
+
+
+def emergency_grants_reviewable_by(principal: Principal) -> ColumnElement[bool]:
+    """Break-the-glass grants a reviewer sees: every one for an auditor, those on clients of its
+    branches for a supervisor, none for anyone else."""
+    if principal.role == Role.auditor:
+        return true()
+    if principal.role == Role.supervisor:
+        branch_clients = select(Client.id).where(Client.branch_code.in_(sorted(principal.branches)))
+        return EmergencyAccess.client_id.in_(branch_clients)
+    return false()
+
+
+def supervisors_of_branch(branch_code: str) -> ColumnElement[bool]:
+    """The users who supervise a branch office (they hear of break-the-glass on its clients)."""
+    return and_(UserAccount.role == Role.supervisor, literal(branch_code) == any_(UserAccount.branch_codes))

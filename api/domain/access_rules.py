@@ -41,6 +41,8 @@ class Action(StrEnum):
     correction_request = "correction.request"  # record and read correction requests (訂正請求)
     correction_decide = "correction.decide"
     retention_preview = "retention.preview"  # which records the next retention run would erase
+    emergency_access_open = "emergency_access.open"  # break-the-glass: time-limited read of any client
+    emergency_access_review = "emergency_access.review"  # the review queue: justified or not
 
 
 _R = Role
@@ -58,6 +60,10 @@ ALLOWED: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.correction_request: frozenset({_R.supervisor, _R.caseworker}),
         Action.correction_decide: frozenset({_R.supervisor}),
         Action.retention_preview: frozenset({_R.supervisor}),
+        # Whoever answers a crisis call for a client may need the record at night: the professions on
+        # care teams. Peer supporters and partners never; the reading is reviewed afterwards.
+        Action.emergency_access_open: _PROFESSIONALS,
+        Action.emergency_access_review: frozenset({_R.supervisor, _R.auditor}),
         Action.client_update: _PROFESSIONALS,
         Action.client_deactivate: frozenset({_R.supervisor, _R.caseworker}),
         Action.consent_record: _PROFESSIONALS,

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.common import Input, Reason
 
@@ -56,3 +56,51 @@ class RetentionPreview(BaseModel):
     years_after_close: int
     as_of: date
     items: list[RetentionCandidate]
+
+
+class EmergencyAccessOpen(Input):
+    """Name the client by id, or by kana and date of birth (exact, as on the crisis call)."""
+
+    client_id: uuid.UUID | None = None
+    kana: str | None = Field(default=None, min_length=1, max_length=100)
+    date_of_birth: date | None = None
+    reason_code: Literal["crisis_call", "safety_risk", "emergency_admission", "missing_person", "other"]
+    reason_text: Reason
+
+    @model_validator(mode="after")
+    def _one_way_to_name(self) -> EmergencyAccessOpen:
+        if self.client_id is None and (self.kana is None or self.date_of_birth is None):
+            raise ValueError("name the client: client_id, or kana and date_of_birth")
+        if self.client_id is not None and (self.kana is not None or self.date_of_birth is not None):
+            raise ValueError("name the client one way: client_id, or kana and date_of_birth")
+        return self
+
+
+class EmergencyReview(Input):
+    justified: bool
+    note: Reason
+
+
+class EmergencyAccessRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    client_id: uuid.UUID
+    user_id: uuid.UUID
+    reason_code: str
+    reason_text: str
+    opened_at: datetime
+    expires_at: datetime
+    review_status: Literal["pending", "justified", "unjustified"]
+    reviewed_by: uuid.UUID | None
+    reviewed_at: datetime | None
+    review_note: str | None
+    version: int
+
+
+class EmergencyQueueItem(EmergencyAccessRead):
+    user_name: str
+    user_grants_90d: int = Field(description="Grants this user opened in the last 90 days: repeated use stands out")
+
+
+class EmergencyQueue(BaseModel):
+    items: list[EmergencyQueueItem]

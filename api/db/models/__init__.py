@@ -8,7 +8,7 @@ from api.db.models.episodes import Activity, Decision, Episode, EpisodeStatusCha
 from api.db.models.identity import Agency, ApiClient, Branch, RefreshToken, RevokedAccessToken, UserAccount
 from api.db.models.imports import ImportJob
 from api.db.models.infra import IdempotencyRecord, RateCounter
-from api.db.models.lifecycle import CorrectionRequest
+from api.db.models.lifecycle import CorrectionRequest, EmergencyAccess
 from api.db.models.meetings import (
     AgendaItem,
     Council,
@@ -39,6 +39,7 @@ __all__ = [
     "CorrectionRequest",
     "Council",
     "Decision",
+    "EmergencyAccess",
     "Episode",
     "EpisodeStatusChange",
     "Goal",

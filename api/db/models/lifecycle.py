@@ -36,3 +36,27 @@ class CorrectionRequest(Versioned, Base):
     decision_reason: Mapped[str | None] = mapped_column(String(1000))
     old_value: Mapped[Any | None] = mapped_column(JSONB)
     new_value: Mapped[Any | None] = mapped_column(JSONB)
+
+
+class EmergencyAccess(Versioned, Base):
+    """Break-the-glass: a worker's time-limited read access to a client outside its scope, with the
+    stated reason, and the supervisor's or auditor's review of whether it was justified."""
+
+    __tablename__ = "emergency_access"
+    __table_args__ = (
+        CheckConstraint("review_status IN ('pending', 'justified', 'unjustified')", name="review_status"),
+        CheckConstraint("expires_at > opened_at", name="period"),
+        Index("ix_emergency_access_user_client_expires", "user_id", "client_id", "expires_at"),
+        Index("ix_emergency_access_review", "review_status", "opened_at"),
+    )
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("client.id"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    reason_code: Mapped[str] = mapped_column(String(32))
+    reason_text: Mapped[str] = mapped_column(String(1000))
+    opened_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    review_status: Mapped[str] = mapped_column(String(16))
+    reviewed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_at: Mapped[datetime | None]
+    review_note: Mapped[str | None] = mapped_column(String(1000))
