@@ -1,4 +1,5 @@
-"""`python -m api <command>`: serve, migrate, seed, create-admin, verify-audit, sealer, openapi, backup, restore."""
+"""`python -m api <command>`: serve, migrate, seed, create-admin, verify-audit, sealer, openapi, retention,
+backup, restore."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -194,6 +196,27 @@ def cmd_sealer(args: argparse.Namespace) -> None:
             await engine.dispose()
 
     asyncio.run(run())
+def cmd_retention(args: argparse.Namespace) -> None:
+    from api.db.engine import create_engine, create_sessionmaker
+    from api.domain.fiscal import today_tokyo
+    from api.services.record_retention import run
+
+    settings = _settings_with_db()
+
+    async def go() -> list[Any]:
+        engine = create_engine(settings.database_url or "", settings)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                return await run(session, today_tokyo(), settings.retention_years_after_close, apply=args.apply)
+        finally:
+            await engine.dispose()
+
+    items = asyncio.run(go())
+    verb = "erased" if args.apply else "due (dry run; --apply to erase)"
+    print(f"{len(items)} client records {verb}, {settings.retention_years_after_close} years after close")
+    for item in items:
+        print(f"  {item.client_id}  last closed {item.last_closed_on or '-'}  deactivated "
+              f"{item.deactivated_on or '-'}  due {item.due_on}")
 
 
 def cmd_backup(args: argparse.Namespace) -> None:
@@ -278,6 +301,9 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("sealer", help="seal the audit log into its Merkle tree (one sealer runs at a time)")
     p.add_argument("--once", action="store_true", help="seal what is sealable now and exit")
     p.set_defaults(func=cmd_sealer)
+    p = sub.add_parser("retention", help="list (or --apply: erase in place) client records past the retention period")
+    p.add_argument("--apply", action="store_true", help="erase; without it, only list what is due")
+    p.set_defaults(func=cmd_retention)
     p = sub.add_parser("backup", help="dump the database to FILE (pg_dump custom format)")
     p.add_argument("file")
     p.set_defaults(func=cmd_backup)

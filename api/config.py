@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     db_connect_timeout_s: float = Field(default=3.0, gt=0)
 
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    import_max_bytes: int = Field(
+        default=32 * 1024 * 1024, ge=1024, description="Body limit of POST /v1/imports (a spreadsheet upload).")
+    import_max_rows: int = Field(default=100_000, ge=1, le=1_000_000)
+    emergency_access_hours: float = Field(
+        default=4, gt=0, le=72, description="How long break-the-glass access to a client lasts.")
+    retention_years_after_close: int = Field(
+        default=5, ge=1, le=100, description="Years after a client's last episode closed before the record is erased.")
     page_size_default: int = Field(default=50, ge=1, le=500)
     page_size_max: int = Field(default=200, ge=1, le=1000)
 

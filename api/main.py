@@ -45,6 +45,7 @@ from api.rate_limiting import CounterStore, PostgresCounterStore, RateLimiter, R
 from api.secret_box import secret_box
 from api.security import KeyRing, TokenService
 from api.services.audit_sealer import AuditSealer
+from api.services.imports import ImportRunner
 from api.services.retention import RetentionPurge
 from api.services.webhook_dispatcher import WebhookDispatcher
 
@@ -144,8 +145,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        workers = [w for w in (getattr(app.state, "background", None), getattr(app.state, "retention", None),
-                               getattr(app.state, "sealer", None)) if w is not None]
+        workers = [*getattr(app.state, "background", []), *(w for w in (getattr(app.state, "retention", None),
+                   getattr(app.state, "sealer", None)) if w is not None)]
         for worker in workers:
             await worker.start()
         try:
@@ -188,7 +189,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = RateLimiter(store, sync_interval_s=settings.rate_limit_sync_interval_s)
     if settings.run_background_workers:
         # Every worker process runs one; SKIP LOCKED claims keep them from delivering a row twice.
-        app.state.background = WebhookDispatcher(app.state.sessionmaker, settings)
+        app.state.background = [WebhookDispatcher(app.state.sessionmaker, settings),
+                                ImportRunner(app.state.sessionmaker, settings)]
         app.state.retention = RetentionPurge(app.state.sessionmaker, settings)
         # Every worker runs one; the sealer lock lets one of them (across instances too) do the work.
         app.state.sealer = AuditSealer(app.state.engine, settings, app.state.tokens.keys)
@@ -211,7 +213,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
     # Outermost last: request ids wrap everything, so even a 413 or a CORS refusal carries one.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
+                       per_path={"/v1/imports": settings.import_max_bytes})
     if settings.cors_origins:
         wildcard = settings.cors_origins == ["*"]
         app.add_middleware(

@@ -30,8 +30,19 @@ class Msg:
         return self.text(False)
 
 
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A parameter already written in both languages (a spreadsheet reader's own sentences)."""
+
+    en: str
+    ja: str
+
+    def text(self, ja: bool) -> str:
+        return self.ja if ja else self.en
+
+
 def _param(value: Any, ja: bool) -> str:
-    if isinstance(value, Msg):
+    if isinstance(value, Msg | Text):
         return value.text(ja)
     if isinstance(value, (list, tuple, set, frozenset)):
         items = [_param(v, ja) for v in (sorted(value) if isinstance(value, (set, frozenset)) else value)]
@@ -199,6 +210,14 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "action.webhook.manage": ("manage webhook subscriptions", "Webhookの購読を管理する"),
     "action.listing.read_withdrawn": ("read a withdrawn listing", "掲載を取り下げた社会資源を見る"),
     "action.statistics.workload_per_worker": ("read workload per named worker", "職員ごとの業務量を見る"),
+    "action.import.run": ("import records from spreadsheets", "表計算ファイルから記録を取り込む"),
+    "action.client.disclose": ("produce the client's disclosure package", "ご本人の開示書を作成する"),
+    "action.correction.request": ("record or read correction requests", "訂正請求を記録・閲覧する"),
+    "action.correction.decide": ("decide correction requests", "訂正請求を決定する"),
+    "action.retention.preview": ("see which records the retention schedule will erase",
+                                 "保存期間を過ぎた記録の一覧を見る"),
+    "action.emergency_access.open": ("open emergency access to a client", "緊急時の閲覧を開始する"),
+    "action.emergency_access.review": ("review emergency accesses", "緊急時の閲覧を確認する"),
     "action.directory.agencies": ("read the agency directory", "機関の一覧を見る"),
     "action.directory.users": ("read the staff directory", "職員の一覧を見る"),
     "forbidden.own_agency": ("A {role} may do this only for its own agency.",
@@ -390,6 +409,31 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
                             "Webhookはインターネット上の公開アドレスにだけ送信できます。"),
     "webhook.host_refused": ("the host {reason}", "送信先のホストは使えません: {reason}"),
     "webhook.url_fragment": ("must not have a #fragment", "#フラグメントを含めないでください"),
+    # ---- imports, emergency access, corrections
+    "import.file": ("The file cannot be imported: {reason}", "このファイルは取り込めません: {reason}"),
+    "import.mapping_object": ("mapping must be a JSON object of column header → field.",
+                              "mapping は「列見出し → 項目」のJSONオブジェクトで指定してください。"),
+    "import.mapping_too_long": ("mapping names at most {limit} columns.", "mapping に書ける列は{limit}列までです。"),
+    "import.client_unnamed": ("Name the client: client_id, or client_kana with client_date_of_birth.",
+                              "利用者IDか、利用者フリガナと利用者生年月日を記入してください。"),
+    "import.client_not_found": ("No client you may see has this kana and date of birth.",
+                                "このフリガナと生年月日の利用者は、閲覧できる範囲にいません。"),
+    "import.client_ambiguous": ("Two clients have this kana and date of birth: give client_id.",
+                                "同じフリガナと生年月日の利用者が複数います。利用者IDを記入してください。"),
+    "import.episode_not_found": ("The client has no open episode you may see {programme}.",
+                                 "閲覧できる利用中の支援がありません {programme}。"),
+    "import.episode_ambiguous": ("The client has several open episodes: give episode_id or programme_code.",
+                                 "利用中の支援が複数あります。支援IDか事業を記入してください。"),
+    "emergency.no_single_match": ("No single client matches: give the client's id, or kana and date of birth.",
+                                  "一人に特定できません。利用者ID、またはフリガナと生年月日を指定してください。"),
+    "emergency.already_visible": ("You already see this client: open the record as usual.",
+                                  "この方の記録は既に閲覧できます。通常どおり開いてください。"),
+    "emergency.own_review": ("Nobody reviews their own emergency access.", "自分の緊急時閲覧は確認できません。"),
+    "correction.not_correctable": ("{field} cannot be corrected this way; correctable: {choices}.",
+                                   "{field}はこの方法では訂正できません。訂正できる項目: {choices}"),
+    "correction.invalid_value": ("The requested value is not a valid {field}.",
+                                 "請求された値は{field}として正しくありません。"),
+    "correction.already_decided": ("The request was already {status}.", "この請求は既に決定済みです（{status}）。"),
     # ---- the audit log
     "audit.no_checkpoint": ("The audit log has no checkpoint yet.", "監査ログにはまだチェックポイントがありません。"),
     "audit.no_checkpoint_of_size": ("No checkpoint of tree size {size}.",

@@ -137,24 +137,26 @@ class BodyLimitMiddleware:
     """413 before reading a declared-too-large body; for chunked bodies, as soon as the running
     total passes the limit, so an oversized body is never held whole in memory."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, per_path: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.per_path = dict(per_path or {})  # exact paths with a limit of their own (uploads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.per_path.get(scope["path"], self.max_bytes)
         declared = _header(scope, b"content-length")
         if declared is not None:
             try:
-                too_large = int(declared) > self.max_bytes
+                too_large = int(declared) > limit
             except ValueError:
                 too_large = False
             if too_large:
                 response = render(
                     KINDS["content-too-large"],
-                    detail=msg("request.body_too_large", limit=self.max_bytes),
+                    detail=msg("request.body_too_large", limit=limit),
                     request_id=scope.get("state", {}).get("request_id"),
                     accept_language=_header(scope, b"accept-language"),
                     headers={"Connection": "close"},
@@ -168,8 +170,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                if received > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         await self.app(scope, limited_receive, send)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy import and_, any_, exists, false, literal, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from api.db.models import (
@@ -15,10 +15,12 @@ from api.db.models import (
     CareTeamMember,
     Client,
     Consent,
+    EmergencyAccess,
     Episode,
     Goal,
     Referral,
     Service,
+    UserAccount,
     WebhookSubscription,
 )
 from api.domain.access_rules import CARE_ROLES, Action, anywhere, can, is_third_party, only_own_agency
@@ -162,3 +164,19 @@ def services_visible_to(principal: Principal | None) -> ColumnElement[bool]:
     if anywhere(principal, Action.withdrawn_listing_read):
         return true()
     return or_(public, Service.agency_id == principal.agency_id)
+
+
+def emergency_grants_reviewable_by(principal: Principal) -> ColumnElement[bool]:
+    """Break-the-glass grants a reviewer sees: every one for an auditor, those on clients of its
+    branches for a supervisor, none for anyone else."""
+    if principal.role == Role.auditor:
+        return true()
+    if principal.role == Role.supervisor:
+        branch_clients = select(Client.id).where(Client.branch_code.in_(sorted(principal.branches)))
+        return EmergencyAccess.client_id.in_(branch_clients)
+    return false()
+
+
+def supervisors_of_branch(branch_code: str) -> ColumnElement[bool]:
+    """The users who supervise a branch office (they hear of break-the-glass on its clients)."""
+    return and_(UserAccount.role == Role.supervisor, literal(branch_code) == any_(UserAccount.branch_codes))

@@ -55,6 +55,13 @@ class Action(StrEnum):
     withdrawn_listing_read = "listing.read_withdrawn"  # an inactive (withdrawn) listing
     directory_agencies = "directory.agencies"  # the staff directory: whom to refer to, invite, present
     directory_users = "directory.users"
+    import_run = "import.run"  # bulk import of clients, consents and activities from spreadsheets
+    client_disclose = "client.disclose"  # the disclosure package (開示請求)
+    correction_request = "correction.request"  # record and read correction requests (訂正請求)
+    correction_decide = "correction.decide"
+    retention_preview = "retention.preview"  # which records the next retention run would erase
+    emergency_access_open = "emergency_access.open"  # break-the-glass: time-limited read of any client
+    emergency_access_review = "emergency_access.review"  # the review queue: justified or not
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +121,18 @@ def _on_its_side(principal: Principal, on: On) -> Msg | None:
 RULES: Mapping[Action, Rule] = MappingProxyType(
     {
         Action.client_create: Rule(frozenset({_R.supervisor, _R.caseworker})),
+        # Whoever may create clients may import them; each row is still checked as its own request would be.
+        Action.import_run: Rule(frozenset({_R.supervisor, _R.caseworker})),
+        # A disclosure or correction request is handled by the client's ward division; the decision and
+        # the retention schedule are the supervisor's (係長).
+        Action.client_disclose: Rule(frozenset({_R.supervisor, _R.caseworker})),
+        Action.correction_request: Rule(frozenset({_R.supervisor, _R.caseworker})),
+        Action.correction_decide: Rule(frozenset({_R.supervisor})),
+        Action.retention_preview: Rule(frozenset({_R.supervisor})),
+        # Whoever answers a crisis call for a client may need the record at night: the professions on
+        # care teams. Peer supporters and partners never; the reading is reviewed afterwards.
+        Action.emergency_access_open: Rule(PROFESSIONALS),
+        Action.emergency_access_review: Rule(frozenset({_R.supervisor, _R.auditor})),
         Action.client_update: Rule(PROFESSIONALS),
         Action.client_deactivate: Rule(frozenset({_R.supervisor, _R.caseworker})),
         Action.consent_record: Rule(PROFESSIONALS),

@@ -161,6 +161,15 @@ REFERRAL_SHARED_FIELDS = _codes(
     ("diagnosis_group", "診断分類", "Diagnosis group", "diagnosis"),
 )
 
+# Why a worker opened emergency access to a client outside its care teams (break-the-glass).
+EMERGENCY_ACCESS_REASONS = _codes(
+    ("crisis_call", "夜間・休日の緊急相談", "Crisis call out of hours"),
+    ("safety_risk", "本人・他者の安全に関わる事態", "Risk to the client's or others' safety"),
+    ("emergency_admission", "緊急入院・救急搬送への対応", "Emergency admission or ambulance"),
+    ("missing_person", "所在不明", "Client missing"),
+    ("other", "その他", "Other"),
+)
+
 LISTS: Mapping[str, tuple[Code, ...]] = MappingProxyType(
     {
         "sexes": SEXES,
@@ -181,6 +190,7 @@ LISTS: Mapping[str, tuple[Code, ...]] = MappingProxyType(
         "referral-priorities": REFERRAL_PRIORITIES,
         "referral-statuses": REFERRAL_STATUSES,
         "referral-shared-fields": REFERRAL_SHARED_FIELDS,
+        "emergency-access-reasons": EMERGENCY_ACCESS_REASONS,
     }
 )
 

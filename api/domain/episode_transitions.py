@@ -18,6 +18,7 @@ from api.domain.transitions import TransitionTable
 
 __all__ = [
     "EPISODE_TRANSITIONS",
+    "OPEN_STATUSES",
     "REQUIREMENTS",
     "TERMINAL_STATUSES",
     "ActionFacts",
@@ -74,6 +75,8 @@ EPISODE_TRANSITIONS: TransitionTable[EpisodeStatus] = TransitionTable(
 )
 
 TERMINAL_STATUSES: frozenset[EpisodeStatus] = frozenset({_S.FINISHED, _S.CANCELLED})
+# Not yet closed: proposed, running or paused.
+OPEN_STATUSES: frozenset[EpisodeStatus] = frozenset({_S.PROPOSED, _S.ACTIVE, _S.ON_HOLD})
 
 
 @dataclass(frozen=True)

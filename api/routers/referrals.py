@@ -3,12 +3,14 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
+import orjson
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from api.conventions import IdempotencyKeyDep, IfMatchDep, idempotent, json_response
+from api.conventions import NO_STORE, IdempotencyKeyDep, IfMatchDep, etag, idempotent, json_response
 from api.db.models import Referral
 from api.deps import PrincipalDep, UnitDep
+from api.domain.fhir_referral import FHIR_JSON
 from api.domain.fiscal import today_tokyo
 from api.domain.referral_transitions import ReferralStatus, is_overdue
 from api.pagination import Page, PageDep
@@ -28,6 +30,7 @@ from api.schemas.referrals import (
     ReferralStatusName,
     ReferralTransition,
 )
+from api.services import referral_fhir as fhir_service
 from api.services import referral_records as record_service
 from api.services import referrals as referral_service
 from api.services import shaping, views
@@ -81,6 +84,19 @@ async def create_referral(body: ReferralCreate, principal: PrincipalDep, unit: U
 async def get_referral(referral_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep) -> Response:
     seen, history = await referral_service.detail(unit, principal, referral_id)
     return json_response(views.referral_detail_view(principal, seen, history), version=seen.referral.version)
+
+
+@router.get("/v1/referrals/{referral_id}/fhir", operation_id="get_referral_fhir",
+            summary="The referral as a FHIR R4 Bundle (Task, ServiceRequest, Patient, Consent, Organizations)",
+            description="The receiving agency's view in FHIR (JP Core profiles where they apply), whoever asks: "
+                        "the Patient carries only the fields shared when the referral was sent, and neither the "
+                        "client's nor the consent's record id appears. Same visibility and audit as the JSON "
+                        "detail.",
+            responses={200: {"content": {FHIR_JSON: {"schema": {"type": "object"}}}}},
+            response_class=Response)
+async def get_referral_fhir(referral_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep) -> Response:
+    body, version = await fhir_service.bundle(unit, principal, referral_id)
+    return Response(orjson.dumps(body), media_type=FHIR_JSON, headers={**NO_STORE, "ETag": etag(version)})
 
 
 @router.post("/v1/referrals/{referral_id}/transitions", operation_id="transition_referral",

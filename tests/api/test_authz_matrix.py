@@ -67,6 +67,8 @@ async def test_route_matrix(key: str, client: httpx.AsyncClient, conn: AsyncConn
                     kwargs["json"] = call.json
                 if call.data is not None:
                     kwargs["data"] = call.data
+                if call.files is not None:
+                    kwargs["files"] = call.files
                 response = await client.request(case.method, call.path, **kwargs)
                 if response.status_code != want:
                     failures.append(f"{role} {'in' if in_scope else 'out'}-scope: {response.status_code} != {want} "

@@ -374,10 +374,11 @@ async def test_rotated_secret_signs_alongside_the_old_one(live: Live, receiver: 
 
 async def test_create_app_runs_the_dispatcher_in_its_lifespan(settings: Settings) -> None:
     app = create_app(settings.model_copy(update={"run_background_workers": True}))
-    assert isinstance(app.state.background, WebhookDispatcher)
+    dispatcher = next(w for w in app.state.background if isinstance(w, WebhookDispatcher))
     async with app.router.lifespan_context(app):
         await asyncio.sleep(0)
-    assert app.state.background._task is None
+        assert dispatcher._task is not None
+    assert dispatcher._task is None
 
 
 # --- emit inside a request's transaction -----------------------------------------------------

@@ -24,6 +24,7 @@ class Call:
     path: str
     json: Any = None
     data: dict[str, str] | None = None
+    files: dict[str, tuple[str, bytes, str]] | None = None  # multipart uploads
     headers: dict[str, str] = field(default_factory=dict)
     params: dict[str, str] | None = None
 

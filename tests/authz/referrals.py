@@ -58,6 +58,7 @@ CASES = [
               on_referral("/transitions", json={"action": "cancel", "reason": "本人の希望"}, headers=dict(V1)),
               seen_by(200, **OTHER_SIDE)),
     RouteCase("GET", "/v1/referrals/{referral_id}/chain", on_referral("/chain"), seen_by(200)),
+    RouteCase("GET", "/v1/referrals/{referral_id}/fhir", on_referral("/fhir"), seen_by(200)),
     RouteCase("GET", "/v1/referrals/{referral_id}/messages", on_referral("/messages"), seen_by(200)),
     RouteCase("POST", "/v1/referrals/{referral_id}/messages", on_referral("/messages", json={"body": "見学の日程は?"}),
               seen_by(201)),

@@ -6,7 +6,9 @@ from api.db.models.changes import ChangeLog, WorkerDayLoad
 from api.db.models.clients import CareTeamMember, Client, Consent, Programme
 from api.db.models.episodes import Activity, Decision, Episode, EpisodeStatusChange, Goal
 from api.db.models.identity import Agency, ApiClient, Branch, RefreshToken, RevokedAccessToken, UserAccount
+from api.db.models.imports import ImportJob
 from api.db.models.infra import IdempotencyRecord, RateCounter
+from api.db.models.lifecycle import CorrectionRequest, EmergencyAccess
 from api.db.models.meetings import (
     AgendaItem,
     Council,
@@ -37,12 +39,15 @@ __all__ = [
     "ChangeLog",
     "Client",
     "Consent",
+    "CorrectionRequest",
     "Council",
     "Decision",
+    "EmergencyAccess",
     "Episode",
     "EpisodeStatusChange",
     "Goal",
     "IdempotencyRecord",
+    "ImportJob",
     "Location",
     "Meeting",
     "MeetingAgency",

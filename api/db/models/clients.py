@@ -66,6 +66,8 @@ class Client(Versioned, Base):
     deactivation_reason: Mapped[str | None] = mapped_column(String(500))
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     stat_key: Mapped[int] = mapped_column(server_default=STAT_KEY_DEFAULT)
+    # Set when the retention schedule erased the personal fields in place (api/services/record_retention.py).
+    erased_at: Mapped[datetime | None]
 
 
 class CareTeamMember(Versioned, Base):
