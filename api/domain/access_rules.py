@@ -1,4 +1,4 @@
-"""Who may do what, by role: small pure rules returning allow or a reason (shared/DESIGN.md §2).
+"""Who may do what, by role: small pure rules returning allow or a reason (docs/architecture.md, "Access").
 
 Which *rows* a principal sees is decided in api/db/scopes.py and which *fields* of a row in
 api/domain/field_policy.py; this module decides actions. Every route and service asks `can`
@@ -118,6 +118,12 @@ def _on_its_side(principal: Principal, on: On) -> Msg | None:
     return None
 
 
+def _not_ones_own(principal: Principal, on: On) -> Msg | None:
+    if on.user_id is not None and on.user_id == principal.id:
+        return msg("emergency.own_review")
+    return None
+
+
 RULES: Mapping[Action, Rule] = MappingProxyType(
     {
         Action.client_create: Rule(frozenset({_R.supervisor, _R.caseworker})),
@@ -132,7 +138,7 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
         # Whoever answers a crisis call for a client may need the record at night: the professions on
         # care teams. Peer supporters and partners never; the reading is reviewed afterwards.
         Action.emergency_access_open: Rule(PROFESSIONALS),
-        Action.emergency_access_review: Rule(frozenset({_R.supervisor, _R.auditor})),
+        Action.emergency_access_review: Rule(frozenset({_R.supervisor, _R.auditor}), condition=_not_ones_own),
         Action.client_update: Rule(PROFESSIONALS),
         Action.client_deactivate: Rule(frozenset({_R.supervisor, _R.caseworker})),
         Action.consent_record: Rule(PROFESSIONALS),

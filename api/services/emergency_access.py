@@ -27,7 +27,7 @@ from api.db.models import (
 )
 from api.db.scopes import clients_visible_to, emergency_grants_reviewable_by, supervisors_of_branch
 from api.db.unit import RequestUnit
-from api.domain.access_rules import Action
+from api.domain.access_rules import Action, On
 from api.domain.fiscal import today_tokyo
 from api.domain.kana import normalize_kana
 from api.domain.principal import Principal
@@ -60,10 +60,8 @@ async def _target(unit: RequestUnit, body: EmergencyAccessOpen) -> Client:
         stmt = stmt.where(Client.kana == normalize_kana(body.kana), Client.date_of_birth == body.date_of_birth)
     found = (await unit.session.scalars(stmt.where(Client.erased_at.is_(None)).limit(2))).all()
     if len(found) != 1:
-        # Durable and naming nobody: the attempt stays in the trail even though nothing is granted.
-        unit.audit("emergency_access", "client", resource_id=body.client_id, outcome="not_found", durable=True,
-                   detail={"reason_code": body.reason_code, "by": "id" if body.client_id else "kana"})
-        raise Problem("not-found", msg("emergency.no_single_match"))
+        # Audited like any miss, naming nobody: the attempt stays in the trail though nothing is granted.
+        raise invisible(unit, "client", body.client_id)
     return found[0]
 
 
@@ -148,8 +146,9 @@ async def review(unit: RequestUnit, principal: Principal, grant_id: uuid.UUID, b
     if grant is None:
         raise invisible(unit, "emergency_access", grant_id)
     check_version(grant.version, expected_version)
-    if grant.user_id == principal.id:
-        raise Problem("forbidden", msg("emergency.own_review"))
+    # Nobody reviews their own: the rule's condition on the grant's user.
+    require(unit, principal, Action.emergency_access_review, On(user_id=grant.user_id),
+            resource_type="emergency_access", resource_id=grant.id, client_id=grant.client_id)
     grant.review_status = "justified" if body.justified else "unjustified"
     grant.reviewed_by, grant.reviewed_at, grant.review_note = principal.id, datetime.now(UTC), body.note
     await unit.session.flush()

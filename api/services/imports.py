@@ -61,6 +61,8 @@ log = logging.getLogger("api.imports")
 # The report names every failed row; past this many errors it says how many more there were.
 MAX_REPORTED_ERRORS = 10_000
 _OPEN_EPISODE = ("active", "on_hold", "proposed")
+_DUPLICATE_EN = ("A client with the same kana and date of birth exists. If this is a different person, write yes in "
+                 "the 重複確認済み (confirm_not_duplicate) column.")
 _PROBLEM_JA: Mapping[str, str] = {
     "possible-duplicate": ("同じフリガナと生年月日の利用者が既にいます。"
                            "別の方であれば「重複確認済み」列に「はい」と記入してください。"),
@@ -185,6 +187,9 @@ def _both(value: object, fallback_ja: str) -> tuple[str, str]:
 
 def _problem_errors(row: int, problem: Problem) -> list[CellError]:
     fallback = _PROBLEM_JA.get(problem.kind.slug, "取り込めません。")
+    if problem.kind.slug == "possible-duplicate":
+        # In a sheet the confirmation is a column, not a request field.
+        return [CellError(row, None, None, problem.kind.slug, _DUPLICATE_EN, fallback)]
     en, ja = (_both(problem.detail, fallback) if problem.detail is not None
               else (problem.kind.title_en, problem.kind.title_ja))
     field_errors = problem.extensions.get("errors") or []
