@@ -48,6 +48,9 @@ class Release:
 
 _READ = text("SELECT payload, computed_at > now() - make_interval(secs => :age) AS young "
              "FROM stats_snapshot WHERE key = :key")
+# Held until the request commits, i.e. until the release it makes is visible to the others.
+_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(7102, hashtext(:key))")
+_LOCK = text("SELECT pg_advisory_xact_lock(7102, hashtext(:key))")
 _STORE = text(
     "INSERT INTO stats_snapshot (key, computed_at, payload) VALUES (:key, now(), CAST(:payload AS jsonb)) "
     "ON CONFLICT (key) DO UPDATE SET computed_at = excluded.computed_at, payload = excluded.payload"
@@ -69,6 +72,17 @@ async def release(unit: RequestUnit, name: str, fy: int, today: date, min_age_s:
         current = Release(date.fromisoformat(stored["released_on"]), stored["final"], stored["figures"])
         if current.final or (row.young and min_age_s > 0):
             return current
+        if not await unit.session.scalar(_TRY_LOCK, {"key": key}):
+            # Single flight: another request (any worker, any instance) is making the next release;
+            # this one answers the standing release instead of computing it a second time.
+            return current
+    else:
+        # Nothing to answer yet: wait for whoever is computing the first release, then take it.
+        await unit.session.execute(_LOCK, {"key": key})
+        again = (await unit.session.execute(_READ, {"key": key, "age": max(min_age_s, 0)})).first()
+        if again is not None:
+            stored = again.payload
+            return Release(date.fromisoformat(stored["released_on"]), stored["final"], stored["figures"])
     fresh = await compute()
     if row is not None and changed_records(row.payload["leaves"], fresh.leaves) < threshold:
         # Too few changes to publish: the release stands (checked again after the interval), and
