@@ -11,8 +11,8 @@
 # embedded fallback described in DESIGN.md §5 is for local development only.
 # On start the container applies the Alembic migrations (`python -m api migrate`)
 # and then runs uvicorn with $WORKERS worker processes on $PORT.
-# Behind a reverse proxy, set FORWARDED_ALLOW_IPS to the proxy's address so that
-# --proxy-headers trusts its X-Forwarded-* headers (uvicorn's default: 127.0.0.1).
+# Behind a reverse proxy, set TRUSTED_PROXIES to the proxy's addresses (CIDRs) so that
+# the app believes its X-Forwarded-For; uvicorn's own proxy handling is off (--no-proxy-headers).
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
@@ -75,4 +75,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8000'), timeout=4)"]
 
-CMD ["sh", "-c", "python -m api migrate && exec uvicorn api.main:create_app --factory --host 0.0.0.0 --port \"$PORT\" --workers \"$WORKERS\" --proxy-headers"]
+CMD ["sh", "-c", "python -m api migrate && exec uvicorn api.main:create_app --factory --host 0.0.0.0 --port \"$PORT\" --workers \"$WORKERS\" --no-proxy-headers"]

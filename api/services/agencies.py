@@ -13,6 +13,7 @@ from api.db.unit import RequestUnit
 from api.pagination import PageParams, keyset
 from api.problems import Problem, not_found
 from api.schemas.identity import AgencyCreate, AgencyUpdate
+from api.services.auth import cut_off_tokens
 
 _MAX_PARENT_DEPTH = 32
 
@@ -100,6 +101,8 @@ async def update(unit: RequestUnit, agency: Agency, body: AgencyUpdate) -> Agenc
         await require_branches(session, [changes["branch_code"]], "branch_code")
     if changes.get("parent_id") is not None:
         await _check_parent(session, agency.id, changes["parent_id"])
+    if "active" in changes and changes["active"] != agency.active:
+        cut_off_tokens(agency)  # its people's and machines' tokens from before a disable never come back
     for name, value in changes.items():
         setattr(agency, name, value.value if name == "type" else value)
     await session.flush()

@@ -16,6 +16,7 @@ from api.problems import Problem, not_found
 from api.schemas.identity import ApiClientCreate, ApiClientUpdate
 from api.security import hash_password, new_opaque_token
 from api.services.agencies import require_agency
+from api.services.auth import cut_off_tokens
 
 
 async def get(session: AsyncSession, client_pk: uuid.UUID) -> ApiClient:
@@ -59,6 +60,8 @@ async def create(unit: RequestUnit, body: ApiClientCreate) -> tuple[ApiClient, s
 
 async def update(unit: RequestUnit, machine: ApiClient, body: ApiClientUpdate) -> ApiClient:
     changes = body.changes()
+    if any(changes[k] != getattr(machine, k) for k in ("active", "role", "agency_id") if k in changes):
+        cut_off_tokens(machine)
     for name, value in changes.items():
         setattr(machine, name, value)
     await unit.session.flush()
@@ -72,6 +75,7 @@ async def rotate_secret(unit: RequestUnit, machine: ApiClient) -> tuple[ApiClien
     """The old secret stops working at once: the partner system must switch in the same step."""
     secret = new_opaque_token()
     machine.secret_hash = hash_password(secret)
+    cut_off_tokens(machine)  # tokens got with the old secret end with it
     await unit.session.flush()
     await unit.session.refresh(machine)
     unit.audit("update", "api_client", resource_id=machine.id, subject=machine.client_id,
