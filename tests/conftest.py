@@ -10,6 +10,7 @@ import re
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from ipaddress import ip_network
 from pathlib import Path
 
 import httpx
@@ -71,6 +72,8 @@ def settings(database_url: str, tmp_data_dir: Path) -> Settings:
         # The whole suite shares one app and one address: on a quiet machine it sends more than the
         # default 3,000 requests a minute (tests/robustness/test_rate_limits.py sets its own limits).
         rate_limit_per_address_per_minute=100_000,
+        # A reverse proxy in front of the app (a documentation address): tests/api/test_login_throttle.py.
+        trusted_proxies=[ip_network("192.0.2.250/32")],
     )
 
 
