@@ -45,6 +45,7 @@ _KINDS: tuple[ProblemKind, ...] = (
     ProblemKind("method-not-allowed", 405, "Method not allowed", "許可されていないメソッドです"),
     ProblemKind("not-acceptable", 406, "Not acceptable", "受け入れ可能な形式がありません"),
     ProblemKind("conflict", 409, "Conflict", "競合が発生しました"),
+    ProblemKind("id-taken", 409, "Choose another id", "別のIDを指定してください"),
     ProblemKind("illegal-transition", 409, "Transition not allowed", "この状態遷移はできません"),
     ProblemKind("consent-missing", 409, "Consent does not cover this", "本人同意の範囲外です"),
     ProblemKind("possible-duplicate", 409, "Possible duplicate", "重複の可能性があります"),
@@ -87,6 +88,12 @@ class Problem(Exception):
 
 def not_found(what: str = "resource") -> Problem:
     return Problem("not-found", f"No such {what}.")
+
+
+def id_taken() -> Problem:
+    """A client-chosen id on create that is in use. The same answer whether or not the caller may
+    see the record that has it, and nothing more about that record (issue 14, finding 5)."""
+    return Problem("id-taken", "This id cannot be used; choose another id.")
 
 
 def forbidden(reason: str) -> Problem:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db.models import Agency, Branch
 from api.db.unit import RequestUnit
 from api.pagination import PageParams, keyset
-from api.problems import Problem, not_found
+from api.problems import Problem, id_taken, not_found
 from api.schemas.identity import AgencyCreate, AgencyUpdate
 from api.services.auth import cut_off_tokens
 
@@ -77,7 +77,7 @@ async def _check_parent(session: AsyncSession, agency_id: uuid.UUID | None, pare
 async def create(unit: RequestUnit, body: AgencyCreate) -> Agency:
     session = unit.session
     if body.id is not None and await session.get(Agency, body.id) is not None:
-        raise Problem("conflict", "An agency with this id exists already.")
+        raise id_taken()
     if await session.scalar(select(func.count()).select_from(Agency).where(Agency.code == body.code)):
         raise Problem("conflict", f"The agency code {body.code!r} is taken.")
     if body.branch_code is not None:

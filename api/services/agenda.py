@@ -11,7 +11,7 @@ from api.conventions import check_version
 from api.db import meetings as repo
 from api.db.models import AgendaItem
 from api.db.unit import RequestUnit
-from api.problems import Problem, not_found
+from api.problems import Problem, id_taken, not_found
 from api.schemas.meetings import AgendaItemCreate, AgendaItemUpdate, AgendaOrder
 from api.services import meetings as meeting_service
 from api.services.meetings import MeetingView
@@ -31,7 +31,7 @@ async def add(unit: RequestUnit, meeting_id: uuid.UUID, data: AgendaItemCreate) 
     meeting = await meeting_service.locked(unit, meeting_id, None)
     meeting_service.require_open(meeting, "agenda")
     if data.id is not None and await repo.agenda_item(unit.session, data.id) is not None:
-        raise Problem("conflict", "An agenda item with this id already exists.")
+        raise id_taken()
     position = await repo.next_position(unit.session, meeting.id)
     if position > MAX_ITEMS:
         raise Problem("conflict", f"A meeting has at most {MAX_ITEMS} agenda items.")

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db.models import ApiClient
 from api.db.unit import RequestUnit
 from api.pagination import PageParams, keyset
-from api.problems import Problem, not_found
+from api.problems import Problem, id_taken, not_found
 from api.schemas.identity import ApiClientCreate, ApiClientUpdate
 from api.security import hash_password, new_opaque_token
 from api.services.agencies import require_agency
@@ -43,7 +43,7 @@ async def list_page(session: AsyncSession, page: PageParams, *, role: str | None
 async def create(unit: RequestUnit, body: ApiClientCreate) -> tuple[ApiClient, str]:
     session = unit.session
     if body.id is not None and await session.get(ApiClient, body.id) is not None:
-        raise Problem("conflict", "An API client with this id exists already.")
+        raise id_taken()
     if await session.scalar(select(func.count()).select_from(ApiClient).where(ApiClient.client_id == body.client_id)):
         raise Problem("conflict", f"The client id {body.client_id!r} is taken.")
     await require_agency(session, body.agency_id)

@@ -21,7 +21,7 @@ from api.domain.kana import kana_sort_key
 from api.domain.principal import Principal
 from api.domain.roles import Role
 from api.pagination import PageParams, after, cut, keyset, typed_cursor
-from api.problems import Problem
+from api.problems import Problem, id_taken
 from api.schemas.clients import ClientCreate, ClientUpdate, DuplicateCandidate
 from api.services.guard import invisible, require
 
@@ -82,7 +82,7 @@ async def create(unit: RequestUnit, principal: Principal, body: ClientCreate) ->
                             for c in candidates],
             )
     if body.id is not None and await session.get(Client, body.id) is not None:
-        raise Problem("conflict", "A record with this id exists already.")
+        raise id_taken()
     data = body.model_dump(exclude={"confirm_not_duplicate", "id", "emergency_contacts"})
     client = Client(
         id=body.id or uuid.uuid4(),

@@ -17,7 +17,7 @@ from api.db.unit import RequestUnit
 from api.domain.access_rules import Action
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
-from api.problems import Problem
+from api.problems import Problem, id_taken
 from api.schemas.clients import ConsentCreate
 from api.services import clients as client_service
 from api.services.guard import invisible, require
@@ -63,7 +63,7 @@ async def record(unit: RequestUnit, principal: Principal, client_id: uuid.UUID, 
     await client_service.get_visible(unit, principal, client_id, for_update=True)
     require(unit, principal, Action.consent_record, resource_type="consent", client_id=client_id)
     if body.id is not None and await unit.session.get(Consent, body.id) is not None:
-        raise Problem("conflict", "A record with this id exists already.")
+        raise id_taken()
     sequence = (await unit.session.scalar(
         select(func.coalesce(func.max(Consent.sequence), 0)).where(Consent.client_id == client_id))) or 0
     consent = Consent(

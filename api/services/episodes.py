@@ -28,7 +28,7 @@ from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
 from api.domain.transitions import IllegalTransition
 from api.pagination import PageParams, cut, keyset, typed_cursor
-from api.problems import Problem
+from api.problems import Problem, id_taken
 from api.schemas.episodes import EpisodeCreate, TransitionRequest
 from api.services import clients as client_service
 from api.services import consents as consent_service
@@ -90,7 +90,7 @@ async def propose(unit: RequestUnit, principal: Principal, body: EpisodeCreate) 
         raise Problem("conflict", "The client already has an open episode in this programme.",
                       existing_episode_id=str(open_same))
     if body.id is not None and await session.get(Episode, body.id) is not None:
-        raise Problem("conflict", "A record with this id exists already.")
+        raise id_taken()
     episode = Episode(
         id=body.id or uuid.uuid4(), client_id=client.id, programme_id=programme.id, branch_code=client.branch_code,
         operating_agency_id=operating, lead_worker_id=body.lead_worker_id or principal.id,

@@ -41,7 +41,7 @@ from api.domain.referral_transitions import (
 )
 from api.domain.transitions import IllegalTransition
 from api.pagination import PageParams, cut, keyset, typed_cursor
-from api.problems import Problem
+from api.problems import Problem, id_taken
 from api.schemas.referrals import ReferralCreate, ReferralTransition
 from api.services import consents as consent_service
 from api.services.events import emit
@@ -119,8 +119,6 @@ async def create(unit: RequestUnit, principal: Principal, body: ReferralCreate) 
             # The onward sender only ever received the parent's snapshot: it cannot pass on more.
             raise _invalid("shared_fields", "An onward referral shares only what it received; not shared with you: "
                            + ", ".join(beyond))
-        if body.client_id is not None and body.client_id != parent.referral.client_id:
-            raise _invalid("client_id", "An onward referral is about the same client as its parent.")
         client_id = parent.referral.client_id
         if body.episode_id is not None:
             raise _invalid("episode_id", "An onward referral does not name an episode.")
@@ -144,7 +142,7 @@ async def create(unit: RequestUnit, principal: Principal, body: ReferralCreate) 
         if service is None or service.agency_id != to_agency.id or service.status == "inactive":
             raise _invalid("to_service_id", "Not an open service of the receiving agency.")
     if body.id is not None and await session.get(Referral, body.id) is not None:
-        raise Problem("conflict", "A record with this id exists already.")
+        raise id_taken()
     referral = Referral(
         id=body.id or uuid.uuid4(), from_agency_id=principal.agency_id, requester_id=principal.id,
         requester_kind=principal.kind, to_agency_id=to_agency.id, to_service_id=body.to_service_id,

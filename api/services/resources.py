@@ -22,7 +22,7 @@ from api.domain.resource_directory import (
     can_see_service,
 )
 from api.pagination import Page, PageParams, cut, keyset, typed_cursor
-from api.problems import Problem, not_found
+from api.problems import Problem, id_taken, not_found
 from api.schemas.resources import (
     AgencySummary,
     CapacityHistoryRead,
@@ -152,7 +152,7 @@ async def create_service(unit: RequestUnit, principal: Principal, body: ServiceC
     if await unit.session.get(Agency, agency_id) is None:
         raise _invalid("body.agency_id", "No such agency.")
     if body.id is not None and await unit.session.get(Service, body.id) is not None:
-        raise Problem("conflict", "A service with this id exists already.")
+        raise id_taken()
     await _check_locations(unit, agency_id, body.location_ids)
     data = body.model_dump(exclude={"id", "agency_id", "location_ids", "capacity", "schedule", "category", "status"})
     service = Service(
@@ -306,7 +306,7 @@ async def create_location(unit: RequestUnit, principal: Principal, body: Locatio
     if not await repo.branch_exists(unit.session, body.branch_code):
         raise _invalid("body.branch_code", "No such branch area.")
     if body.id is not None and await unit.session.get(Location, body.id) is not None:
-        raise Problem("conflict", "A location with this id exists already.")
+        raise id_taken()
     location = Location(**body.model_dump(exclude={"id", "agency_id"}), id=body.id or uuid.uuid4(),
                         agency_id=agency_id)
     unit.session.add(location)

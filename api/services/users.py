@@ -15,7 +15,7 @@ from api.db.unit import RequestUnit
 from api.domain.principal import Principal
 from api.domain.roles import Role
 from api.pagination import PageParams, keyset
-from api.problems import Problem, not_found
+from api.problems import Problem, id_taken, not_found
 from api.schemas.identity import UserCreate, UserUpdate
 from api.security import hash_password
 from api.services.agencies import require_agency, require_branches
@@ -55,7 +55,7 @@ async def _end_logins(session: AsyncSession, user_id: uuid.UUID) -> None:
 async def create(unit: RequestUnit, body: UserCreate) -> UserAccount:
     session = unit.session
     if body.id is not None and await session.get(UserAccount, body.id) is not None:
-        raise Problem("conflict", "A user with this id exists already.")
+        raise id_taken()
     taken = await session.scalar(
         select(func.count()).select_from(UserAccount).where(func.lower(UserAccount.username) == body.username.lower())
     )

@@ -22,7 +22,7 @@ from api.domain.principal import Principal
 from api.domain.roles import Role
 from api.domain.webhook_delivery import DEAD, PENDING
 from api.pagination import PageParams, cut, keyset, typed_cursor
-from api.problems import Problem, forbidden, not_found
+from api.problems import Problem, forbidden, id_taken, not_found
 
 RESOURCE = "webhook_subscription"
 
@@ -88,7 +88,7 @@ async def create_subscription(
         raise Problem("validation", "No such agency.", errors=[
             {"field": "body.agency_id", "message": "no such agency", "code": "not_found"}])
     if subscription_id is not None and await unit.session.get(WebhookSubscription, subscription_id) is not None:
-        raise Problem("conflict", "A webhook subscription with this id already exists.")
+        raise id_taken()
     secret = new_secret()
     subscription = WebhookSubscription(
         id=subscription_id or uuid.uuid4(), agency_id=agency_id, url=url, events=events, description=description,

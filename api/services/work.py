@@ -16,7 +16,7 @@ from api.domain.access_rules import Action, peer_may_record
 from api.domain.fiscal import TOKYO
 from api.domain.principal import Principal
 from api.domain.roles import Role
-from api.problems import Problem
+from api.problems import Problem, id_taken
 from api.schemas.episodes import ActivityCreate, GoalCreate, GoalUpdate
 from api.services import episodes as episode_service
 from api.services.guard import invisible, require
@@ -38,7 +38,7 @@ async def add_goal(unit: RequestUnit, principal: Principal, episode_id: uuid.UUI
     if episode.status in ("finished", "cancelled"):
         raise Problem("conflict", "The episode is closed; goals can no longer be added.")
     if body.id is not None and await unit.session.get(Goal, body.id) is not None:
-        raise Problem("conflict", "A record with this id exists already.")
+        raise id_taken()
     goal = Goal(id=body.id or uuid.uuid4(), episode_id=episode_id, text=body.text, status=body.status,
                 review_on=body.review_on, created_by=principal.id)
     unit.session.add(goal)
@@ -84,7 +84,7 @@ async def record_activity(unit: RequestUnit, principal: Principal, episode_id: u
     if episode.status in ("cancelled",):
         raise Problem("conflict", "The episode was cancelled.")
     if body.id is not None and await unit.session.get(Activity, body.id) is not None:
-        raise Problem("conflict", "A record with this id exists already.")
+        raise id_taken()
     activity = Activity(
         id=body.id or uuid.uuid4(), client_id=episode.client_id, episode_id=episode.id, performer_id=principal.id,
         **body.model_dump(mode="json", exclude={"id", "occurred_at"}), occurred_at=body.occurred_at,
