@@ -39,7 +39,7 @@ async def get_visible(unit: RequestUnit, principal: Principal, client_id: uuid.U
         stmt = stmt.with_for_update(of=Client)
     client = await unit.session.scalar(stmt)
     if client is None:
-        raise invisible(unit, "client", client_id)
+        raise await invisible(unit, "client", client_id)
     return client
 
 

@@ -91,7 +91,7 @@ async def withdraw(unit: RequestUnit, principal: Principal, client_id: uuid.UUID
     consent = await unit.session.scalar(
         select(Consent).where(Consent.id == consent_id, Consent.client_id == client_id).with_for_update())
     if consent is None:
-        raise invisible(unit, "consent", consent_id)
+        raise await invisible(unit, "consent", consent_id)
     require(unit, principal, Action.consent_withdraw, resource_type="consent", resource_id=consent_id,
             client_id=client_id)
     check_version(consent.version, expected_version)

@@ -53,7 +53,7 @@ async def get_visible(unit: RequestUnit, principal: Principal, episode_id: uuid.
         stmt = stmt.with_for_update(of=Episode)
     row = (await unit.session.execute(stmt)).one_or_none()
     if row is None:
-        raise invisible(unit, "episode", episode_id)
+        raise await invisible(unit, "episode", episode_id)
     return row[0], row[1]
 
 

@@ -97,7 +97,7 @@ async def get_visible(unit: RequestUnit, principal: Principal, referral_id: uuid
         stmt = stmt.with_for_update(of=Referral)
     row = (await unit.session.execute(stmt)).one_or_none()
     if row is None:
-        raise invisible(unit, "referral", referral_id)
+        raise await invisible(unit, "referral", referral_id)
     return seen_from_row(row)
 
 
@@ -127,7 +127,7 @@ async def create(unit: RequestUnit, principal: Principal, body: ReferralCreate) 
         found = await session.scalar(select(Client.id).where(Client.id == body.client_id,
                                                               referable_clients(principal)))
         if found is None:
-            raise invisible(unit, "client", body.client_id)
+            raise await invisible(unit, "client", body.client_id)
         client_id = found
         if body.episode_id is not None and await session.scalar(select(Episode.id).where(
                 Episode.id == body.episode_id, Episode.client_id == client_id, episodes_visible_to(principal))) is None:

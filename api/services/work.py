@@ -53,7 +53,7 @@ async def update_goal(unit: RequestUnit, principal: Principal, episode_id: uuid.
     goal = await unit.session.scalar(
         select(Goal).where(Goal.id == goal_id, Goal.episode_id == episode_id).with_for_update())
     if goal is None:
-        raise invisible(unit, "goal", goal_id)
+        raise await invisible(unit, "goal", goal_id)
     require(unit, principal, Action.goal_write, resource_type="goal", resource_id=goal_id, client_id=episode.client_id)
     check_version(goal.version, expected_version)
     for field, value in body.model_dump(exclude_unset=True).items():
