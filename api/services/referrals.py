@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.conventions import check_version
+from api.db import record_owners
 from api.db.models import Agency, Client, Consent, Episode, Referral, ReferralStatusChange, Service, ThirdPartyProvision
 from api.db.scopes import (
     client_visible,
@@ -106,8 +107,10 @@ def _invalid(field: str, message: str) -> Problem:
 
 
 async def create(unit: RequestUnit, principal: Principal, body: ReferralCreate) -> Seen:
-    require(unit, principal, Action.referral_send, resource_type="referral")
     session = unit.session
+    # A refusal by role names the client too, so it shows in that client's access log.
+    named = await record_owners.client_of(session, "client", body.client_id) if body.client_id else None
+    require(unit, principal, Action.referral_send, resource_type="referral", client_id=named)
     if body.part_of is not None:
         parent = await get_visible(unit, principal, body.part_of)
         if not parent.receiver:

@@ -105,3 +105,19 @@ async def test_refusals_on_an_existing_clients_record_name_the_client(
                              headers=world.auth("auditor"))
     assert found.status_code == 200, found.text
     assert len([e for e in found.json()["items"] if e["actor_id"] == str(world.users["caseworker"])]) == refused
+
+
+async def test_a_refusal_by_role_names_the_client_too(
+    client: httpx.AsyncClient, conn: AsyncConnection, db: AsyncSession, world: World
+) -> None:
+    s = await build_scenario(db, world)
+    answers = []
+    for named in (s.client_in.id, uuid.uuid4()):
+        response = await client.post("/v1/referrals", headers=world.auth("peer_supporter"), json={
+            "to_agency_id": str(world.agencies["hospital"]), "client_id": str(named), "purpose": "outpatient",
+            "reason": "通院先の相談", "shared_fields": ["name"]})
+        assert response.status_code == 403, response.text
+        answers.append(response)
+    assert comparable(answers[0]) == comparable(answers[1])
+    assert await audited_clients(conn, answers[0]) == [s.client_in.id]
+    assert await audited_clients(conn, answers[1]) == [None]
