@@ -1,4 +1,4 @@
-"""Who may do what, by role: small pure rules returning allow or a reason (shared/DESIGN.md §2).
+"""Who may do what, by role: small pure rules returning allow or a reason (docs/architecture.md §4).
 
 Which *rows* a principal sees is decided in api/db/scopes.py and which *fields* of a row in
 api/domain/field_policy.py; this module decides actions. Every route and service asks `can`

@@ -1,4 +1,4 @@
-"""Which fields of a record each role receives: the one field policy (shared/DESIGN.md §2, §5).
+"""Which fields of a record each role receives: the one field policy (docs/architecture.md §4).
 
 Every response, export row, change-feed item and webhook payload that carries client data is
 shaped by api.services.views.shape, which keeps exactly the fields granted here to the caller's
