@@ -85,6 +85,8 @@ async def test_failures_per_account_are_throttled_across_addresses(
     async with from_address("203.0.113.200") as http:
         refused = await http.post(TOKEN, data=password_form("t.caseworker"))
         assert refused.status_code == 429
+        assert refused.json()["type"].endswith("/login-throttled")
+        assert refused.json()["error"] == "slow_down"  # RFC 6749 §5.2 member for OAuth clients
         assert 0 < int(refused.headers["retry-after"]) <= settings.login_window_s
         assert (await http.post(TOKEN, data=password_form("t.supervisor"))).status_code == 200
 

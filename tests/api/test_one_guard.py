@@ -40,7 +40,7 @@ async def test_side_refusals_are_audited_as_the_policy_refuses_them(
                               json={"kind": "home_visit", "occurred_at": "2010-07-21T10:00:00+09:00",
                                     "duration_minutes": 60})
     assert visit.status_code == 403
-    assert visit.json()["detail"] == "Peer supporters record peer-support activities."
+    assert visit.json()["detail"] == "Peer supporters record peer-support activities only."
     assert await _denials(db, world.users["peer_supporter"]) == [
         ("activity", "denied", {"action": "activity.record"})]
     day = await client.get("/v1/activities", headers=world.auth("caseworker"),
