@@ -11,8 +11,8 @@
 # embedded fallback (docs/architecture.md §3, README) is for local development only.
 # On start the container applies the Alembic migrations (`python -m api migrate`)
 # and then runs uvicorn with $WORKERS worker processes on $PORT.
-# Behind a reverse proxy, set FORWARDED_ALLOW_IPS to the proxy's address so that
-# --proxy-headers trusts its X-Forwarded-* headers (uvicorn's default: 127.0.0.1).
+# Behind a reverse proxy, set TRUSTED_PROXIES to the proxy's addresses (CIDRs) so that
+# the app believes its X-Forwarded-For; uvicorn's own proxy handling is off (--no-proxy-headers).
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
@@ -77,4 +77,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8000'), timeout=4)"]
 
 # The metrics folder is emptied at each start: the last run's worker files would be counted again.
-CMD ["sh", "-c", "python -m api migrate && rm -rf \"$PROMETHEUS_MULTIPROC_DIR\" && mkdir -p \"$PROMETHEUS_MULTIPROC_DIR\" && exec uvicorn api.main:create_app --factory --host 0.0.0.0 --port \"$PORT\" --workers \"$WORKERS\" --proxy-headers"]
+# The app reads X-Forwarded-For itself, from TRUSTED_PROXIES only (api.middleware): no --proxy-headers.
+CMD ["sh", "-c", "python -m api migrate && rm -rf \"$PROMETHEUS_MULTIPROC_DIR\" && mkdir -p \"$PROMETHEUS_MULTIPROC_DIR\" && exec uvicorn api.main:create_app --factory --host 0.0.0.0 --port \"$PORT\" --workers \"$WORKERS\" --no-proxy-headers"]

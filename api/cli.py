@@ -119,7 +119,8 @@ def _serve(args: argparse.Namespace) -> None:
         workers=settings.workers,
         log_config=None,
         access_log=False,
-        proxy_headers=True,
+        # The app reads X-Forwarded-For itself, from TRUSTED_PROXIES only (api.middleware).
+        proxy_headers=False,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated
 
@@ -55,8 +56,16 @@ class Settings(BaseSettings):
     access_token_ttl_s: int = Field(default=900, ge=60, le=3600)
     refresh_token_ttl_s: int = Field(default=14 * 24 * 3600, ge=3600)
 
-    login_max_failures: int = Field(default=5, ge=1)
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed logins to one account from one address per window.")
+    login_max_failures_per_account: int = Field(
+        default=20, ge=1, description="Failed logins to one account (or machine client) from anywhere per window.")
+    login_max_failures_per_address: int = Field(
+        default=100, ge=1, description="Failed logins from one address, every account, per window (an office's NAT).")
     login_window_s: int = Field(default=900, ge=60)
+    trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
+        default_factory=list,
+        description="CIDRs of the reverse proxies whose X-Forwarded-For is believed; empty: nobody's.")
     rate_limit_per_minute: int = Field(default=600, ge=1)
     rate_limit_anonymous_per_minute: int = Field(default=120, ge=1)
     rate_limit_per_address_per_minute: int = Field(
@@ -112,6 +121,13 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [o.strip() for o in value.split(",") if o.strip()]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [ip_network(p.strip(), strict=False) for p in value.split(",") if p.strip()]
         return value
 
     @model_validator(mode="after")

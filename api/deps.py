@@ -8,7 +8,7 @@ from typing import Annotated
 from urllib.parse import unquote
 
 from fastapi import Depends, Request
-from sqlalchemy import text
+from sqlalchemy import Uuid, bindparam, text
 
 from api.config import Settings
 from api.db.unit import RequestUnit
@@ -61,24 +61,30 @@ def get_settings_dep(request: Request) -> Settings:
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
+# One round trip decides everything about the token that the signature cannot: the principal and
+# its agency are active, the token was issued after their cut-off (disable, re-enable, role or
+# password change), and neither the token nor its login (`sid`) was revoked.
+_TOKEN_STILL_GOOD = """
+           (p.active AND a.active
+            AND to_timestamp(:iat) >= coalesce(greatest(p.tokens_valid_after, a.tokens_valid_after), '-infinity')
+            AND NOT EXISTS (SELECT 1 FROM revoked_access_token r WHERE r.jti = :jti)
+            AND NOT EXISTS (SELECT 1 FROM revoked_session s WHERE s.sid = :sid)) AS valid"""
 _USER_SQL = text(
+    f"""
+    SELECT p.id, p.display_name AS name, p.role, p.agency_id, p.branch_codes, a.type AS agency_type,
+           {_TOKEN_STILL_GOOD}
+    FROM user_account p JOIN agency a ON a.id = p.agency_id
+    WHERE p.id = :id
     """
-    SELECT u.id, u.display_name AS name, u.role, u.agency_id, u.branch_codes, a.type AS agency_type,
-           (u.active AND a.active) AS active,
-           EXISTS (SELECT 1 FROM revoked_access_token r WHERE r.jti = :jti) AS revoked
-    FROM user_account u JOIN agency a ON a.id = u.agency_id
-    WHERE u.id = :id
-    """
-)
+).bindparams(bindparam("sid", type_=Uuid()))
 _CLIENT_SQL = text(
+    f"""
+    SELECT p.id, p.name, p.role, p.agency_id, ARRAY[]::varchar[] AS branch_codes, a.type AS agency_type,
+           {_TOKEN_STILL_GOOD}
+    FROM api_client p JOIN agency a ON a.id = p.agency_id
+    WHERE p.id = :id
     """
-    SELECT c.id, c.name, c.role, c.agency_id, ARRAY[]::varchar[] AS branch_codes, a.type AS agency_type,
-           (c.active AND a.active) AS active,
-           EXISTS (SELECT 1 FROM revoked_access_token r WHERE r.jti = :jti) AS revoked
-    FROM api_client c JOIN agency a ON a.id = c.agency_id
-    WHERE c.id = :id
-    """
-)
+).bindparams(bindparam("sid", type_=Uuid()))
 
 
 def _bearer(request: Request) -> str | None:
@@ -111,8 +117,9 @@ async def _load_principal(request: Request, unit: RequestUnit, *, required: bool
         except TokenError as exc:
             raise _unauthenticated(msg("auth.token_invalid"), "invalid-token") from exc
     sql = _USER_SQL if claims.principal_kind == "user" else _CLIENT_SQL
-    row = (await unit.session.execute(sql, {"id": claims.sub, "jti": claims.jti})).one_or_none()
-    if row is None or not row.active or row.revoked:
+    row = (await unit.session.execute(
+        sql, {"id": claims.sub, "jti": claims.jti, "iat": claims.iat, "sid": claims.sid})).one_or_none()
+    if row is None or not row.valid:
         raise _unauthenticated(msg("auth.token_invalid"), "invalid-token")
     principal = Principal(
         kind=claims.principal_kind,

@@ -1,6 +1,6 @@
 """Every sentence the service writes to a caller, in English and Japanese, in one catalogue.
 
-Code raises problems by key with parameters (`Problem("conflict", msg("record.exists"))`); the
+Code raises problems by key with parameters (`Problem("conflict", msg("consent.withdrawn"))`); the
 renderer picks the language from `Accept-Language` when the answer is written. Parameters are
 values the caller sent or field names; lists are joined, and a parameter that is itself a `Msg`
 (an action's label) is rendered in the same language. Validators raise `invalid(key, ...)`, whose
@@ -224,7 +224,8 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
                              "{role}は自分の機関についてのみこの操作ができます。"),
     # ---- records in general
     "not_found": ("No such {what}.", "該当する{what}はありません。"),
-    "record.exists": ("A record with this id exists already.", "この id の記録はすでにあります。"),
+    "record.id_taken": ("This id cannot be used; choose another id.",
+                        "この id は使えません。別の id を指定してください。"),
     "record.code_taken": ("The {what} {value} is taken.", "{what} {value} はすでに使われています。"),
     "field.cannot_be_null": ("{field} cannot be emptied.", "{field} は空にできません。"),
     "field.null": ("cannot be null", "空にはできません"),
@@ -337,8 +338,6 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
                               "再紹介の前に、元の紹介を受諾してください。"),
     "referral.onward_shares_more": ("An onward referral shares only what it received; not shared with you: {fields}.",
                                     "再紹介で共有できるのは受け取った項目だけです。共有されていない項目: {fields}。"),
-    "referral.onward_same_client": ("An onward referral is about the same client as its parent.",
-                                    "再紹介は元の紹介と同じご本人についてのものです。"),
     "referral.onward_no_episode": ("An onward referral does not name an episode.",
                                    "再紹介では支援（episode）を指定しません。"),
     "referral.unknown_episode": ("No such episode of this client.", "このご本人の支援にそのようなものはありません。"),
@@ -354,8 +353,10 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
                                  "この紹介を対象とするご本人の有効な同意がありません: {missing}。"),
     "referral.parent_closed": ("The referral this one continues is no longer accepted or in progress.",
                                "引き継ぐ元の紹介は、もう受諾中でも対応中でもありません。"),
-    "referral.client_or_parent": ("name client_id, or part_of for an onward referral",
-                                  "client_id か、再紹介なら part_of を指定してください"),
+    "referral.client_or_parent": ("name client_id for a new referral, or part_of (and no client_id) for an "
+                                  "onward one",
+                                  "新しい紹介なら client_id を、再紹介なら part_of を"
+                                  "（client_id なしで）指定してください"),
     "referral.needs_summary_pair": ("needs_summary text and the needs_summary shared field go together",
                                     "needs_summary の本文と共有項目 needs_summary は一緒に指定してください"),
     # ---- admin: agencies, users, machine clients, programmes
@@ -393,7 +394,6 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "meeting.held_before_start": ("A meeting cannot be recorded as held before it starts.",
                                   "開始前の会議を開催済みにはできません。"),
     "agenda.unknown_presenter_agency": ("A presenter names an unknown agency.", "発表者の所属機関が存在しません。"),
-    "agenda.item_exists": ("An agenda item with this id already exists.", "この id の議題はすでにあります。"),
     "agenda.too_many": ("A meeting has at most {max} agenda items.", "一つの会議の議題は {max} 件までです。"),
     "agenda.not_permutation": ("item_ids must list every agenda item of the meeting exactly once.",
                                "item_ids には会議のすべての議題をちょうど一回ずつ並べてください。"),

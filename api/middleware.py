@@ -1,6 +1,7 @@
-"""Pure ASGI middleware: request ids with one JSON log line per request, the last-resort 500
-problem, and the request body limit. Pure ASGI (not BaseHTTPMiddleware) keeps them cheap and
-lets streaming responses pass through untouched."""
+"""Pure ASGI middleware: the caller's address behind trusted proxies, request ids with one JSON
+log line per request, the security headers of every answer, the last-resort 500 problem, and the
+request body limit. Pure ASGI (not BaseHTTPMiddleware) keeps them cheap and lets streaming
+responses pass through untouched."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import sys
 import time
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Any
 
 import orjson
@@ -65,6 +67,79 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+# Sent with every answer. An API answer is JSON, never a page: nothing may run in it, embed it or
+# be loaded by it. The docs page sets its own policy (api.main._mount_docs) and keeps it.
+API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+_ALWAYS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+)
+_CSP = b"content-security-policy"
+_CSP_VALUE = API_CONTENT_SECURITY_POLICY.encode()
+_CACHE_CONTROL = b"cache-control"
+_NO_STORE = ((b"cache-control", b"no-store"), (b"pragma", b"no-cache"))
+
+
+def security_headers(headers: list[tuple[bytes, bytes]], *, authenticated: bool) -> list[tuple[bytes, bytes]]:
+    """The response's headers plus nosniff, no-referrer and a CSP; an answer to a request that
+    carried credentials is never stored by a browser or a shared cache, whatever the route said."""
+    has_csp = False
+    out: list[tuple[bytes, bytes]] = []
+    for name, value in headers:
+        if authenticated and name in (_CACHE_CONTROL, b"pragma"):
+            continue
+        has_csp = has_csp or name == _CSP
+        out.append((name, value))
+    out.extend(_ALWAYS)
+    if not has_csp:
+        out.append((_CSP, _CSP_VALUE))
+    if authenticated:
+        out.extend(_NO_STORE)
+    return out
+
+
+class ClientAddressMiddleware:
+    """Who is calling: the TCP peer, or, when the peer is one of TRUSTED_PROXIES, the nearest
+    address in X-Forwarded-For that is not itself a trusted proxy (read right to left: the left
+    part is whatever the caller wrote). With no trusted proxies the header is never read, so a
+    caller cannot pick the address its failed logins and request counts are charged to."""
+
+    def __init__(self, app: ASGIApp, trusted: Sequence[IPv4Network | IPv6Network]) -> None:
+        self.app = app
+        self.trusted = tuple(trusted)
+
+    def _is_trusted(self, address: str) -> bool:
+        try:
+            ip = ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.trusted)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client")
+        if scope["type"] != "http" or not self.trusted or not client or not self._is_trusted(client[0]):
+            await self.app(scope, receive, send)
+            return
+        hops = [hop.strip() for key, value in scope.get("headers", ()) if key == b"x-forwarded-for"
+                for hop in value.decode("latin-1").split(",")]
+        caller: str | None = None
+        for hop in reversed(hops):
+            try:
+                ip_address(hop)
+            except ValueError:
+                break  # garbage where a proxy should have written an address: keep the peer
+            caller = hop
+            if not self._is_trusted(hop):
+                break
+        if caller is not None:
+            scope = dict(scope)
+            scope["client"] = (caller, 0)
+            proto = _header(scope, b"x-forwarded-proto")
+            if proto in ("http", "https"):
+                scope["scheme"] = proto
+        await self.app(scope, receive, send)
+
+
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, observe: Callable[[Scope, int, float], None] | None = None) -> None:
         self.app = app
@@ -81,13 +156,14 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status_holder = [500]
         response_started = False
+        authenticated = _header(scope, b"authorization") is not None
 
         async def send_with_id(message: Message) -> None:
             nonlocal response_started
             if message["type"] == "http.response.start":
                 response_started = True
                 status_holder[0] = message["status"]
-                headers = list(message.get("headers", []))
+                headers = security_headers(list(message.get("headers", [])), authenticated=authenticated)
                 headers.append((b"x-request-id", request_id.encode()))
                 message["headers"] = headers
             await send(message)

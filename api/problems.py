@@ -50,6 +50,7 @@ _KINDS: tuple[ProblemKind, ...] = (
     ProblemKind("not-found", 404, "Not found", "見つかりません"),
     ProblemKind("method-not-allowed", 405, "Method not allowed", "許可されていないメソッドです"),
     ProblemKind("conflict", 409, "Conflict", "競合が発生しました"),
+    ProblemKind("id-taken", 409, "Choose another id", "別のIDを指定してください"),
     ProblemKind("illegal-transition", 409, "Transition not allowed", "この状態遷移はできません"),
     ProblemKind("consent-missing", 409, "Consent does not cover this", "本人同意の範囲外です"),
     ProblemKind("possible-duplicate", 409, "Possible duplicate", "重複の可能性があります"),
@@ -91,6 +92,12 @@ class Problem(Exception):
 def not_found(what: str) -> Problem:
     """404 for a record that does not exist (or is not the caller's to see); `what` is a `what.*` key."""
     return Problem("not-found", msg("not_found", what=msg(what)))
+
+
+def id_taken() -> Problem:
+    """A client-chosen id on create that is in use. The same answer whether or not the caller may
+    see the record that has it, and nothing more about that record (issue 14, finding 5)."""
+    return Problem("id-taken", msg("record.id_taken"))
 
 
 def wants_japanese(accept_language: str | None) -> bool:

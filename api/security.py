@@ -43,6 +43,8 @@ class AccessClaims:
     principal_kind: str  # "user" or "client"
     jti: str
     exp: int
+    iat: int
+    sid: uuid.UUID | None  # the login (refresh-token family) a user's token belongs to; None for machines
 
 
 def _b64(data: bytes) -> str:
@@ -181,9 +183,14 @@ class TokenService:
         self.audience = settings.jwt_audience
         self.ttl = settings.access_token_ttl_s
 
-    def issue_access_token(self, sub: uuid.UUID, principal_kind: str, *, now: int | None = None) -> tuple[str, int]:
+    def issue_access_token(self, sub: uuid.UUID, principal_kind: str, *, now: int | None = None,
+                           sid: uuid.UUID | None = None, not_before: int | None = None) -> tuple[str, int]:
+        """`not_before`: the principal's token cut-off (Unix seconds). A token is never dated
+        before it, so a login in the same second as a re-enable still gets a working token."""
         iat = int(time.time()) if now is None else now
-        claims = {
+        if not_before is not None:
+            iat = max(iat, not_before)
+        claims: dict[str, Any] = {
             "iss": self.issuer,
             "aud": self.audience,
             "sub": str(sub),
@@ -194,6 +201,8 @@ class TokenService:
             "token_use": "access",
             "pk": principal_kind,
         }
+        if sid is not None:
+            claims["sid"] = str(sid)
         return self.keys.sign(claims), self.ttl
 
     def verify_access_token(self, token: str) -> AccessClaims:
@@ -235,9 +244,11 @@ class TokenService:
             raise TokenError("issued in the future")
         try:
             sub = uuid.UUID(str(claims["sub"]))
+            sid = uuid.UUID(str(claims["sid"])) if "sid" in claims else None
         except ValueError as exc:
-            raise TokenError("sub is not a principal id") from exc
-        return AccessClaims(sub=sub, principal_kind=claims["pk"], jti=str(claims["jti"]), exp=claims["exp"])
+            raise TokenError("sub or sid is not an id") from exc
+        return AccessClaims(sub=sub, principal_kind=claims["pk"], jti=str(claims["jti"]), exp=claims["exp"],
+                            iat=claims["iat"], sid=sid)
 
 
 _hasher = PasswordHasher()  # Argon2id, the library's RFC 9106 low-memory profile

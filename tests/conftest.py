@@ -10,6 +10,7 @@ import re
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from ipaddress import ip_network
 from pathlib import Path
 
 import httpx
@@ -73,6 +74,8 @@ def settings(database_url: str, tmp_data_dir: Path) -> Settings:
         rate_limit_per_address_per_minute=100_000,
         # The webhook tests deliver to a receiver on this machine: allowed here, and only here.
         webhook_allowed_hosts=["127.0.0.1"],
+        # A reverse proxy in front of the app (a documentation address): tests/api/test_login_throttle.py.
+        trusted_proxies=[ip_network("192.0.2.250/32")],
     )
 
 

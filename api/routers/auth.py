@@ -156,10 +156,11 @@ router.add_api_route(
 async def revoke_token(
     request: Request,
     unit: UnitDep,
+    settings: SettingsDep,
     token: Annotated[str, Form(max_length=4096)],
     token_type_hint: Annotated[str | None, Form(max_length=32)] = None,
 ) -> dict[str, str]:
-    await auth_service.revoke(unit, request.app.state.tokens, token)
+    await auth_service.revoke(unit, settings, request.app.state.tokens, token)
     return {"status": "revoked"}
 
 

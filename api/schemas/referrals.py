@@ -26,7 +26,9 @@ class ReferralCreate(Input):
     to_agency_id: uuid.UUID
     to_service_id: uuid.UUID | None = Field(
         default=None, description="A service of the receiving agency, from the resource directory (GET /v1/resources)")
-    client_id: uuid.UUID | None = Field(default=None, description="Required unless part_of names the parent")
+    client_id: uuid.UUID | None = Field(
+        default=None, description="The client of a new referral; never sent with part_of (an onward referral is "
+        "about its parent's client, which the onward sender was never told by id)")
     episode_id: uuid.UUID | None = None
     part_of: uuid.UUID | None = Field(
         default=None, description="The referral this one continues (hospital → consultation office → group home)")
@@ -43,7 +45,9 @@ class ReferralCreate(Input):
     @model_validator(mode="after")
     def _rules(self) -> ReferralCreate:
         self.shared_fields = list(dict.fromkeys(self.shared_fields))
-        if self.client_id is None and self.part_of is None:
+        if (self.client_id is None) == (self.part_of is None):
+            # Checked before anything is looked up: a guessed client id on an onward referral must
+            # not be answered differently when it is right (issue 14, finding 5).
             raise invalid("referral.client_or_parent")
         if ("needs_summary" in self.shared_fields) != (self.needs_summary is not None):
             raise invalid("referral.needs_summary_pair")

@@ -12,8 +12,9 @@ from api.db.models import Agency, Branch
 from api.db.unit import RequestUnit
 from api.messages import Msg, msg
 from api.pagination import PageParams, keyset
-from api.problems import Problem, not_found
+from api.problems import Problem, id_taken, not_found
 from api.schemas.identity import AgencyCreate, AgencyUpdate
+from api.services.auth import cut_off_tokens
 
 _MAX_PARENT_DEPTH = 32
 
@@ -77,7 +78,7 @@ async def _check_parent(session: AsyncSession, agency_id: uuid.UUID | None, pare
 async def create(unit: RequestUnit, body: AgencyCreate) -> Agency:
     session = unit.session
     if body.id is not None and await session.get(Agency, body.id) is not None:
-        raise Problem("conflict", msg("record.exists"))
+        raise id_taken()
     if await session.scalar(select(func.count()).select_from(Agency).where(Agency.code == body.code)):
         raise Problem("conflict", msg("record.code_taken", what=msg("what.agency_code"), value=body.code))
     if body.branch_code is not None:
@@ -101,6 +102,8 @@ async def update(unit: RequestUnit, agency: Agency, body: AgencyUpdate) -> Agenc
         await require_branches(session, [changes["branch_code"]], "branch_code")
     if changes.get("parent_id") is not None:
         await _check_parent(session, agency.id, changes["parent_id"])
+    if "active" in changes and changes["active"] != agency.active:
+        cut_off_tokens(agency)  # its people's and machines' tokens from before a disable never come back
     for name, value in changes.items():
         setattr(agency, name, value.value if name == "type" else value)
     await session.flush()

@@ -12,7 +12,7 @@ from api.db import meetings as repo
 from api.db.models import AgendaItem
 from api.db.unit import RequestUnit
 from api.messages import msg
-from api.problems import Problem, not_found
+from api.problems import Problem, id_taken, not_found
 from api.schemas.meetings import AgendaItemCreate, AgendaItemUpdate, AgendaOrder
 from api.services import meetings as meeting_service
 from api.services.meetings import MeetingView
@@ -34,7 +34,7 @@ async def add(unit: RequestUnit, meeting_id: uuid.UUID, data: AgendaItemCreate) 
     meeting = await meeting_service.locked(unit, meeting_id, None)
     meeting_service.require_open(meeting, "agenda")
     if data.id is not None and await repo.agenda_item(unit.session, data.id) is not None:
-        raise Problem("conflict", msg("agenda.item_exists"))
+        raise id_taken()
     position = await repo.next_position(unit.session, meeting.id)
     if position > MAX_ITEMS:
         raise Problem("conflict", msg("agenda.too_many", max=MAX_ITEMS))

@@ -13,10 +13,11 @@ from api.db.models import ApiClient
 from api.db.unit import RequestUnit
 from api.messages import msg
 from api.pagination import PageParams, keyset
-from api.problems import Problem, not_found
+from api.problems import Problem, id_taken, not_found
 from api.schemas.identity import ApiClientCreate, ApiClientUpdate
 from api.security import hash_password, new_opaque_token
 from api.services.agencies import require_agency
+from api.services.auth import cut_off_tokens
 
 
 async def get(session: AsyncSession, client_pk: uuid.UUID) -> ApiClient:
@@ -43,7 +44,7 @@ async def list_page(session: AsyncSession, page: PageParams, *, role: str | None
 async def create(unit: RequestUnit, body: ApiClientCreate) -> tuple[ApiClient, str]:
     session = unit.session
     if body.id is not None and await session.get(ApiClient, body.id) is not None:
-        raise Problem("conflict", msg("record.exists"))
+        raise id_taken()
     if await session.scalar(select(func.count()).select_from(ApiClient).where(ApiClient.client_id == body.client_id)):
         raise Problem("conflict", msg("record.code_taken", what=msg("what.client_id"), value=body.client_id))
     await require_agency(session, body.agency_id)
@@ -60,6 +61,8 @@ async def create(unit: RequestUnit, body: ApiClientCreate) -> tuple[ApiClient, s
 
 async def update(unit: RequestUnit, machine: ApiClient, body: ApiClientUpdate) -> ApiClient:
     changes = body.changes()
+    if any(changes[k] != getattr(machine, k) for k in ("active", "role", "agency_id") if k in changes):
+        cut_off_tokens(machine)
     for name, value in changes.items():
         setattr(machine, name, value)
     await unit.session.flush()
@@ -73,6 +76,7 @@ async def rotate_secret(unit: RequestUnit, machine: ApiClient) -> tuple[ApiClien
     """The old secret stops working at once: the partner system must switch in the same step."""
     secret = new_opaque_token()
     machine.secret_hash = hash_password(secret)
+    cut_off_tokens(machine)  # tokens got with the old secret end with it
     await unit.session.flush()
     await unit.session.refresh(machine)
     unit.audit("update", "api_client", resource_id=machine.id, subject=machine.client_id,

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
-from api.db import rate_counters
-from api.db.models import Agency, ApiClient, RefreshToken, RevokedAccessToken, UserAccount
+from api.db.models import Agency, ApiClient, RefreshToken, RevokedAccessToken, RevokedSession, UserAccount
 from api.db.unit import RequestUnit
 from api.domain.principal import Principal
 from api.messages import Msg, msg
@@ -24,6 +25,7 @@ from api.security import (
     opaque_token_hash,
     verify_password,
 )
+from api.services import login_throttle
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,18 +46,35 @@ def _actor(kind: str, principal_id: uuid.UUID, name: str, role: str, agency_id: 
     return {"actor_kind": kind, "actor_id": principal_id, "actor_name": name, "role": role, "agency_id": agency_id}
 
 
-async def _throttled(session: AsyncSession, settings: Settings, buckets: list[str]) -> int | None:
-    for bucket in buckets:
-        count, retry_after = await rate_counters.current(session, bucket, settings.login_window_s)
-        if count >= settings.login_max_failures:
-            return retry_after
-    return None
+async def _throttled(unit: RequestUnit, settings: Settings, attempt: login_throttle.LoginAttempt) -> Refused | None:
+    retry_after = await login_throttle.refused(unit.session, settings, attempt)
+    if retry_after is None:
+        return None
+    unit.audit("login_failed", "session", subject=attempt.account_key, outcome="throttled")
+    return Refused("login-throttled", msg("auth.throttled"), retry_after)
 
 
-async def _fail(unit: RequestUnit, settings: Settings, buckets: list[str], subject: str, detail: str) -> None:
-    for bucket in buckets:
-        await rate_counters.bump(unit.session, bucket, settings.login_window_s)
+async def _fail(unit: RequestUnit, settings: Settings, attempt: login_throttle.LoginAttempt, subject: str,
+                detail: str) -> None:
+    await login_throttle.failed(unit.session, settings, attempt)
     unit.audit("login_failed", "session", subject=subject, outcome="failure", detail={"reason": detail})
+
+
+def _epoch(*cut_offs: datetime | None) -> int | None:
+    """The latest of a principal's token cut-offs, in Unix seconds (None: none set)."""
+    present = [c for c in cut_offs if c is not None]
+    return int(max(present).timestamp()) if present else None
+
+
+def cut_off_tokens(record: UserAccount | ApiClient | Agency) -> None:
+    """Every access token issued to `record` (or, for an agency, to its people and machines) until
+    now is refused from the next request on, for good: called when it is disabled or re-enabled,
+    and when a user's role, agency or password or a machine's secret changes.
+
+    Token `iat`s are whole seconds, so the cut-off is the next whole second: a token from this
+    very second is refused too, and tokens issued from here on are dated at the cut-off at the
+    earliest (`issue_access_token(not_before=...)`)."""
+    record.tokens_valid_after = datetime.fromtimestamp(int(time.time()) + 1, UTC)
 
 
 async def _issue_refresh(session: AsyncSession, settings: Settings, user_id: uuid.UUID,
@@ -76,14 +95,12 @@ async def _issue_refresh(session: AsyncSession, settings: Settings, user_id: uui
 async def password_grant(unit: RequestUnit, settings: Settings, tokens: TokenService, username: str,
                          password: str, address: str | None) -> Granted | Refused:
     session = unit.session
-    buckets = [f"login:user:{username.lower()}", f"login:addr:{address or '-'}"]
-    retry_after = await _throttled(session, settings, buckets)
-    if retry_after is not None:
-        unit.audit("login_failed", "session", subject=username.lower(), outcome="throttled")
-        return Refused("login-throttled", msg("auth.throttled"), retry_after)
+    attempt = login_throttle.LoginAttempt("user", username, address)
+    if (throttled := await _throttled(unit, settings, attempt)) is not None:
+        return throttled
     row = (
         await session.execute(
-            select(UserAccount, Agency.active)
+            select(UserAccount, Agency.active, Agency.tokens_valid_after)
             .join(Agency, Agency.id == UserAccount.agency_id)
             .where(func.lower(UserAccount.username) == username.lower())
         )
@@ -92,30 +109,36 @@ async def password_grant(unit: RequestUnit, settings: Settings, tokens: TokenSer
     # Always one Argon2 verification, so unknown user and wrong password take the same time.
     ok = verify_password(user.password_hash if user else None, password)
     if row is None or user is None or not ok or not user.active or not row[1]:
-        await _fail(unit, settings, buckets, username.lower(), "bad credentials or inactive account")
+        await _fail(unit, settings, attempt, username.lower(), "bad credentials or inactive account")
         return Refused("invalid-grant", msg("auth.bad_password"))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    await rate_counters.reset(session, buckets[0])
-    access, ttl = tokens.issue_access_token(user.id, "user")
-    refresh = await _issue_refresh(session, settings, user.id)
+    await login_throttle.succeeded(session, attempt)
+    session_id = uuid.uuid4()
+    refresh = await _issue_refresh(session, settings, user.id, session_id)
+    access, ttl = tokens.issue_access_token(user.id, "user", sid=session_id,
+                                            not_before=_epoch(user.tokens_valid_after, row[2]))
     unit.audit("login", "session", subject=user.username.lower(),
                actor=_actor("user", user.id, user.display_name, user.role, user.agency_id))
     return Granted(access, ttl, refresh)
 
 
+@dataclass(frozen=True, slots=True)
+class _Machine:
+    client: ApiClient
+    cut_off: int | None  # the latest of its own and its agency's token cut-offs (Unix seconds)
+
+
 async def _machine(unit: RequestUnit, settings: Settings, client_id: str, secret: str,
-                   address: str | None) -> ApiClient | Refused:
+                   address: str | None) -> _Machine | Refused:
     """The machine client these credentials authenticate, or the refusal (failures are throttled)."""
     session = unit.session
-    buckets = [f"login:client:{client_id}", f"login:addr:{address or '-'}"]
-    retry_after = await _throttled(session, settings, buckets)
-    if retry_after is not None:
-        unit.audit("login_failed", "session", subject=client_id, outcome="throttled")
-        return Refused("login-throttled", msg("auth.throttled"), retry_after)
+    attempt = login_throttle.LoginAttempt("client", client_id, address)
+    if (throttled := await _throttled(unit, settings, attempt)) is not None:
+        return throttled
     row = (
         await session.execute(
-            select(ApiClient, Agency.active)
+            select(ApiClient, Agency.active, Agency.tokens_valid_after)
             .join(Agency, Agency.id == ApiClient.agency_id)
             .where(ApiClient.client_id == client_id)
         )
@@ -123,17 +146,19 @@ async def _machine(unit: RequestUnit, settings: Settings, client_id: str, secret
     machine = row[0] if row else None
     ok = verify_password(machine.secret_hash if machine else None, secret)
     if row is None or machine is None or not ok or not machine.active or not row[1]:
-        await _fail(unit, settings, buckets, client_id, "bad client credentials or inactive client")
+        await _fail(unit, settings, attempt, client_id, "bad client credentials or inactive client")
         return Refused("invalid-client", msg("auth.bad_client"))
-    return machine
+    await login_throttle.succeeded(session, attempt)
+    return _Machine(machine, _epoch(machine.tokens_valid_after, row[2]))
 
 
 async def client_credentials_grant(unit: RequestUnit, settings: Settings, tokens: TokenService, client_id: str,
                                    secret: str, address: str | None) -> Granted | Refused:
-    machine = await _machine(unit, settings, client_id, secret, address)
-    if isinstance(machine, Refused):
-        return machine
-    access, ttl = tokens.issue_access_token(machine.id, "client")
+    found = await _machine(unit, settings, client_id, secret, address)
+    if isinstance(found, Refused):
+        return found
+    machine = found.client
+    access, ttl = tokens.issue_access_token(machine.id, "client", not_before=found.cut_off)
     unit.audit("login", "session", subject=client_id,
                actor=_actor("client", machine.id, machine.name, machine.role, machine.agency_id))
     return Granted(access, ttl, None)
@@ -143,9 +168,9 @@ async def authenticate_client(unit: RequestUnit, settings: Settings, client_id: 
                               address: str | None) -> Refused:
     """A grant other than client_credentials sent with client authentication: machine clients
     may use client_credentials only (RFC 6749 unauthorized_client); wrong ones are invalid_client."""
-    machine = await _machine(unit, settings, client_id, secret, address)
-    if isinstance(machine, Refused):
-        return machine
+    found = await _machine(unit, settings, client_id, secret, address)
+    if isinstance(found, Refused):
+        return found
     unit.audit("login_failed", "session", subject=client_id, outcome="failure",
                detail={"reason": "machine client asked for a grant other than client_credentials"})
     return Refused("unauthorized-client", msg("auth.machine_grant_only"))
@@ -162,37 +187,55 @@ async def refresh_grant(unit: RequestUnit, settings: Settings, tokens: TokenServ
         unit.audit("login_failed", "session", outcome="failure", detail={"reason": "unknown or expired refresh token"})
         return Refused("invalid-grant", msg("auth.refresh_invalid"))
     if stored.used_at is not None or stored.revoked_at is not None:
-        # A spent token came back: someone holds a copy. End the whole login.
-        await session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.family_id == stored.family_id, RefreshToken.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )
+        # A spent token came back: someone holds a copy. End the whole login, its access tokens too.
+        await end_login(session, settings, stored.family_id)
         unit.audit("login_failed", "session", outcome="failure", resource_id=stored.family_id,
                    detail={"reason": "refresh token reuse; family revoked"})
         return Refused("invalid-grant", msg("auth.refresh_invalid"))
-    user = await session.get(UserAccount, stored.user_id)
-    agency_active = await session.scalar(select(Agency.active).where(Agency.id == user.agency_id)) if user else False
-    if user is None or not user.active or not agency_active:
+    row = (await session.execute(
+        select(UserAccount, Agency.active, Agency.tokens_valid_after)
+        .join(Agency, Agency.id == UserAccount.agency_id).where(UserAccount.id == stored.user_id))).one_or_none()
+    if row is None or not row[0].active or not row[1]:
         return Refused("invalid-grant", msg("auth.account_disabled"))
+    user = row[0]
+    cut_off = _epoch(user.tokens_valid_after, row[2])
+    if cut_off is not None and stored.issued_at.timestamp() < cut_off:
+        # Issued before a disable, re-enable, role or password change: that login is over for good.
+        return Refused("invalid-grant", msg("auth.refresh_invalid"))
     stored.used_at = now
     refresh = await _issue_refresh(session, settings, user.id, stored.family_id)
-    access, ttl = tokens.issue_access_token(user.id, "user")
+    access, ttl = tokens.issue_access_token(user.id, "user", sid=stored.family_id, not_before=cut_off)
     unit.audit("login", "session", subject="refresh",
                actor=_actor("user", user.id, user.display_name, user.role, user.agency_id))
     return Granted(access, ttl, refresh)
 
 
-async def revoke(unit: RequestUnit, tokens: TokenService, token: str) -> None:
-    """RFC 7009: revoking answers the same whether or not the token was valid."""
+async def end_login(session: AsyncSession, settings: Settings, family_id: uuid.UUID) -> None:
+    """A login ends: its refresh tokens stop working, and so do the access tokens issued from it
+    (their `sid` is checked with the principal on every request) until they would have expired."""
+    now = datetime.now(UTC)
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    # Rows past their expiry guard nothing any more; ending a login is rare enough to tidy here.
+    await session.execute(delete(RevokedSession).where(RevokedSession.expires_at < now))
+    await session.execute(
+        pg_insert(RevokedSession)
+        .values(sid=family_id, expires_at=now + timedelta(seconds=settings.access_token_ttl_s + 60))
+        .on_conflict_do_update(index_elements=[RevokedSession.sid], set_={"expires_at": pg_insert(
+            RevokedSession).excluded.expires_at})
+    )
+
+
+async def revoke(unit: RequestUnit, settings: Settings, tokens: TokenService, token: str) -> None:
+    """RFC 7009: revoking answers the same whether or not the token was valid. A refresh token
+    ends its whole login; an access token only itself."""
     session = unit.session
     stored = await session.scalar(select(RefreshToken).where(RefreshToken.token_hash == opaque_token_hash(token)))
     if stored is not None:
-        await session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.family_id == stored.family_id, RefreshToken.revoked_at.is_(None))
-            .values(revoked_at=datetime.now(UTC))
-        )
+        await end_login(session, settings, stored.family_id)
         unit.audit("revoke", "session", resource_id=stored.family_id)
         return
     try:

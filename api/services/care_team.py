@@ -61,7 +61,7 @@ async def end_membership(unit: RequestUnit, principal: Principal, client_id: uui
     member = await unit.session.scalar(
         select(CareTeamMember).where(CareTeamMember.id == member_id, CareTeamMember.client_id == client_id))
     if member is None:
-        raise invisible(unit, "care_team_member", member_id)
+        raise await invisible(unit, "care_team_member", member_id)
     require(unit, principal, Action.care_team_manage, resource_type="care_team", resource_id=member_id,
             client_id=client_id)
     check_version(member.version, expected_version)

@@ -22,7 +22,7 @@ from api.domain.principal import Principal
 from api.domain.roles import Role
 from api.messages import msg
 from api.pagination import PageParams, after, cut, keyset, typed_cursor
-from api.problems import Problem
+from api.problems import Problem, id_taken
 from api.schemas.clients import ClientCreate, ClientUpdate, DuplicateCandidate
 from api.services.guard import invisible, require
 
@@ -40,7 +40,7 @@ async def get_visible(unit: RequestUnit, principal: Principal, client_id: uuid.U
         stmt = stmt.with_for_update(of=Client)
     client = await unit.session.scalar(stmt)
     if client is None:
-        raise invisible(unit, "client", client_id)
+        raise await invisible(unit, "client", client_id)
     return client
 
 
@@ -86,7 +86,7 @@ async def create(unit: RequestUnit, principal: Principal, body: ClientCreate) ->
                             for c in candidates],
             )
     if body.id is not None and await session.get(Client, body.id) is not None:
-        raise Problem("conflict", msg("record.exists"))
+        raise id_taken()
     data = body.model_dump(exclude={"confirm_not_duplicate", "id", "emergency_contacts"})
     client = Client(
         id=body.id or uuid.uuid4(),

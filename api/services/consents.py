@@ -18,7 +18,7 @@ from api.domain.access_rules import Action
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
 from api.messages import msg
-from api.problems import Problem
+from api.problems import Problem, id_taken
 from api.schemas.clients import ConsentCreate
 from api.services import clients as client_service
 from api.services.guard import invisible, require
@@ -64,7 +64,7 @@ async def record(unit: RequestUnit, principal: Principal, client_id: uuid.UUID, 
     await client_service.get_visible(unit, principal, client_id, for_update=True)
     require(unit, principal, Action.consent_record, resource_type="consent", client_id=client_id)
     if body.id is not None and await unit.session.get(Consent, body.id) is not None:
-        raise Problem("conflict", msg("record.exists"))
+        raise id_taken()
     sequence = (await unit.session.scalar(
         select(func.coalesce(func.max(Consent.sequence), 0)).where(Consent.client_id == client_id))) or 0
     consent = Consent(
@@ -92,7 +92,7 @@ async def withdraw(unit: RequestUnit, principal: Principal, client_id: uuid.UUID
     consent = await unit.session.scalar(
         select(Consent).where(Consent.id == consent_id, Consent.client_id == client_id).with_for_update())
     if consent is None:
-        raise invisible(unit, "consent", consent_id)
+        raise await invisible(unit, "consent", consent_id)
     require(unit, principal, Action.consent_withdraw, resource_type="consent", resource_id=consent_id,
             client_id=client_id)
     check_version(consent.version, expected_version)

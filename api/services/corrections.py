@@ -74,7 +74,7 @@ async def decide(unit: RequestUnit, principal: Principal, client_id: uuid.UUID, 
     correction = await unit.session.scalar(select(CorrectionRequest).where(
         CorrectionRequest.id == correction_id, CorrectionRequest.client_id == client_id).with_for_update())
     if correction is None:
-        raise invisible(unit, "correction_request", correction_id)
+        raise await invisible(unit, "correction_request", correction_id)
     require(unit, principal, Action.correction_decide, resource_type="correction_request",
             resource_id=correction_id, client_id=client_id)
     check_version(correction.version, expected_version)

@@ -8,7 +8,7 @@ from api.db import meetings as repo
 from api.db.models import Council, NoticeDelivery, NoticeSubscription, Subcommittee
 from api.db.unit import RequestUnit
 from api.messages import msg
-from api.problems import Problem, not_found
+from api.problems import Problem, id_taken, not_found
 from api.schemas.meetings import CouncilCreate, NoticeSubscriptionCreate, SubcommitteeCreate
 
 
@@ -26,7 +26,7 @@ async def create_council(unit: RequestUnit, data: CouncilCreate) -> Council:
             unit.session, [data.secretariat_agency_id]):
         raise _unknown("secretariat_agency_id", "what.agency")
     if data.id is not None and await repo.council(unit.session, data.id) is not None:
-        raise Problem("conflict", msg("record.exists"))
+        raise id_taken()
     council = Council(**data.model_dump(exclude={"id"}), id=data.id or uuid.uuid4())
     unit.session.add(council)
     await unit.session.flush()
@@ -38,7 +38,7 @@ async def create_subcommittee(unit: RequestUnit, council_id: uuid.UUID, data: Su
     if await repo.council(unit.session, council_id) is None:
         raise not_found("what.council")
     if data.id is not None and await repo.subcommittee(unit.session, data.id) is not None:
-        raise Problem("conflict", msg("record.exists"))
+        raise id_taken()
     sub = Subcommittee(**data.model_dump(exclude={"id"}), id=data.id or uuid.uuid4(), council_id=council_id)
     unit.session.add(sub)
     await unit.session.flush()

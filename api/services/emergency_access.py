@@ -61,7 +61,7 @@ async def _target(unit: RequestUnit, body: EmergencyAccessOpen) -> Client:
     found = (await unit.session.scalars(stmt.where(Client.erased_at.is_(None)).limit(2))).all()
     if len(found) != 1:
         # Audited like any miss, naming nobody: the attempt stays in the trail though nothing is granted.
-        raise invisible(unit, "client", body.client_id)
+        raise await invisible(unit, "client", body.client_id)
     return found[0]
 
 
@@ -93,7 +93,7 @@ async def _active_grant(unit: RequestUnit, principal: Principal, client_id: uuid
         EmergencyAccess.client_id == client_id, EmergencyAccess.user_id == principal.id,
         EmergencyAccess.expires_at > func.now()).order_by(EmergencyAccess.expires_at.desc()).limit(1))
     if grant is None:
-        raise invisible(unit, "client", client_id)
+        raise await invisible(unit, "client", client_id)
     return grant
 
 
@@ -144,7 +144,7 @@ async def review(unit: RequestUnit, principal: Principal, grant_id: uuid.UUID, b
     grant = await unit.session.scalar(select(EmergencyAccess).where(
         EmergencyAccess.id == grant_id, emergency_grants_reviewable_by(principal)).with_for_update())
     if grant is None:
-        raise invisible(unit, "emergency_access", grant_id)
+        raise await invisible(unit, "emergency_access", grant_id)
     check_version(grant.version, expected_version)
     # Nobody reviews their own: the rule's condition on the grant's user.
     require(unit, principal, Action.emergency_access_review, On(user_id=grant.user_id),

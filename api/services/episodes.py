@@ -30,7 +30,7 @@ from api.domain.principal import Principal
 from api.domain.transitions import IllegalTransition
 from api.messages import msg
 from api.pagination import PageParams, cut, keyset, typed_cursor
-from api.problems import Problem, illegal_transition
+from api.problems import Problem, id_taken, illegal_transition
 from api.schemas.episodes import EpisodeCreate, TransitionRequest
 from api.services import clients as client_service
 from api.services import consents as consent_service
@@ -55,7 +55,7 @@ async def get_visible(unit: RequestUnit, principal: Principal, episode_id: uuid.
         stmt = stmt.with_for_update(of=Episode)
     row = (await unit.session.execute(stmt)).one_or_none()
     if row is None:
-        raise invisible(unit, "episode", episode_id)
+        raise await invisible(unit, "episode", episode_id)
     return row[0], row[1]
 
 
@@ -109,7 +109,7 @@ async def propose(unit: RequestUnit, principal: Principal, body: EpisodeCreate) 
         raise Problem("conflict", msg("episode.open_exists"),
                       existing_episode_id=str(open_same))
     if body.id is not None and await session.get(Episode, body.id) is not None:
-        raise Problem("conflict", msg("record.exists"))
+        raise id_taken()
     episode = Episode(
         id=body.id or uuid.uuid4(), client_id=client.id, programme_id=programme.id, branch_code=client.branch_code,
         operating_agency_id=operating, lead_worker_id=body.lead_worker_id or principal.id,

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from api.db import record_owners
 from api.db.unit import RequestUnit
 from api.deps import PrincipalDep, UnitDep
 from api.domain.access_rules import NO_FACTS, Action, On, can
@@ -45,9 +46,15 @@ def require(
     raise Problem("forbidden", reason)
 
 
-def invisible(unit: RequestUnit, resource_type: str, resource_id: object,
-              client_id: uuid.UUID | None = None) -> Problem:
-    """A 404 for a record the principal may not see, audited; the answer never says whether it exists."""
+async def invisible(unit: RequestUnit, resource_type: str, resource_id: object,
+                    client_id: uuid.UUID | None = None) -> Problem:
+    """A 404 for a record the principal may not see, audited; the answer never says whether it exists
+    (it is the one a random id gets). The audit event names the record's client when there is one
+    (given, or looked up from the stored row), so the attempt shows in that client's access log and in
+    the auditor's search by client: a disclosure request under APPI must be answered completely
+    (issue 14, finding 6). The owner query runs for random ids too: same work either way."""
+    if client_id is None:
+        client_id = await record_owners.client_of(unit.session, resource_type, resource_id)
     _deny(unit, resource_type, outcome="not_found", resource_id=resource_id, client_id=client_id)
     return not_found(f"what.{resource_type}")
 

@@ -306,7 +306,7 @@ async def get(unit: RequestUnit, principal: Principal, job_id: uuid.UUID) -> Imp
     job = await unit.session.scalar(select(ImportJob).where(ImportJob.id == job_id,
                                                             ImportJob.created_by == principal.id))
     if job is None:
-        raise invisible(unit, "import", job_id)
+        raise await invisible(unit, "import", job_id)
     unit.audit("read", "import", resource_id=job.id, subject=job.kind)
     return job
 

@@ -27,7 +27,7 @@ from api.domain.meeting_transitions import (
 from api.domain.transitions import IllegalTransition
 from api.messages import msg
 from api.pagination import PageParams, cut, keyset, typed_cursor
-from api.problems import Problem, illegal_transition, not_found
+from api.problems import Problem, id_taken, illegal_transition, not_found
 from api.schemas.meetings import MeetingCreate, MeetingTransition, MeetingUpdate
 from api.services import events
 
@@ -110,7 +110,7 @@ async def create(unit: RequestUnit, data: MeetingCreate) -> MeetingView:
         raise Problem("validation", unknown,
                       errors=[{"field": "body.subcommittee_id", "message": unknown, "code": "unknown"}])
     if data.id is not None and await repo.meeting(session, data.id) is not None:
-        raise Problem("conflict", msg("record.exists"))
+        raise id_taken()
     _check_times(data.starts_at, data.ends_at)
     venue = data.venue_ja or subcommittee.default_venue_ja
     if venue is None:

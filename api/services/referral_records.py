@@ -13,9 +13,8 @@ from api.db.models import Referral, ReferralMessage, ThirdPartyProvision
 from api.db.scopes import referrals_visible_to
 from api.db.unit import RequestUnit
 from api.domain.principal import Principal
-from api.messages import msg
 from api.pagination import PageParams, cut, keyset, typed_cursor
-from api.problems import Problem
+from api.problems import id_taken
 from api.schemas.referrals import MessageCreate
 from api.services import clients as client_service
 from api.services import referrals as referral_service
@@ -43,7 +42,7 @@ async def post_message(unit: RequestUnit, principal: Principal, referral_id: uui
     seen = await referral_service.get_visible(unit, principal, referral_id)
     referral = seen.referral
     if body.id is not None and await unit.session.get(ReferralMessage, body.id) is not None:
-        raise Problem("conflict", msg("record.exists"))
+        raise id_taken()
     message = ReferralMessage(id=body.id or uuid.uuid4(), referral_id=referral.id, author_id=principal.id,
                               author_kind=principal.kind, author_name=principal.name,
                               author_agency_id=principal.agency_id, body=body.body)

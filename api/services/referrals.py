@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Date, exists, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.conventions import check_version
+from api.db import record_owners
 from api.db.models import Agency, Client, Consent, Episode, Referral, ReferralStatusChange, Service, ThirdPartyProvision
 from api.db.models.base import OPEN_END_SQL
 from api.db.scopes import (
@@ -43,7 +44,7 @@ from api.domain.referral_transitions import (
 from api.domain.transitions import IllegalTransition
 from api.messages import Msg, msg
 from api.pagination import PageParams, cut, keyset, typed_cursor
-from api.problems import Problem, illegal_transition
+from api.problems import Problem, id_taken, illegal_transition
 from api.schemas.referrals import ReferralCreate, ReferralTransition
 from api.services import consents as consent_service
 from api.services.events import emit
@@ -99,7 +100,7 @@ async def get_visible(unit: RequestUnit, principal: Principal, referral_id: uuid
         stmt = stmt.with_for_update(of=Referral)
     row = (await unit.session.execute(stmt)).one_or_none()
     if row is None:
-        raise invisible(unit, "referral", referral_id)
+        raise await invisible(unit, "referral", referral_id)
     return seen_from_row(row)
 
 
@@ -108,8 +109,10 @@ def _invalid(field: str, message: Msg) -> Problem:
 
 
 async def create(unit: RequestUnit, principal: Principal, body: ReferralCreate) -> Seen:
-    require(unit, principal, Action.referral_send, resource_type="referral")
     session = unit.session
+    # A refusal by role names the client too, so it shows in that client's access log.
+    named = await record_owners.client_of(session, "client", body.client_id) if body.client_id else None
+    require(unit, principal, Action.referral_send, resource_type="referral", client_id=named)
     if body.part_of is not None:
         parent = await get_visible(unit, principal, body.part_of)
         if not parent.receiver:
@@ -120,8 +123,6 @@ async def create(unit: RequestUnit, principal: Principal, body: ReferralCreate) 
         if beyond:
             # The onward sender only ever received the parent's snapshot: it cannot pass on more.
             raise _invalid("shared_fields", msg("referral.onward_shares_more", fields=beyond))
-        if body.client_id is not None and body.client_id != parent.referral.client_id:
-            raise _invalid("client_id", msg("referral.onward_same_client"))
         client_id = parent.referral.client_id
         if body.episode_id is not None:
             raise _invalid("episode_id", msg("referral.onward_no_episode"))
@@ -130,7 +131,7 @@ async def create(unit: RequestUnit, principal: Principal, body: ReferralCreate) 
         found = await session.scalar(select(Client.id).where(Client.id == body.client_id,
                                                               referable_clients(principal)))
         if found is None:
-            raise invisible(unit, "client", body.client_id)
+            raise await invisible(unit, "client", body.client_id)
         client_id = found
         if body.episode_id is not None and await session.scalar(select(Episode.id).where(
                 Episode.id == body.episode_id, Episode.client_id == client_id, episodes_visible_to(principal))) is None:
@@ -145,7 +146,7 @@ async def create(unit: RequestUnit, principal: Principal, body: ReferralCreate) 
         if service is None or service.agency_id != to_agency.id or service.status == "inactive":
             raise _invalid("to_service_id", msg("referral.not_open_service"))
     if body.id is not None and await session.get(Referral, body.id) is not None:
-        raise Problem("conflict", msg("record.exists"))
+        raise id_taken()
     referral = Referral(
         id=body.id or uuid.uuid4(), from_agency_id=principal.agency_id, requester_id=principal.id,
         requester_kind=principal.kind, to_agency_id=to_agency.id, to_service_id=body.to_service_id,

@@ -19,7 +19,7 @@ from api.domain.principal import Principal
 from api.domain.resource_directory import ServiceStatus
 from api.messages import Msg, msg
 from api.pagination import Page, PageParams, cut, keyset, typed_cursor
-from api.problems import Problem, not_found
+from api.problems import Problem, id_taken, not_found
 from api.schemas.resources import (
     AgencySummary,
     CapacityHistoryRead,
@@ -127,7 +127,7 @@ async def visible_service(unit: RequestUnit, principal: Principal | None, servic
     if service is None or not sees_listing(principal, service.status, service.agency_id):
         # A signed-in caller's miss is audited like every refusal; the public directory's
         # anonymous readers leave no trail to flood.
-        raise not_found("what.service") if principal is None else invisible(unit, "service", service_id)
+        raise not_found("what.service") if principal is None else await invisible(unit, "service", service_id)
     return service
 
 
@@ -146,7 +146,7 @@ async def create_service(unit: RequestUnit, principal: Principal, body: ServiceC
     if await unit.session.get(Agency, agency_id) is None:
         raise _invalid("body.agency_id", msg("field.unknown_reference", what=msg("what.agency")))
     if body.id is not None and await unit.session.get(Service, body.id) is not None:
-        raise Problem("conflict", msg("record.exists"))
+        raise id_taken()
     await _check_locations(unit, agency_id, body.location_ids)
     data = body.model_dump(exclude={"id", "agency_id", "location_ids", "capacity", "schedule", "category", "status"})
     service = Service(
@@ -296,7 +296,7 @@ async def create_location(unit: RequestUnit, principal: Principal, body: Locatio
     if not await repo.branch_exists(unit.session, body.branch_code):
         raise _invalid("body.branch_code", msg("field.unknown_reference", what=msg("what.branch_area")))
     if body.id is not None and await unit.session.get(Location, body.id) is not None:
-        raise Problem("conflict", msg("record.exists"))
+        raise id_taken()
     location = Location(**body.model_dump(exclude={"id", "agency_id"}), id=body.id or uuid.uuid4(),
                         agency_id=agency_id)
     unit.session.add(location)

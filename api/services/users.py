@@ -17,10 +17,11 @@ from api.domain.principal import Principal
 from api.domain.roles import Role
 from api.messages import msg
 from api.pagination import PageParams, keyset
-from api.problems import Problem, not_found
+from api.problems import Problem, id_taken, not_found
 from api.schemas.identity import UserCreate, UserUpdate
 from api.security import hash_password
 from api.services.agencies import require_agency, require_branches
+from api.services.auth import cut_off_tokens
 
 
 async def get(session: AsyncSession, user_id: uuid.UUID) -> UserAccount:
@@ -45,7 +46,7 @@ async def list_page(session: AsyncSession, page: PageParams, *, role: str | None
 
 
 async def _end_logins(session: AsyncSession, user_id: uuid.UUID) -> None:
-    """Every refresh token of the user stops working; access tokens die with the active flag or in 15 minutes."""
+    """Every refresh token of the user stops working (its access tokens die with `cut_off_tokens`)."""
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
@@ -56,7 +57,7 @@ async def _end_logins(session: AsyncSession, user_id: uuid.UUID) -> None:
 async def create(unit: RequestUnit, body: UserCreate) -> UserAccount:
     session = unit.session
     if body.id is not None and await session.get(UserAccount, body.id) is not None:
-        raise Problem("conflict", msg("record.exists"))
+        raise id_taken()
     taken = await session.scalar(
         select(func.count()).select_from(UserAccount).where(func.lower(UserAccount.username) == body.username.lower())
     )
@@ -86,6 +87,8 @@ async def update_user(unit: RequestUnit, admin: Principal, user: UserAccount, bo
     if "branch_codes" in changes:
         await require_branches(session, changes["branch_codes"], "branch_codes")
         changes["branch_codes"] = sorted(set(changes["branch_codes"]))
+    if any(changes[k] != getattr(user, k) for k in ("active", "role", "agency_id") if k in changes):
+        cut_off_tokens(user)  # tokens issued before a disable, re-enable or new role are refused for good
     for name, value in changes.items():
         setattr(user, name, value.value if isinstance(value, Role) else value)
     if changes.get("active") is False:
@@ -100,6 +103,7 @@ async def reset_password(unit: RequestUnit, user: UserAccount, password: str) ->
     """Sets a new password and ends the user's logins (a reset usually follows a leak)."""
     session = unit.session
     user.password_hash = hash_password(password)
+    cut_off_tokens(user)
     await _end_logins(session, user.id)
     await session.flush()
     await session.refresh(user)

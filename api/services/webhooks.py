@@ -26,7 +26,7 @@ from api.domain.principal import Principal
 from api.domain.webhook_delivery import DEAD, PENDING
 from api.messages import msg
 from api.pagination import PageParams, cut, keyset, typed_cursor
-from api.problems import Problem
+from api.problems import Problem, id_taken
 from api.secret_box import PREFIX, SecretBox, secret_box
 from api.services.guard import invisible, require
 from api.services.webhook_targets import TargetRefused, check_at_registration
@@ -56,7 +56,7 @@ async def get_subscription(unit: RequestUnit, principal: Principal, subscription
         readable_subscriptions(principal).where(WebhookSubscription.id == subscription_id)
     )
     if found is None:
-        raise invisible(unit, RESOURCE, subscription_id)
+        raise await invisible(unit, RESOURCE, subscription_id)
     return found
 
 
@@ -102,7 +102,7 @@ async def create_subscription(
                       errors=[{"field": "body.agency_id", "message": unknown, "code": "not_found"}])
     await check_url(settings, url)
     if subscription_id is not None and await unit.session.get(WebhookSubscription, subscription_id) is not None:
-        raise Problem("conflict", msg("record.exists"))
+        raise id_taken()
     secret = new_secret()
     subscription_id = subscription_id or uuid.uuid4()
     subscription = WebhookSubscription(
@@ -213,7 +213,7 @@ async def _get_delivery(
         stmt = stmt.with_for_update()
     delivery = await unit.session.scalar(stmt)
     if delivery is None:
-        raise invisible(unit, "webhook_delivery", delivery_id)
+        raise await invisible(unit, "webhook_delivery", delivery_id)
     return delivery
 
 

@@ -16,7 +16,7 @@ from api.domain.access_rules import Action, On
 from api.domain.fiscal import TOKYO
 from api.domain.principal import Principal
 from api.messages import msg
-from api.problems import Problem
+from api.problems import Problem, id_taken
 from api.schemas.episodes import ActivityCreate, GoalCreate, GoalUpdate
 from api.services import episodes as episode_service
 from api.services.guard import invisible, require
@@ -38,7 +38,7 @@ async def add_goal(unit: RequestUnit, principal: Principal, episode_id: uuid.UUI
     if episode.status in ("finished", "cancelled"):
         raise Problem("conflict", msg("episode.closed_for_goals"))
     if body.id is not None and await unit.session.get(Goal, body.id) is not None:
-        raise Problem("conflict", msg("record.exists"))
+        raise id_taken()
     goal = Goal(id=body.id or uuid.uuid4(), episode_id=episode_id, text=body.text, status=body.status,
                 review_on=body.review_on, created_by=principal.id)
     unit.session.add(goal)
@@ -53,7 +53,7 @@ async def update_goal(unit: RequestUnit, principal: Principal, episode_id: uuid.
     goal = await unit.session.scalar(
         select(Goal).where(Goal.id == goal_id, Goal.episode_id == episode_id).with_for_update())
     if goal is None:
-        raise invisible(unit, "goal", goal_id)
+        raise await invisible(unit, "goal", goal_id)
     require(unit, principal, Action.goal_write, resource_type="goal", resource_id=goal_id, client_id=episode.client_id)
     check_version(goal.version, expected_version)
     for field, value in body.model_dump(exclude_unset=True).items():
@@ -80,7 +80,7 @@ async def record_activity(unit: RequestUnit, principal: Principal, episode_id: u
     if episode.status in ("cancelled",):
         raise Problem("conflict", msg("episode.cancelled"))
     if body.id is not None and await unit.session.get(Activity, body.id) is not None:
-        raise Problem("conflict", msg("record.exists"))
+        raise id_taken()
     activity = Activity(
         id=body.id or uuid.uuid4(), client_id=episode.client_id, episode_id=episode.id, performer_id=principal.id,
         **body.model_dump(mode="json", exclude={"id", "occurred_at"}), occurred_at=body.occurred_at,

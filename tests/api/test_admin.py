@@ -161,8 +161,12 @@ async def test_user_lifecycle(client: httpx.AsyncClient, world: World) -> None:
                                  headers={**admin, "If-Match": created.headers["etag"]})
     assert changed.status_code == 200
     assert changed.json()["role"] == "supervisor"
-    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
-    assert (await client.get("/v1/me", headers=bearer)).json()["role"] == "supervisor"
+    # A token issued under the old role is refused for good; a new login carries the new role.
+    assert (await client.get("/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+            ).status_code == 401
+    fresh = (await login(client, "cw.kinuta", NEW_PASSWORD)).json()
+    assert (await client.get("/v1/me", headers={"Authorization": f"Bearer {fresh['access_token']}"})).json()[
+        "role"] == "supervisor"
 
     listed = (await client.get("/v1/users", params={"role": "supervisor"}, headers=admin)).json()["items"]
     assert {u["username"] for u in listed} == {"t.supervisor", "cw.kinuta"}
@@ -173,7 +177,9 @@ async def test_user_lifecycle(client: httpx.AsyncClient, world: World) -> None:
     assert reset.status_code == 200
     assert "password" not in reset.text
     assert (await login(client, "cw.kinuta", NEW_PASSWORD)).status_code == 400
-    assert (await login(client, "cw.kinuta", "the replacement password")).status_code == 200
+    after_reset = await login(client, "cw.kinuta", "the replacement password")
+    assert after_reset.status_code == 200
+    bearer = {"Authorization": f"Bearer {after_reset.json()['access_token']}"}
     refreshed = await client.post("/v1/auth/token", data={"grant_type": "refresh_token",
                                                           "refresh_token": tokens["refresh_token"]})
     assert refreshed.status_code == 400

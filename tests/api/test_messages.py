@@ -266,6 +266,8 @@ TRIGGERS: dict[str, Callable[[Ctx], Awaitable[httpx.Response]]] = {
     "not-found": lambda c: c.client.get(f"/v1/clients/{uuid.uuid4()}", headers=c.auth("caseworker")),
     "method-not-allowed": lambda c: c.client.delete("/healthz", headers=c.lang),
     "conflict": _conflict,
+    "id-taken": lambda c: c.client.post("/v1/clients", headers=c.auth("caseworker"), json={
+        **NEW_CLIENT, "id": str(c.scenario.client_in.id), "confirm_not_duplicate": True}),
     "illegal-transition": _illegal,
     "consent-missing": _consent_missing,
     "possible-duplicate": _duplicate,

@@ -5,7 +5,15 @@ from api.db.models.base import Base
 from api.db.models.changes import ChangeLog, WorkerDayLoad
 from api.db.models.clients import CareTeamMember, Client, Consent, Programme
 from api.db.models.episodes import Activity, Decision, Episode, EpisodeStatusChange, Goal
-from api.db.models.identity import Agency, ApiClient, Branch, RefreshToken, RevokedAccessToken, UserAccount
+from api.db.models.identity import (
+    Agency,
+    ApiClient,
+    Branch,
+    RefreshToken,
+    RevokedAccessToken,
+    RevokedSession,
+    UserAccount,
+)
 from api.db.models.imports import ImportJob
 from api.db.models.infra import IdempotencyRecord, RateCounter
 from api.db.models.lifecycle import CorrectionRequest, EmergencyAccess
@@ -60,6 +68,7 @@ __all__ = [
     "ReferralStatusChange",
     "RefreshToken",
     "RevokedAccessToken",
+    "RevokedSession",
     "Service",
     "ServiceAtLocation",
     "ServiceCapacity",

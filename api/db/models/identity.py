@@ -35,6 +35,9 @@ class Agency(Versioned, Base):
     branch_code: Mapped[str | None] = mapped_column(ForeignKey("branch.code"))
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agency.id"))
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # Access tokens issued (iat) before this instant are refused for good: set when the record is
+    # disabled, re-enabled or its role, agency or secret changes (api.services.auth.cut_off_tokens).
+    tokens_valid_after: Mapped[datetime | None]
 
 
 class UserAccount(Versioned, Base):
@@ -53,6 +56,9 @@ class UserAccount(Versioned, Base):
     branch_codes: Mapped[list[str]] = mapped_column(ARRAY(String(32)), server_default=text("'{}'"))
     password_hash: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # Access tokens issued (iat) before this instant are refused for good: set when the record is
+    # disabled, re-enabled or its role, agency or secret changes (api.services.auth.cut_off_tokens).
+    tokens_valid_after: Mapped[datetime | None]
 
 
 class ApiClient(Versioned, Base):
@@ -65,6 +71,9 @@ class ApiClient(Versioned, Base):
     agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"), index=True)
     secret_hash: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # Access tokens issued (iat) before this instant are refused for good: set when the record is
+    # disabled, re-enabled or its role, agency or secret changes (api.services.auth.cut_off_tokens).
+    tokens_valid_after: Mapped[datetime | None]
 
 
 class RefreshToken(Base):
@@ -79,6 +88,15 @@ class RefreshToken(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class RevokedSession(Base):
+    """A login (a refresh-token family, the `sid` claim of its access tokens) that was ended: its
+    access tokens are refused until they would have expired anyway."""
+
+    __tablename__ = "revoked_session"
+    sid: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class RevokedAccessToken(Base):
