@@ -11,12 +11,15 @@ from starlette.responses import Response
 from api.deps import PrincipalDep, SettingsDep, UnitDep, client_address
 from api.problems import Problem, problem_response
 from api.routing import CommitRoute
-from api.schemas.auth import AgencyRef, JWKSet, MeRead, TokenResponse
+from api.schemas.auth import AgencyRef, AuthServerMetadata, JWKSet, MeRead, TokenResponse
 from api.services import auth as auth_service
+from api.services import oauth
 
 router = APIRouter(tags=["auth"], route_class=CommitRoute)
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_OAUTH_ERRORS = {"invalid-grant": "invalid_grant", "invalid-client": "invalid_client",
+                 "unsupported-grant-type": "unsupported_grant_type", "login-throttled": "invalid_grant"}
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:
@@ -34,25 +37,42 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
 @router.post(
     "/v1/auth/token",
     operation_id="create_token",
-    summary="Log in: OAuth2 password, client_credentials or refresh_token grant",
+    summary="Tokens: OAuth2 authorization_code (with PKCE), refresh_token, client_credentials, and the "
+    "password grant where it is turned on",
     response_model=TokenResponse,
 )
 async def create_token(
     request: Request,
     unit: UnitDep,
     settings: SettingsDep,
-    grant_type: Annotated[Literal["password", "client_credentials", "refresh_token"], Form()],
+    grant_type: Annotated[Literal["authorization_code", "password", "client_credentials", "refresh_token"], Form()],
     username: Annotated[str | None, Form(max_length=64)] = None,
     password: Annotated[str | None, Form(max_length=1024)] = None,
     client_id: Annotated[str | None, Form(max_length=64)] = None,
     client_secret: Annotated[str | None, Form(max_length=1024)] = None,
     refresh_token: Annotated[str | None, Form(max_length=512)] = None,
     scope: Annotated[str | None, Form(max_length=200)] = None,
+    code: Annotated[str | None, Form(max_length=100)] = None,
+    redirect_uri: Annotated[str | None, Form(max_length=500)] = None,
+    code_verifier: Annotated[str | None, Form(max_length=128)] = None,
 ) -> Response:
     tokens = request.app.state.tokens
     address = client_address(request)
     result: auth_service.Granted | auth_service.Refused
-    if grant_type == "password":
+    if grant_type == "authorization_code":
+        if not code:
+            raise Problem("validation", "The authorization_code grant needs code, redirect_uri and code_verifier.")
+        basic = _basic_credentials(request)
+        cid, secret = basic if basic else (client_id, client_secret)
+        result = await oauth.code_grant(unit, settings, tokens, code=code, redirect_uri=redirect_uri, client_id=cid,
+                                        client_secret=secret, code_verifier=code_verifier)
+    elif grant_type == "password" and not settings.password_grant_on:
+        unit.audit("login_failed", "session", outcome="failure", subject=(username or "").lower()[:64] or None,
+                   detail={"reason": "password grant turned off"})
+        result = auth_service.Refused(
+            "unsupported-grant-type",
+            "The password grant is turned off: sign in through /v1/auth/authorize (authorization code with PKCE).")
+    elif grant_type == "password":
         if not username or password is None:
             raise Problem("validation", "The password grant needs username and password.")
         result = await auth_service.password_grant(unit, settings, tokens, username, password, address)
@@ -70,7 +90,9 @@ async def create_token(
         headers = dict(_NO_STORE)
         if result.retry_after is not None:
             headers["Retry-After"] = str(result.retry_after)
-        return problem_response(request, result.slug, result.detail, headers=headers)
+        # RFC 6749 §5.2's `error` member beside the problem's own, for OAuth client libraries.
+        return problem_response(request, result.slug, result.detail, headers=headers,
+                                error=_OAUTH_ERRORS.get(result.slug, "invalid_request"))
     body = TokenResponse(access_token=result.access_token, expires_in=result.expires_in,
                          refresh_token=result.refresh_token)
     return JSONResponse(body.model_dump(exclude_none=True), headers=_NO_STORE)
@@ -106,3 +128,30 @@ async def get_me(principal: PrincipalDep, unit: UnitDep) -> MeRead:
             response_model=JWKSet)
 async def get_jwks(request: Request) -> JSONResponse:
     return JSONResponse(request.app.state.tokens.keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/.well-known/oauth-authorization-server", operation_id="get_authorization_server_metadata",
+            summary="Authorization server metadata (RFC 8414): where to sign in and what this server supports",
+            response_model=AuthServerMetadata)
+async def get_authorization_server_metadata(request: Request, settings: SettingsDep) -> JSONResponse:
+    base = str(request.base_url).rstrip("/")
+    grants = ["authorization_code", "refresh_token", "client_credentials"]
+    if settings.password_grant_on:
+        grants.append("password")
+    body = AuthServerMetadata(
+        issuer=settings.jwt_issuer,
+        authorization_endpoint=f"{base}/v1/auth/authorize",
+        token_endpoint=f"{base}/v1/auth/token",
+        revocation_endpoint=f"{base}/v1/auth/revoke",
+        jwks_uri=f"{base}/.well-known/jwks.json",
+        response_types_supported=["code"],
+        response_modes_supported=["query"],
+        grant_types_supported=grants,
+        code_challenge_methods_supported=["S256"],
+        token_endpoint_auth_methods_supported=["none", "client_secret_basic", "client_secret_post"],
+        revocation_endpoint_auth_methods_supported=["none"],
+        authorization_response_iss_parameter_supported=True,
+        service_documentation=f"{base}/docs",
+        ui_locales_supported=["ja", "en"],
+    )
+    return JSONResponse(body.model_dump(), headers={"Cache-Control": "public, max-age=300"})

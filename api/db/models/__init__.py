@@ -16,6 +16,7 @@ from api.db.models.meetings import (
     NoticeSubscription,
     Subcommittee,
 )
+from api.db.models.oauth import AuthorizationCode, OAuthClient, RecoveryCode, TotpEnrolment
 from api.db.models.referrals import Referral, ReferralMessage, ReferralStatusChange, ThirdPartyProvision
 from api.db.models.resources import CapacityHistory, Location, Service, ServiceAtLocation, ServiceCapacity
 from api.db.models.stats_snapshot import StatsSnapshot
@@ -27,6 +28,7 @@ __all__ = [
     "AgendaItem",
     "ApiClient",
     "AuditEvent",
+    "AuthorizationCode",
     "Base",
     "Branch",
     "CapacityHistory",
@@ -45,8 +47,10 @@ __all__ = [
     "MeetingAgency",
     "NoticeDelivery",
     "NoticeSubscription",
+    "OAuthClient",
     "Programme",
     "RateCounter",
+    "RecoveryCode",
     "Referral",
     "ReferralMessage",
     "ReferralStatusChange",
@@ -58,6 +62,7 @@ __all__ = [
     "StatsSnapshot",
     "Subcommittee",
     "ThirdPartyProvision",
+    "TotpEnrolment",
     "UserAccount",
     "WebhookAttempt",
     "WebhookDelivery",
