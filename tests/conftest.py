@@ -71,6 +71,10 @@ def settings(database_url: str, tmp_data_dir: Path) -> Settings:
         # The whole suite shares one app and one address: on a quiet machine it sends more than the
         # default 3,000 requests a minute (tests/robustness/test_rate_limits.py sets its own limits).
         rate_limit_per_address_per_minute=100_000,
+        # Tests sign in with the password grant and without a second factor unless they turn it on
+        # (tests/api/test_oauth_code_flow.py); production defaults are the opposite.
+        password_grant_enabled=True,
+        mfa_required_roles=[],
     )
 
 
