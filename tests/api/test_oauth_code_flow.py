@@ -178,7 +178,7 @@ async def test_redirect_uris_match_exactly_except_the_loopback_port(client: http
                          "https://evil.example/callback", "http://127.0.0.1/other", "http://localhost/oauth"):
         _, page = await open_page(client, APP, unregistered)
         # Never redirected to an unregistered URI: the error is on the page (RFC 6749 §4.1.2.1).
-        assert page.status_code == 400 and "location" not in page.headers, unregistered
+        assert (page.status_code, "location" in page.headers) == (400, False), unregistered
         assert "text/html" in page.headers["content-type"]
     verifier, params = await sign_in(client, APP, "http://127.0.0.1:53117/oauth", "t.caseworker", PASSWORD)
     granted = await exchange(client, APP, "http://127.0.0.1:53117/oauth", params["code"], verifier)
@@ -194,7 +194,7 @@ async def test_bad_authorization_requests_go_back_to_the_app_with_an_error(clien
                          ({"code_challenge": "short"}, "invalid_request")):
         _, response = await open_page(client, APP, REDIRECT, **extra)
         params = redirect_params(response)
-        assert params["error"] == error and params["state"] == "st-123", extra
+        assert (params["error"], params["state"]) == (error, "st-123"), extra
         assert response.headers["location"].startswith(REDIRECT + "?")
     _, unknown = await open_page(client, "t.nobody", REDIRECT)
     assert unknown.status_code == 400
