@@ -202,8 +202,8 @@ class _Page:
     async def js(self, expression: str) -> Any:
         return (await self.send("Runtime.evaluate", expression=expression, returnByValue=True))["result"].get("value")
 
-    async def wait_for(self, expression: str, timeout: float = 15) -> None:
-        deadline = time.monotonic() + timeout
+    async def wait_for(self, expression: str, within: float = 15) -> None:
+        deadline = time.monotonic() + within
         while not await self.js(f"(() => {{ try {{ return !!({expression}); }} catch (e) {{ return false; }} }})()"):
             assert time.monotonic() < deadline, f"timed out waiting for {expression}"
             await asyncio.sleep(0.1)
