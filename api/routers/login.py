@@ -5,7 +5,8 @@ code. HTML, not JSON: the one place a person, not a program, reads the answer.""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -31,6 +32,8 @@ from api.services import mfa, oauth
 from api.services.oauth import AuthorizeFailure, AuthorizeRequest
 
 router = APIRouter(tags=["auth"], route_class=CommitRoute)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 PATH = "/v1/auth/authorize"
 COOKIE = "iko_login"
@@ -60,8 +63,15 @@ def _set_cookie(response: Response, request: Request, nonce: str, settings: Sett
                         samesite="lax", secure=request.url.scheme == "https")
 
 
+def _with_problem_400(endpoint: Callable[P, R]) -> Callable[P, R]:
+    # Besides the page's own 400, a malformed query is a 422 problem and a rate limit a 429 one.
+    setattr(endpoint, "__extra_problem_codes__", (400,))  # noqa: B010
+    return endpoint
+
+
 @router.get(PATH, operation_id="authorize", response_class=HTMLResponse, responses=_PAGES,
             summary="Start signing in (OAuth 2.0 authorization code with PKCE S256): the login page")
+@_with_problem_400
 async def authorize(
     request: Request,
     unit: UnitDep,
