@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator, model_validator
 
 from api.domain.kana import is_valid_kana, normalize_kana
 from api.schemas.common import Code, Input, LongText, Name, Phone, Reason, ShortText
@@ -13,7 +13,11 @@ from api.schemas.common import Code, Input, LongText, Name, Phone, Reason, Short
 Sex = Literal["female", "male", "other", "unknown"]
 ResidenceType = Literal["psychiatric_ward", "apartment", "group_home", "family_home", "other"]
 Icd10 = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^F[0-9]{2}(\.[0-9]{1,2})?$")]
-Years = Annotated[Decimal, Field(ge=0, le=99, max_digits=4, decimal_places=1)]
+# A number, or its decimal string as pydantic also accepts: both forms bounded in the spec.
+Years = Annotated[Decimal, Field(ge=0, le=99, max_digits=4, decimal_places=1), WithJsonSchema({"anyOf": [
+    {"type": "number", "minimum": 0, "maximum": 99},
+    {"type": "string", "maxLength": 4, "pattern": r"^[0-9]{1,2}(\.[0-9])?$"},
+]})]
 
 
 class EmergencyContact(Input):
