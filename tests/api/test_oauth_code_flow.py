@@ -374,3 +374,21 @@ def _list_items(page: str) -> list[str]:
     return re.findall(r"<li>([A-Z0-9-]+)</li>", page)
 
 
+
+
+async def test_a_confidential_app_must_also_present_its_secret(client: httpx.AsyncClient, world: World,
+                                                               db: AsyncSession) -> None:
+    admin = {"Authorization": f"Bearer {world.token('admin')}"}
+    created = await client.post("/v1/oauth-clients", headers=admin, json={
+        "client_id": "t.server-app", "name": "Server app", "client_type": "confidential",
+        "redirect_uris": ["https://server.example.jp/cb"]})
+    secret = created.json()["client_secret"]
+    verifier, params = await sign_in(client, "t.server-app", "https://server.example.jp/cb", "t.caseworker", PASSWORD)
+    no_secret = await exchange(client, "t.server-app", "https://server.example.jp/cb", params["code"], verifier)
+    assert no_secret.status_code == 401
+    assert no_secret.json()["error"] == "invalid_client"
+    verifier, params = await sign_in(client, "t.server-app", "https://server.example.jp/cb", "t.caseworker", PASSWORD)
+    granted = await client.post("/v1/auth/token", auth=("t.server-app", secret), data={
+        "grant_type": "authorization_code", "code": params["code"], "redirect_uri": "https://server.example.jp/cb",
+        "code_verifier": verifier})
+    assert granted.status_code == 200, granted.text
