@@ -73,6 +73,10 @@ def settings(database_url: str, tmp_data_dir: Path) -> Settings:
         rate_limit_per_address_per_minute=100_000,
         # The webhook tests deliver to a receiver on this machine: allowed here, and only here.
         webhook_allowed_hosts=["127.0.0.1"],
+        # Tests sign in with the password grant and without a second factor unless they turn it on
+        # (tests/api/test_oauth_code_flow.py); production defaults are the opposite.
+        password_grant_enabled=True,
+        mfa_required_roles=[],
     )
 
 

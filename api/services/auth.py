@@ -1,4 +1,5 @@
-"""Login (password and client-credentials grants), refresh-token rotation and revocation."""
+"""Login (password and client-credentials grants, the login page's password step), refresh-token
+rotation and revocation."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ async def _fail(unit: RequestUnit, settings: Settings, buckets: list[str], subje
 
 
 async def _issue_refresh(session: AsyncSession, settings: Settings, user_id: uuid.UUID,
-                         family_id: uuid.UUID | None = None) -> str:
+                         family_id: uuid.UUID | None = None, *, amr: list[str] | None = None) -> str:
     token = new_opaque_token()
     session.add(
         RefreshToken(
@@ -67,6 +68,7 @@ async def _issue_refresh(session: AsyncSession, settings: Settings, user_id: uui
             family_id=family_id or uuid.uuid4(),
             user_id=user_id,
             expires_at=datetime.now(UTC) + timedelta(seconds=settings.refresh_token_ttl_s),
+            amr=amr,
         )
     )
     await session.flush()
@@ -97,11 +99,72 @@ async def password_grant(unit: RequestUnit, settings: Settings, tokens: TokenSer
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     await rate_counters.reset(session, buckets[0])
-    access, ttl = tokens.issue_access_token(user.id, "user")
-    refresh = await _issue_refresh(session, settings, user.id)
+    access, ttl = tokens.issue_access_token(user.id, "user", amr=["pwd"])
+    refresh = await _issue_refresh(session, settings, user.id, amr=["pwd"])
     unit.audit("login", "session", subject=user.username.lower(),
                actor=_actor("user", user.id, user.display_name, user.role, user.agency_id))
     return Granted(access, ttl, refresh)
+
+
+# --- the seam the login page and the second factor use ------------------------------------------
+# They count failures and refuse with exactly the throttle of the password grant, through these
+# three calls only, so a change to the throttle's buckets or limits is made in one place.
+
+def user_login_buckets(username: str, address: str | None) -> list[str]:
+    return [f"login:user:{username.lower()}", f"login:addr:{address or '-'}"]
+
+
+async def login_throttled(unit: RequestUnit, settings: Settings, buckets: list[str], subject: str) -> Refused | None:
+    retry_after = await _throttled(unit.session, settings, buckets)
+    if retry_after is None:
+        return None
+    unit.audit("login_failed", "session", subject=subject, outcome="throttled")
+    return Refused("login-throttled", msg("auth.throttled"), retry_after)
+
+
+async def login_failed(unit: RequestUnit, settings: Settings, buckets: list[str], subject: str, detail: str) -> None:
+    await _fail(unit, settings, buckets, subject, detail)
+
+
+async def login_succeeded(unit: RequestUnit, buckets: list[str]) -> None:
+    await rate_counters.reset(unit.session, buckets[0])
+
+
+async def check_user_password(unit: RequestUnit, settings: Settings, username: str, password: str,
+                              address: str | None) -> UserAccount | Refused:
+    """The login page's first step: the password grant's checks, without issuing tokens."""
+    buckets = user_login_buckets(username, address)
+    refused = await login_throttled(unit, settings, buckets, username.lower())
+    if refused is not None:
+        return refused
+    row = (
+        await unit.session.execute(
+            select(UserAccount, Agency.active)
+            .join(Agency, Agency.id == UserAccount.agency_id)
+            .where(func.lower(UserAccount.username) == username.lower())
+        )
+    ).one_or_none()
+    user = row[0] if row else None
+    ok = verify_password(user.password_hash if user else None, password)
+    if row is None or user is None or not ok or not user.active or not row[1]:
+        await login_failed(unit, settings, buckets, username.lower(), "bad credentials or inactive account")
+        return Refused("invalid-grant", msg("auth.bad_password"))
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    await login_succeeded(unit, buckets)
+    return user
+
+
+async def issue_user_tokens(unit: RequestUnit, settings: Settings, tokens: TokenService, user: UserAccount,
+                            amr: list[str]) -> tuple[Granted, uuid.UUID, str]:
+    """Access and refresh token for a login through the authorization code; also the refresh
+    family and the access token's id, so that a replayed code can revoke both."""
+    access, ttl = tokens.issue_access_token(user.id, "user", amr=amr)
+    family_id = uuid.uuid4()
+    refresh = await _issue_refresh(unit.session, settings, user.id, family_id, amr=amr)
+    unit.audit("login", "session", subject=user.username.lower(), detail={"amr": amr},
+               actor=_actor("user", user.id, user.display_name, user.role, user.agency_id))
+    return Granted(access, ttl, refresh), family_id, tokens.verify_access_token(access).jti
 
 
 async def _machine(unit: RequestUnit, settings: Settings, client_id: str, secret: str,
@@ -176,8 +239,8 @@ async def refresh_grant(unit: RequestUnit, settings: Settings, tokens: TokenServ
     if user is None or not user.active or not agency_active:
         return Refused("invalid-grant", msg("auth.account_disabled"))
     stored.used_at = now
-    refresh = await _issue_refresh(session, settings, user.id, stored.family_id)
-    access, ttl = tokens.issue_access_token(user.id, "user")
+    refresh = await _issue_refresh(session, settings, user.id, stored.family_id, amr=stored.amr)
+    access, ttl = tokens.issue_access_token(user.id, "user", amr=stored.amr)
     unit.audit("login", "session", subject="refresh",
                actor=_actor("user", user.id, user.display_name, user.role, user.agency_id))
     return Granted(access, ttl, refresh)
