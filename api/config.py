@@ -62,6 +62,16 @@ class Settings(BaseSettings):
         default=20, ge=1, description="Failed logins to one account (or machine client) from anywhere per window.")
     login_max_failures_per_address: int = Field(
         default=100, ge=1, description="Failed logins from one address, every account, per window (an office's NAT).")
+    password_grant_enabled: bool | None = Field(
+        default=None,
+        description="The OAuth password grant (RFC 9700 forbids it). Unset: on only with LOAD_DEMO_DATA.")
+    mfa_required_roles: Annotated[list[str] | None, NoDecode] = Field(
+        default=None,
+        description="Roles that must pass TOTP at the login page, comma-separated ('' for none). "
+        "Unset: every staff role, except with LOAD_DEMO_DATA (the demo world), where none.")
+    authorization_code_ttl_s: int = Field(default=60, ge=10, le=600)
+    login_page_ttl_s: int = Field(default=600, ge=60, le=3600,
+                                  description="How long a login form or a second-factor step stays usable.")
     login_window_s: int = Field(default=900, ge=60)
     trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
         default_factory=list,
@@ -130,10 +140,32 @@ class Settings(BaseSettings):
             return [ip_network(p.strip(), strict=False) for p in value.split(",") if p.strip()]
         return value
 
+    @field_validator("mfa_required_roles", mode="before")
+    @classmethod
+    def _split_roles(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [r.strip() for r in value.split(",") if r.strip()]
+        return value
+
+    @property
+    def password_grant_on(self) -> bool:
+        return self.load_demo_data if self.password_grant_enabled is None else self.password_grant_enabled
+
+    def mfa_required_for(self, role: str) -> bool:
+        from api.domain.access_rules import needs_second_factor  # the decision is the policy's
+
+        return needs_second_factor(role, self.mfa_required_roles, self.load_demo_data)
+
     @model_validator(mode="after")
     def _no_wildcard_mixups(self) -> Settings:
         if "*" in self.cors_origins and len(self.cors_origins) > 1:
             raise ValueError("CORS_ORIGINS is either '*' alone or a list of origins")
+        if self.mfa_required_roles:
+            from api.domain.roles import ROLES  # the settings module stays importable without the domain
+
+            unknown = sorted(set(self.mfa_required_roles) - set(ROLES))
+            if unknown:
+                raise ValueError(f"MFA_REQUIRED_ROLES names unknown roles: {unknown}")
         return self
 
 

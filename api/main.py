@@ -182,6 +182,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=lambda route: route.name,
     )
     app.state.settings = settings
+    if settings.password_grant_on:
+        logging.getLogger("api.auth").warning(
+            "the OAuth password grant is on (PASSWORD_GRANT_ENABLED or LOAD_DEMO_DATA): RFC 9700 forbids it; "
+            "turn it off outside the demo and tests")
     app.state.engine = create_engine(settings.database_url, settings)
     app.state.sessionmaker = create_sessionmaker(app.state.engine)
     app.state.replica_engine = (

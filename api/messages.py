@@ -146,6 +146,19 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "auth.account_disabled": ("The account is disabled.", "アカウントが無効になっています。"),
     "auth.throttled": ("Too many failed logins; wait before trying again.",
                        "ログインの失敗が多すぎます。しばらく待ってからもう一度お試しください。"),
+    "auth.password_grant_off": ("The password grant is turned off: sign in through /v1/auth/authorize "
+                                "(authorization code with PKCE).",
+                                "パスワードグラントは無効です。/v1/auth/authorize（PKCE 付き認可コード）から"
+                                "サインインしてください。"),
+    "auth.code_invalid": ("The authorization code is not valid.", "認可コードが無効です。"),
+    "auth.app_bad_secret": ("The client id or secret is wrong.", "クライアント ID かシークレットが違います。"),
+    "auth.credentials_missing": ("Enter the username and the password.", "ユーザー名とパスワードを入力してください。"),
+    # ---- the second factor (TOTP, recovery codes)
+    "mfa.already_enrolled": ("A second factor is already enrolled.", "二要素認証はすでに登録されています。"),
+    "mfa.nothing_pending": ("There is no second factor waiting for confirmation.",
+                            "確認待ちの二要素認証はありません。"),
+    "mfa.code_wrong": ("The code is wrong or was used already.", "コードが違うか、すでに使われています。"),
+    "mfa.not_enrolled": ("No second factor is enrolled.", "二要素認証が登録されていません。"),
     # ---- access
     "forbidden.action": ("You may not {action}.", "{action}権限がありません。"),
     "forbidden.route": ("The {role} role may not use this operation.", "{role}のロールではこの操作を使えません。"),
@@ -240,6 +253,7 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "what.programme": ("programme", "事業"),
     "what.user": ("user", "ユーザー"),
     "what.api_client": ("API client", "API クライアント"),
+    "what.oauth_client": ("sign-in app (OAuth client)", "サインイン用アプリ（OAuth クライアント）"),
     "what.client": ("client", "ご本人"),
     "what.episode": ("episode", "支援"),
     "what.referral": ("referral", "紹介・依頼"),
@@ -369,6 +383,18 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "identity.send_something": ("send at least one field to change", "変更する項目を一つ以上送ってください"),
     "identity.machine_role": ("a machine client's role is one of {roles}",
                               "システム連携クライアントのロールは {roles} のいずれかです"),
+    "identity.redirect_uri_refused": ("{uri}: {reason}", "{uri}: {reason}（登録できません）"),
+    "identity.redirect_uri_twice": ("redirect URIs are listed twice", "同じリダイレクト URI が二度指定されています"),
+    "redirect_uri.not_absolute": ("not an absolute URI", "絶対 URI ではありません"),
+    "redirect_uri.fragment": ("a redirect URI has no fragment (RFC 6749 §3.1.2)",
+                              "リダイレクト URI にフラグメントは付けられません（RFC 6749 §3.1.2）"),
+    "redirect_uri.https_host": ("an https redirect URI needs a host", "https のリダイレクト URI にはホストが必要です"),
+    "redirect_uri.plain_http": ("plain http only for the loopback addresses 127.0.0.1 and [::1] (RFC 8252 §7.3, §8.3)",
+                                "http はループバックアドレス 127.0.0.1 と [::1] に限ります（RFC 8252 §7.3、§8.3）"),
+    "redirect_uri.scheme": ("the scheme must be https, loopback http, or a reverse-domain private-use scheme "
+                            "(RFC 8252 §7.1)",
+                            "スキームは https、ループバックの http、または逆ドメイン形式の独自スキームに限ります"
+                            "（RFC 8252 §7.1）"),
     "programme.unknown_agencies": ("operating_agency_ids names unknown agencies.",
                                    "operating_agency_ids に存在しない機関が含まれています。"),
     # ---- resources

@@ -102,9 +102,12 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                 responses.pop("422", None)  # FastAPI's own, for a route that answers bad input otherwise
             # FastAPI's own 422 schema is replaced: every error here is a problem document.
             for code in sorted(codes):
+                # A route's own non-JSON answer for the code (the login page's HTML) stays beside it.
+                own = {media: body for media, body in responses.get(code, {}).get("content", {}).items()
+                       if "json" not in media}
                 responses[code] = {
                     "description": _DESCRIPTIONS.get(code, code),
-                    "content": {"application/problem+json": {"schema": _PROBLEM_REF}},
+                    "content": {**own, "application/problem+json": {"schema": _PROBLEM_REF}},
                 }
             if "get_principal" in {getattr(c, "__name__", "") for c in _calls(route.dependant)}:
                 op["security"] = [{"bearer": []}]

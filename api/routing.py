@@ -1,7 +1,8 @@
 """The route class every router uses: the request's unit of work commits after the endpoint
 returns and before the response is serialised, so a failed commit can never answer 2xx. A route
 that takes query parameters refuses ones it does not know (422), so a misspelt filter is never
-silently ignored; and a GET answered with an ETag honours If-None-Match (304)."""
+silently ignored (except an endpoint marked with `ignores_unknown_query`: the OAuth authorization
+endpoint, which RFC 6749 §3.1 obliges to ignore them); and a GET answered with an ETag honours If-None-Match (304)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import functools
 import inspect
 import re
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
@@ -21,15 +22,25 @@ from api.messages import msg
 from api.problems import Problem
 
 _REQUEST_PARAM = "_commit_request"
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def ignores_unknown_query(endpoint: Callable[P, R]) -> Callable[P, R]:
+    """For an endpoint a standard obliges to ignore parameters it does not know."""
+    setattr(endpoint, "__ignores_unknown_query__", True)  # noqa: B010
+    return endpoint
 
 
 class CommitRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         query_names: set[str] = set()  # filled once FastAPI has read the route's parameters
+        strict = not getattr(endpoint, "__ignores_unknown_query__", False)
         if inspect.iscoroutinefunction(endpoint):
             endpoint = _wrap(endpoint, query_names)
         super().__init__(path, endpoint, **kwargs)
-        query_names.update(_query_names(self.dependant))
+        if strict:
+            query_names.update(_query_names(self.dependant))
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

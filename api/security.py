@@ -7,6 +7,7 @@ RFC 8725 rules kept here: the verifier fixes its one algorithm itself, never tru
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -96,6 +97,9 @@ class KeyRing:
             self.public_jwks[kid] = as_dict
             self._verify_keys[kid] = public
         self.current_kid = next(iter(self.public_jwks))
+        # Signs the login page's hidden fields. Derived from the signing key, so every worker and
+        # replica shares it with no new secret to configure, and a key rotation also ends old forms.
+        self.form_key = hashlib.sha256(b"setagaya-iko login forms\0" + private_pem).digest()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> KeyRing:
@@ -184,7 +188,8 @@ class TokenService:
         self.ttl = settings.access_token_ttl_s
 
     def issue_access_token(self, sub: uuid.UUID, principal_kind: str, *, now: int | None = None,
-                           sid: uuid.UUID | None = None, not_before: int | None = None) -> tuple[str, int]:
+                           sid: uuid.UUID | None = None, not_before: int | None = None,
+                           amr: list[str] | None = None) -> tuple[str, int]:
         """`not_before`: the principal's token cut-off (Unix seconds). A token is never dated
         before it, so a login in the same second as a re-enable still gets a working token."""
         iat = int(time.time()) if now is None else now
@@ -203,6 +208,8 @@ class TokenService:
         }
         if sid is not None:
             claims["sid"] = str(sid)
+        if amr:
+            claims["amr"] = amr  # RFC 8176 authentication method references: "pwd", "otp"
         return self.keys.sign(claims), self.ttl
 
     def verify_access_token(self, token: str) -> AccessClaims:
@@ -282,3 +289,45 @@ def opaque_token_hash(token: str) -> str:
 
 def constant_time_equals(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+class SignedFormError(Exception):
+    """A hidden form value that was altered, is for another step, or has expired."""
+
+
+def sign_form_value(key: bytes, purpose: str, payload: dict[str, Any], ttl_s: int) -> str:
+    """A hidden form field the browser carries between login steps: JSON, HMAC-SHA256 signed, with
+    its purpose and expiry inside, so the server keeps no state between the steps."""
+    body = _b64(json.dumps({"p": purpose, "exp": int(time.time()) + ttl_s, "d": payload},
+                           separators=(",", ":")).encode())
+    mac = _b64(hmac.new(key, body.encode(), hashlib.sha256).digest())
+    return f"{body}.{mac}"
+
+
+def open_form_value(key: bytes, purpose: str, value: str) -> dict[str, Any]:
+    body, _, mac = value.partition(".")
+    expected = _b64(hmac.new(key, body.encode(), hashlib.sha256).digest())
+    if not mac or not hmac.compare_digest(mac, expected):
+        raise SignedFormError("bad signature")
+    try:
+        data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    except (ValueError, binascii.Error) as exc:
+        raise SignedFormError("malformed") from exc
+    if not isinstance(data, dict) or data.get("p") != purpose or not isinstance(data.get("d"), dict):
+        raise SignedFormError("wrong step")
+    if not isinstance(data.get("exp"), int) or data["exp"] < time.time():
+        raise SignedFormError("expired")
+    payload: dict[str, Any] = data["d"]
+    return payload
+
+
+def csrf_token(key: bytes, nonce: str) -> str:
+    """The login form's anti-forgery field: bound to the random nonce in the browser's cookie, so a
+    page on another site can neither read nor forge a matching pair."""
+    return _b64(hmac.new(key, b"csrf\0" + nonce.encode(), hashlib.sha256).digest())
+
+
+def csrf_matches(key: bytes, nonce: str | None, token: str | None) -> bool:
+    if not nonce or not token:
+        return False
+    return hmac.compare_digest(csrf_token(key, nonce), token)

@@ -429,7 +429,9 @@ def bench_app(app: str, workers: int, url: str, scenarios: list[Scenario], fx: F
     limits = {"RATE_LIMIT_PER_MINUTE": "100000000", "RATE_LIMIT_ANONYMOUS_PER_MINUTE": "100000000",
               "RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "100000000"}
     env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": str(BENCH / ".data"), "ACCESS_TOKEN_TTL_S": "3600",
-           "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT), **limits, **extra_env}
+           "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
+           # The login line measures the password grant (Argon2 cost), off by default outside the demo.
+           "PASSWORD_GRANT_ENABLED": "true", **limits, **extra_env}
     settings = Settings(database_url=url, data_dir=BENCH / ".data", access_token_ttl_s=3600)
     tokens = TokenService(KeyRing.from_settings(settings), settings)
     cache: dict[uuid.UUID, str] = {}

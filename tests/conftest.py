@@ -76,6 +76,10 @@ def settings(database_url: str, tmp_data_dir: Path) -> Settings:
         webhook_allowed_hosts=["127.0.0.1"],
         # A reverse proxy in front of the app (a documentation address): tests/api/test_login_throttle.py.
         trusted_proxies=[ip_network("192.0.2.250/32")],
+        # Tests sign in with the password grant and without a second factor unless they turn it on
+        # (tests/api/test_oauth_code_flow.py); production defaults are the opposite.
+        password_grant_enabled=True,
+        mfa_required_roles=[],
     )
 
 

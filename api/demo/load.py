@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.config import Settings
 from api.db.engine import create_engine
-from api.db.models import Agency, ApiClient, Branch, UserAccount
+from api.db.models import Agency, ApiClient, Branch, OAuthClient, UserAccount
 from api.demo import newsletter as nl
 from api.security import hash_password
 
@@ -70,7 +70,14 @@ async def seed_identity(session: AsyncSession) -> DemoRefs:
         session.add(client)
         await session.flush()
         refs.machines[machine.client_id] = client.id
+    # A sign-in app for trying the authorization code flow (README): a public client on loopback.
+    session.add(OAuthClient(client_id=DEMO_OAUTH_CLIENT, name="デモ用ケース記録アプリ (demo web app)",
+                            client_type="public", redirect_uris=["http://127.0.0.1/callback"]))
+    await session.flush()
     return refs
+
+
+DEMO_OAUTH_CLIENT = "demo-web"
 
 
 async def seed_all(session: AsyncSession) -> DemoRefs:

@@ -8,7 +8,7 @@ the code compares roles (tests/unit/test_architecture.py keeps it so)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
@@ -253,6 +253,14 @@ def may_be_caseworker(role: str) -> bool:
 
 def may_join_care_team(role: str) -> bool:
     return role in CARE_ROLES
+
+
+def needs_second_factor(role: str, required_roles: Collection[str] | None, demo_world: bool) -> bool:
+    """Whether the login page asks this role for TOTP: the roles MFA_REQUIRED_ROLES names; unset,
+    every role, except in the demo world (LOAD_DEMO_DATA), where none."""
+    if required_roles is None:
+        return not demo_world
+    return role in required_roles
 
 
 def locks_self_out(principal: Principal, user_id: uuid.UUID, changes: Mapping[str, Any]) -> bool:

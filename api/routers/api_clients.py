@@ -7,13 +7,22 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from api.conventions import IdempotencyKeyDep, IfMatchDep, check_version, idempotent, json_response
-from api.db.models import ApiClient
+from api.db.models import ApiClient, OAuthClient
 from api.deps import UnitDep
 from api.domain.roles import Role
 from api.pagination import Page, PageDep, cut
 from api.routing import CommitRoute
-from api.schemas.identity import ApiClientCreate, ApiClientRead, ApiClientUpdate, ApiClientWithSecret
-from api.services import api_clients
+from api.schemas.identity import (
+    ApiClientCreate,
+    ApiClientRead,
+    ApiClientUpdate,
+    ApiClientWithSecret,
+    OAuthClientCreate,
+    OAuthClientRead,
+    OAuthClientUpdate,
+    OAuthClientWithSecret,
+)
+from api.services import api_clients, oauth_clients
 from api.services.guard import AdminDep
 
 router = APIRouter(tags=["admin"], route_class=CommitRoute)
@@ -84,3 +93,50 @@ async def rotate_api_client_secret(client_pk: uuid.UUID, admin: AdminDep, unit: 
     check_version(machine.version, expected)
     machine, secret = await api_clients.rotate_secret(unit, machine)
     return json_response(_with_secret(machine, secret), version=machine.version)
+
+
+# --- OAuth clients: the web and mobile apps staff sign in through -----------------------------
+
+def _oauth_with_secret(client: OAuthClient, secret: str | None) -> OAuthClientWithSecret:
+    return OAuthClientWithSecret(**OAuthClientRead.model_validate(client).model_dump(), client_secret=secret)
+
+
+@router.get("/v1/oauth-clients", operation_id="list_oauth_clients",
+            summary="List the apps staff sign in through (admin)", response_model=Page[OAuthClientRead])
+async def list_oauth_clients(admin: AdminDep, unit: UnitDep, page: PageDep,
+                             active: Annotated[bool | None, Query()] = None) -> Response:
+    rows = await oauth_clients.list_page(unit.session, page, active=active)
+    items, next_cursor = cut(rows, page, lambda c: [c.client_id])
+    return json_response(Page[OAuthClientRead](items=[OAuthClientRead.model_validate(c) for c in items],
+                                               next_cursor=next_cursor))
+
+
+@router.post("/v1/oauth-clients", operation_id="create_oauth_client",
+             summary="Register a web or mobile app for sign-in (authorization code with PKCE); a confidential "
+             "client's secret is in the response, once (admin)", status_code=201, response_model=OAuthClientWithSecret)
+async def create_oauth_client(body: OAuthClientCreate, admin: AdminDep, unit: UnitDep,
+                              idempotency_key: IdempotencyKeyDep = None) -> Response:
+    async def run() -> Response:
+        client, secret = await oauth_clients.create(unit, body)
+        return json_response(_oauth_with_secret(client, secret), status_code=201, version=client.version,
+                             location=f"/v1/oauth-clients/{client.id}")
+
+    return await idempotent(unit, admin, idempotency_key, body, run, redact=_drop_secret)
+
+
+@router.get("/v1/oauth-clients/{client_pk}", operation_id="get_oauth_client",
+            summary="Read a sign-in app's registration (admin)", response_model=OAuthClientRead)
+async def get_oauth_client(client_pk: uuid.UUID, admin: AdminDep, unit: UnitDep) -> Response:
+    client = await oauth_clients.get(unit.session, client_pk)
+    return json_response(OAuthClientRead.model_validate(client), version=client.version)
+
+
+@router.patch("/v1/oauth-clients/{client_pk}", operation_id="update_oauth_client",
+              summary="Rename a sign-in app, change its redirect URIs or (de)activate it (admin)",
+              response_model=OAuthClientRead)
+async def update_oauth_client(client_pk: uuid.UUID, body: OAuthClientUpdate, admin: AdminDep, unit: UnitDep,
+                              expected: IfMatchDep) -> Response:
+    client = await oauth_clients.get(unit.session, client_pk)
+    check_version(client.version, expected)
+    client = await oauth_clients.update(unit, client, body)
+    return json_response(OAuthClientRead.model_validate(client), version=client.version)

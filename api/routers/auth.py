@@ -16,8 +16,9 @@ from api.deps import PrincipalDep, SettingsDep, UnitDep, client_address
 from api.messages import Msg, msg
 from api.problems import Problem, field_errors, problem_response, wants_japanese
 from api.routing import CommitRoute
-from api.schemas.auth import AgencyRef, JWKSet, MeRead, TokenResponse
+from api.schemas.auth import AgencyRef, AuthServerMetadata, JWKSet, MeRead, TokenResponse
 from api.services import auth as auth_service
+from api.services import oauth
 
 router = APIRouter(tags=["auth"], route_class=CommitRoute)
 
@@ -36,7 +37,7 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     return (client_id, secret) if sep else None
 
 
-GRANTS = ("password", "client_credentials", "refresh_token")
+GRANTS = ("authorization_code", "password", "client_credentials", "refresh_token")
 
 # RFC 6749 §5.2 error codes for the problems this endpoint answers with; the problem members stay.
 _OAUTH_ERRORS = {
@@ -97,6 +98,9 @@ async def create_token(
     client_secret: Annotated[str | None, Form(max_length=1024)] = None,
     refresh_token: Annotated[str | None, Form(max_length=512)] = None,
     scope: Annotated[str | None, Form(max_length=200)] = None,
+    code: Annotated[str | None, Form(max_length=100)] = None,
+    redirect_uri: Annotated[str | None, Form(max_length=500)] = None,
+    code_verifier: Annotated[str | None, Form(max_length=128)] = None,
 ) -> Response:
     tokens = request.app.state.tokens
     address = client_address(request)
@@ -108,7 +112,19 @@ async def create_token(
         raise _token_problem("invalid-scope", msg("auth.scope_unknown", scopes=scope.split()))
     basic = _basic_credentials(request)
     result: auth_service.Granted | auth_service.Refused
-    if grant_type == "client_credentials":
+    if grant_type == "authorization_code":
+        # Before the check below: a confidential app authenticates here with its own secret.
+        if not code:
+            raise _token_problem("invalid-request", msg("auth.grant_needs", grant=grant_type,
+                                                        fields=["code", "redirect_uri", "code_verifier"]))
+        cid, secret = basic if basic else (client_id, client_secret)
+        result = await oauth.code_grant(unit, settings, tokens, code=code, redirect_uri=redirect_uri, client_id=cid,
+                                        client_secret=secret, code_verifier=code_verifier)
+    elif grant_type == "password" and not settings.password_grant_on:
+        unit.audit("login_failed", "session", outcome="failure", subject=(username or "").lower()[:64] or None,
+                   detail={"reason": "password grant turned off"})
+        result = auth_service.Refused("unsupported-grant-type", msg("auth.password_grant_off"))
+    elif grant_type == "client_credentials":
         cid, secret = basic if basic else (client_id, client_secret)
         if not cid or secret is None:
             raise _token_problem("invalid-request", msg("auth.grant_needs", grant=grant_type,
@@ -146,7 +162,8 @@ create_token.__extra_problem_codes__ = ("400", "401")  # type: ignore[attr-defin
 create_token.__absent_problem_codes__ = ("422",)  # type: ignore[attr-defined]  # invalid_request is a 400
 router.add_api_route(
     "/v1/auth/token", create_token, methods=["POST"], operation_id="create_token",
-    summary="Log in: OAuth2 password, client_credentials or refresh_token grant", response_model=TokenResponse,
+    summary="Tokens: OAuth2 authorization_code (with PKCE), refresh_token, client_credentials, and the "
+    "password grant where it is turned on", response_model=TokenResponse,
     route_class_override=TokenRoute,
 )
 
@@ -182,3 +199,30 @@ async def get_me(principal: PrincipalDep, unit: UnitDep) -> MeRead:
             response_model=JWKSet)
 async def get_jwks(request: Request) -> JSONResponse:
     return JSONResponse(request.app.state.tokens.keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/.well-known/oauth-authorization-server", operation_id="get_authorization_server_metadata",
+            summary="Authorization server metadata (RFC 8414): where to sign in and what this server supports",
+            response_model=AuthServerMetadata)
+async def get_authorization_server_metadata(request: Request, settings: SettingsDep) -> JSONResponse:
+    base = str(request.base_url).rstrip("/")
+    grants = ["authorization_code", "refresh_token", "client_credentials"]
+    if settings.password_grant_on:
+        grants.append("password")
+    body = AuthServerMetadata(
+        issuer=settings.jwt_issuer,
+        authorization_endpoint=f"{base}/v1/auth/authorize",
+        token_endpoint=f"{base}/v1/auth/token",
+        revocation_endpoint=f"{base}/v1/auth/revoke",
+        jwks_uri=f"{base}/.well-known/jwks.json",
+        response_types_supported=["code"],
+        response_modes_supported=["query"],
+        grant_types_supported=grants,
+        code_challenge_methods_supported=["S256"],
+        token_endpoint_auth_methods_supported=["none", "client_secret_basic", "client_secret_post"],
+        revocation_endpoint_auth_methods_supported=["none"],
+        authorization_response_iss_parameter_supported=True,
+        service_documentation=f"{base}/docs",
+        ui_locales_supported=["ja", "en"],
+    )
+    return JSONResponse(body.model_dump(), headers={"Cache-Control": "public, max-age=300"})

@@ -12,7 +12,7 @@ from api.domain.roles import Role
 from api.pagination import Page, PageDep, cut
 from api.routing import CommitRoute
 from api.schemas.identity import PasswordReset, UserCreate, UserRead, UserUpdate
-from api.services import users
+from api.services import mfa, users
 from api.services.guard import AdminDep
 
 router = APIRouter(tags=["admin"], route_class=CommitRoute)
@@ -68,3 +68,11 @@ async def reset_user_password(user_id: uuid.UUID, body: PasswordReset, admin: Ad
     user = await users.get(unit.session, user_id)
     user = await users.reset_password(unit, user, body.password)
     return json_response(UserRead.model_validate(user), version=user.version)
+
+
+@router.delete("/v1/users/{user_id}/mfa", operation_id="reset_user_mfa", status_code=204,
+               summary="Remove a user's second factor and recovery codes (a lost phone); the user enrols again "
+               "at the next sign-in (admin)")
+async def reset_user_mfa(user_id: uuid.UUID, admin: AdminDep, unit: UnitDep) -> Response:
+    await mfa.reset(unit, user_id)
+    return Response(status_code=204)

@@ -31,3 +31,22 @@ class MeRead(BaseModel):
 
 class JWKSet(BaseModel):
     keys: list[dict[str, str]]
+
+
+class AuthServerMetadata(BaseModel):
+    """RFC 8414 authorization server metadata."""
+
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    revocation_endpoint: str
+    jwks_uri: str
+    response_types_supported: list[str]
+    response_modes_supported: list[str]
+    grant_types_supported: list[str]
+    code_challenge_methods_supported: list[str]
+    token_endpoint_auth_methods_supported: list[str]
+    revocation_endpoint_auth_methods_supported: list[str]
+    authorization_response_iss_parameter_supported: bool
+    service_documentation: str
+    ui_locales_supported: list[str]

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from api.domain.kana import is_valid_kana, normalize_kana
+from api.domain.redirect_uris import why_not_registrable
 from api.domain.roles import MACHINE_ROLES, AgencyType, Role
 from api.messages import invalid
 from api.schemas.common import Input
@@ -188,3 +189,63 @@ class ApiClientWithSecret(ApiClientRead):
         description="Shown only in this response; store it now. Null in an Idempotency-Key replay: rotate it "
         "if it was lost."
     )
+
+
+# --- OAuth clients: the web and mobile apps staff sign in through ----------------------------
+
+RedirectUri = Annotated[str, StringConstraints(min_length=3, max_length=500)]
+
+
+def _registrable(uris: list[str] | None) -> list[str] | None:
+    if uris is None:
+        return None
+    for uri in uris:
+        reason = why_not_registrable(uri)
+        if reason is not None:
+            raise invalid("identity.redirect_uri_refused", uri=uri, reason=reason)
+    if len(set(uris)) != len(uris):
+        raise invalid("identity.redirect_uri_twice")
+    return uris
+
+
+class OAuthClientCreate(Input):
+    client_id: Code
+    name: Name200
+    client_type: Literal["public", "confidential"] = Field(
+        description="public: a browser or native app, no secret (PKCE alone); confidential: a server-side app "
+        "that also authenticates with a secret at the token endpoint")
+    redirect_uris: list[RedirectUri] = Field(
+        min_length=1, max_length=10,
+        description="Exact URIs (https; http only on 127.0.0.1 or [::1], where any port is accepted at request "
+        "time; or a reverse-domain private-use scheme such as jp.example.app:/callback)")
+    active: bool = True
+
+    _uris = field_validator("redirect_uris")(_registrable)
+
+
+class OAuthClientUpdate(_Patch):
+    """The type of a client is fixed: a different kind of app gets a new client."""
+
+    name: Name200 | None = None
+    redirect_uris: list[RedirectUri] | None = Field(default=None, min_length=1, max_length=10)
+    active: bool | None = None
+
+    _uris = field_validator("redirect_uris")(_registrable)
+
+
+class OAuthClientRead(_Read):
+    id: uuid.UUID
+    client_id: str
+    name: str
+    client_type: str
+    redirect_uris: list[str]
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class OAuthClientWithSecret(OAuthClientRead):
+    client_secret: str | None = Field(
+        description="A confidential client's secret, shown only in this response; null for a public client and "
+        "in an Idempotency-Key replay.")

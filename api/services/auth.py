@@ -1,4 +1,5 @@
-"""Login (password and client-credentials grants), refresh-token rotation and revocation."""
+"""Login (password and client-credentials grants, the login page's password step), refresh-token
+rotation and revocation."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
+from api.db import rate_counters
 from api.db.models import Agency, ApiClient, RefreshToken, RevokedAccessToken, RevokedSession, UserAccount
 from api.db.unit import RequestUnit
 from api.domain.principal import Principal
@@ -78,7 +80,7 @@ def cut_off_tokens(record: UserAccount | ApiClient | Agency) -> None:
 
 
 async def _issue_refresh(session: AsyncSession, settings: Settings, user_id: uuid.UUID,
-                         family_id: uuid.UUID | None = None) -> str:
+                         family_id: uuid.UUID | None = None, *, amr: list[str] | None = None) -> str:
     token = new_opaque_token()
     session.add(
         RefreshToken(
@@ -86,6 +88,7 @@ async def _issue_refresh(session: AsyncSession, settings: Settings, user_id: uui
             family_id=family_id or uuid.uuid4(),
             user_id=user_id,
             expires_at=datetime.now(UTC) + timedelta(seconds=settings.refresh_token_ttl_s),
+            amr=amr,
         )
     )
     await session.flush()
@@ -115,9 +118,9 @@ async def password_grant(unit: RequestUnit, settings: Settings, tokens: TokenSer
         user.password_hash = hash_password(password)
     await login_throttle.succeeded(session, attempt)
     session_id = uuid.uuid4()
-    refresh = await _issue_refresh(session, settings, user.id, session_id)
+    refresh = await _issue_refresh(session, settings, user.id, session_id, amr=["pwd"])
     access, ttl = tokens.issue_access_token(user.id, "user", sid=session_id,
-                                            not_before=_epoch(user.tokens_valid_after, row[2]))
+                                            not_before=_epoch(user.tokens_valid_after, row[2]), amr=["pwd"])
     unit.audit("login", "session", subject=user.username.lower(),
                actor=_actor("user", user.id, user.display_name, user.role, user.agency_id))
     return Granted(access, ttl, refresh)
@@ -127,6 +130,75 @@ async def password_grant(unit: RequestUnit, settings: Settings, tokens: TokenSer
 class _Machine:
     client: ApiClient
     cut_off: int | None  # the latest of its own and its agency's token cut-offs (Unix seconds)
+
+
+# --- the seam the login page and the second factor use ------------------------------------------
+# They count failures and refuse with exactly the throttle of the password grant (the same buckets
+# and limits, api.services.login_throttle), through these calls only.
+
+def user_login_buckets(settings: Settings, username: str, address: str | None) -> list[tuple[str, int]]:
+    """(bucket, limit) pairs of a user's login from `address`; the first is cleared on success."""
+    return login_throttle.LoginAttempt("user", username, address).buckets(settings)
+
+
+async def login_throttled(unit: RequestUnit, settings: Settings, buckets: list[tuple[str, int]],
+                          subject: str) -> Refused | None:
+    for bucket, limit in buckets:
+        count, retry_after = await rate_counters.current(unit.session, bucket, settings.login_window_s)
+        if count >= limit:
+            unit.audit("login_failed", "session", subject=subject, outcome="throttled")
+            return Refused("login-throttled", msg("auth.throttled"), retry_after)
+    return None
+
+
+async def login_failed(unit: RequestUnit, settings: Settings, buckets: list[tuple[str, int]], subject: str,
+                       detail: str) -> None:
+    for bucket, _ in buckets:
+        await rate_counters.bump(unit.session, bucket, settings.login_window_s)
+    unit.audit("login_failed", "session", subject=subject, outcome="failure", detail={"reason": detail})
+
+
+async def login_succeeded(unit: RequestUnit, buckets: list[tuple[str, int]]) -> None:
+    await rate_counters.reset(unit.session, buckets[0][0])
+
+
+async def check_user_password(unit: RequestUnit, settings: Settings, username: str, password: str,
+                              address: str | None) -> UserAccount | Refused:
+    """The login page's first step: the password grant's checks, without issuing tokens."""
+    buckets = user_login_buckets(settings, username, address)
+    refused = await login_throttled(unit, settings, buckets, username.lower())
+    if refused is not None:
+        return refused
+    row = (
+        await unit.session.execute(
+            select(UserAccount, Agency.active)
+            .join(Agency, Agency.id == UserAccount.agency_id)
+            .where(func.lower(UserAccount.username) == username.lower())
+        )
+    ).one_or_none()
+    user = row[0] if row else None
+    ok = verify_password(user.password_hash if user else None, password)
+    if row is None or user is None or not ok or not user.active or not row[1]:
+        await login_failed(unit, settings, buckets, username.lower(), "bad credentials or inactive account")
+        return Refused("invalid-grant", msg("auth.bad_password"))
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    await login_succeeded(unit, buckets)
+    return user
+
+
+async def issue_user_tokens(unit: RequestUnit, settings: Settings, tokens: TokenService, user: UserAccount,
+                            amr: list[str]) -> tuple[Granted, uuid.UUID, str]:
+    """Access and refresh token for a login through the authorization code; also the refresh
+    family (the login's `sid`) and the access token's id, so that a replayed code can revoke both."""
+    family_id = uuid.uuid4()
+    cut_off = await unit.session.scalar(select(Agency.tokens_valid_after).where(Agency.id == user.agency_id))
+    access, ttl = tokens.issue_access_token(user.id, "user", sid=family_id,
+                                            not_before=_epoch(user.tokens_valid_after, cut_off), amr=amr)
+    refresh = await _issue_refresh(unit.session, settings, user.id, family_id, amr=amr)
+    unit.audit("login", "session", subject=user.username.lower(), detail={"amr": amr},
+               actor=_actor("user", user.id, user.display_name, user.role, user.agency_id))
+    return Granted(access, ttl, refresh), family_id, tokens.verify_access_token(access).jti
 
 
 async def _machine(unit: RequestUnit, settings: Settings, client_id: str, secret: str,
@@ -203,8 +275,8 @@ async def refresh_grant(unit: RequestUnit, settings: Settings, tokens: TokenServ
         # Issued before a disable, re-enable, role or password change: that login is over for good.
         return Refused("invalid-grant", msg("auth.refresh_invalid"))
     stored.used_at = now
-    refresh = await _issue_refresh(session, settings, user.id, stored.family_id)
-    access, ttl = tokens.issue_access_token(user.id, "user", sid=stored.family_id, not_before=cut_off)
+    refresh = await _issue_refresh(session, settings, user.id, stored.family_id, amr=stored.amr)
+    access, ttl = tokens.issue_access_token(user.id, "user", sid=stored.family_id, not_before=cut_off, amr=stored.amr)
     unit.audit("login", "session", subject="refresh",
                actor=_actor("user", user.id, user.display_name, user.role, user.agency_id))
     return Granted(access, ttl, refresh)

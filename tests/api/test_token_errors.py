@@ -51,7 +51,13 @@ def assert_oauth_error(response: httpx.Response, status: int, error: str) -> dic
     ({"grant_type": "password", "username": "t.caseworker", "password": PASSWORD}, basic(MACHINE, "wrong"),
      401, "invalid_client"),
     ({"grant_type": "telepathy"}, {}, 400, "unsupported_grant_type"),
-    ({"grant_type": "authorization_code", "code": "x"}, {}, 400, "unsupported_grant_type"),
+    ({"grant_type": "urn:ietf:params:oauth:grant-type:device_code", "device_code": "x"}, {}, 400,
+     "unsupported_grant_type"),
+    # Issue 19: the authorization code grant exists; a code it never issued is invalid_grant, none at all
+    # is invalid_request.
+    ({"grant_type": "authorization_code", "code": "x", "redirect_uri": "https://app.example/cb",
+      "code_verifier": "v" * 43}, {}, 400, "invalid_grant"),
+    ({"grant_type": "authorization_code", "redirect_uri": "https://app.example/cb"}, {}, 400, "invalid_request"),
     ({"grant_type": "password", "username": "t.caseworker", "password": PASSWORD, "scope": "admin"}, {}, 400,
      "invalid_scope"),
 ], ids=lambda v: v if isinstance(v, str) else None)

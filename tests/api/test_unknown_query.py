@@ -21,6 +21,9 @@ OPERATIONS = sorted(
     for path, item in SPEC["paths"].items()
     for method, op in item.items()
     if method == "get" and any(p["in"] == "query" for p in op.get("parameters", []))
+    # The OAuth authorization endpoint must ignore parameters it does not know (RFC 6749 §3.1);
+    # tests/api/test_oauth_code_flow.py holds it to that.
+    and path != "/v1/auth/authorize"
 )
 # Whoever may call each kind of route; the first principal the route lets through must get the 422.
 PRINCIPALS = ("supervisor", "admin", "partner", "secretariat", "auditor", "analyst", "anonymous")

@@ -26,6 +26,7 @@ from api.db.models.meetings import (
     NoticeSubscription,
     Subcommittee,
 )
+from api.db.models.oauth import AuthorizationCode, OAuthClient, RecoveryCode, TotpEnrolment
 from api.db.models.referrals import Referral, ReferralMessage, ReferralStatusChange, ThirdPartyProvision
 from api.db.models.resources import CapacityHistory, Location, Service, ServiceAtLocation, ServiceCapacity
 from api.db.models.stats_snapshot import StatsSnapshot
@@ -40,6 +41,7 @@ __all__ = [
     "AuditEvent",
     "AuditLeaf",
     "AuditSubtree",
+    "AuthorizationCode",
     "Base",
     "Branch",
     "CapacityHistory",
@@ -61,8 +63,10 @@ __all__ = [
     "MeetingAgency",
     "NoticeDelivery",
     "NoticeSubscription",
+    "OAuthClient",
     "Programme",
     "RateCounter",
+    "RecoveryCode",
     "Referral",
     "ReferralMessage",
     "ReferralStatusChange",
@@ -75,6 +79,7 @@ __all__ = [
     "StatsSnapshot",
     "Subcommittee",
     "ThirdPartyProvision",
+    "TotpEnrolment",
     "UserAccount",
     "WebhookAttempt",
     "WebhookDelivery",

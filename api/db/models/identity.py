@@ -88,6 +88,8 @@ class RefreshToken(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # How the login that started this family was authenticated (RFC 8176); refreshed tokens keep it.
+    amr: Mapped[list[str] | None] = mapped_column(ARRAY(String(8)))
 
 
 class RevokedSession(Base):
