@@ -74,6 +74,7 @@ _ALWAYS = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
 )
+_ALWAYS_NAMES = frozenset(name for name, _ in _ALWAYS)
 _CSP = b"content-security-policy"
 _CSP_VALUE = API_CONTENT_SECURITY_POLICY.encode()
 _CACHE_CONTROL = b"cache-control"
@@ -87,6 +88,8 @@ def security_headers(headers: list[tuple[bytes, bytes]], *, authenticated: bool)
     out: list[tuple[bytes, bytes]] = []
     for name, value in headers:
         if authenticated and name in (_CACHE_CONTROL, b"pragma"):
+            continue
+        if name in _ALWAYS_NAMES:  # set once, here (a page that sets its own is not doubled)
             continue
         has_csp = has_csp or name == _CSP
         out.append((name, value))

@@ -76,7 +76,13 @@ def cut_off_tokens(record: UserAccount | ApiClient | Agency) -> None:
     Token `iat`s are whole seconds, so the cut-off is the next whole second: a token from this
     very second is refused too, and tokens issued from here on are dated at the cut-off at the
     earliest (`issue_access_token(not_before=...)`)."""
-    record.tokens_valid_after = datetime.fromtimestamp(int(time.time()) + 1, UTC)
+    cut_off = int(time.time()) + 1
+    previous = record.tokens_valid_after
+    if previous is not None:
+        # Two cut-offs within one second: a token dated at the first (issued in between) must still
+        # fall before the second.
+        cut_off = max(cut_off, int(previous.timestamp()) + 1)
+    record.tokens_valid_after = datetime.fromtimestamp(cut_off, UTC)
 
 
 async def _issue_refresh(session: AsyncSession, settings: Settings, user_id: uuid.UUID,

@@ -16,9 +16,14 @@ from tests.scenario import build_scenario
 from tests.world import World
 
 
-async def _denials(db: AsyncSession, actor: uuid.UUID) -> list[tuple[str, str | None, dict[str, object] | None]]:
-    rows = (await db.scalars(select(AuditEvent).where(AuditEvent.actor_id == actor, AuditEvent.action == "denied")
-                             .order_by(AuditEvent.id))).all()
+async def _denials(db: AsyncSession, actor: uuid.UUID, request_id: str | None = None,
+                   ) -> list[tuple[str, str | None, dict[str, object] | None]]:
+    # Refusals are durable (they outlive the test's rollback): other tests' refusals of the same
+    # principal are in the table too, so a request's own are picked by its request id.
+    stmt = select(AuditEvent).where(AuditEvent.actor_id == actor, AuditEvent.action == "denied")
+    if request_id is not None:
+        stmt = stmt.where(AuditEvent.request_id == request_id)
+    rows = (await db.scalars(stmt.order_by(AuditEvent.id))).all()
     return [(r.resource_type, r.outcome, r.detail) for r in rows]
 
 
@@ -29,7 +34,7 @@ async def test_a_partner_subscribing_for_another_agency_is_refused_and_audited(
         "events": ["referral.*"]})
     assert response.status_code == 403
     assert response.json()["detail"] == "A partner subscribes for its own agency only."
-    assert await _denials(db, world.users["partner"]) == [
+    assert await _denials(db, world.users["partner"], response.headers["x-request-id"]) == [
         ("webhook_subscription", "denied", {"action": "webhook.manage"})]
 
 
@@ -41,10 +46,10 @@ async def test_side_refusals_are_audited_as_the_policy_refuses_them(
                                     "duration_minutes": 60})
     assert visit.status_code == 403
     assert visit.json()["detail"] == "Peer supporters record peer-support activities only."
-    assert await _denials(db, world.users["peer_supporter"]) == [
+    assert await _denials(db, world.users["peer_supporter"], visit.headers["x-request-id"]) == [
         ("activity", "denied", {"action": "activity.record"})]
     day = await client.get("/v1/activities", headers=world.auth("caseworker"),
                            params={"performer_id": str(world.users["mental_care_worker"])})
     assert day.status_code == 403
-    assert await _denials(db, world.users["caseworker"]) == [
+    assert await _denials(db, world.users["caseworker"], day.headers["x-request-id"]) == [
         ("activity", "denied", {"action": "activity.worker_day"})]
