@@ -101,8 +101,9 @@ async def _issue_refresh(session: AsyncSession, settings: Settings, user_id: uui
     return token
 
 
-async def password_grant(unit: RequestUnit, settings: Settings, tokens: TokenService, username: str,
-                         password: str, address: str | None) -> Granted | Refused:
+async def _check_password(unit: RequestUnit, settings: Settings, username: str, password: str,
+                          address: str | None) -> tuple[UserAccount, datetime | None] | Refused:
+    """The password login's checks, throttle included; the user and its agency's token cut-off."""
     session = unit.session
     attempt = login_throttle.LoginAttempt("user", username, address)
     if (throttled := await _throttled(unit, settings, attempt)) is not None:
@@ -123,10 +124,26 @@ async def password_grant(unit: RequestUnit, settings: Settings, tokens: TokenSer
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     await login_throttle.succeeded(session, attempt)
+    return user, row[2]
+
+
+async def check_user_password(unit: RequestUnit, settings: Settings, username: str, password: str,
+                              address: str | None) -> UserAccount | Refused:
+    """The login page's first step: the password grant's checks, without issuing tokens."""
+    checked = await _check_password(unit, settings, username, password, address)
+    return checked if isinstance(checked, Refused) else checked[0]
+
+
+async def password_grant(unit: RequestUnit, settings: Settings, tokens: TokenService, username: str,
+                         password: str, address: str | None) -> Granted | Refused:
+    checked = await _check_password(unit, settings, username, password, address)
+    if isinstance(checked, Refused):
+        return checked
+    user, agency_cut_off = checked
     session_id = uuid.uuid4()
-    refresh = await _issue_refresh(session, settings, user.id, session_id, amr=["pwd"])
+    refresh = await _issue_refresh(unit.session, settings, user.id, session_id, amr=["pwd"])
     access, ttl = tokens.issue_access_token(user.id, "user", sid=session_id,
-                                            not_before=_epoch(user.tokens_valid_after, row[2]), amr=["pwd"])
+                                            not_before=_epoch(user.tokens_valid_after, agency_cut_off), amr=["pwd"])
     unit.audit("login", "session", subject=user.username.lower(),
                actor=_actor("user", user.id, user.display_name, user.role, user.agency_id))
     return Granted(access, ttl, refresh)
@@ -149,48 +166,21 @@ def user_login_buckets(settings: Settings, username: str, address: str | None) -
 
 async def login_throttled(unit: RequestUnit, settings: Settings, buckets: list[tuple[str, int]],
                           subject: str) -> Refused | None:
-    for bucket, limit in buckets:
-        count, retry_after = await rate_counters.current(unit.session, bucket, settings.login_window_s)
-        if count >= limit:
-            unit.audit("login_failed", "session", subject=subject, outcome="throttled")
-            return Refused("login-throttled", msg("auth.throttled"), retry_after)
-    return None
+    retry_after = await login_throttle.refused_in(unit.session, settings, buckets)
+    if retry_after is None:
+        return None
+    unit.audit("login_failed", "session", subject=subject, outcome="throttled")
+    return Refused("login-throttled", msg("auth.throttled"), retry_after)
 
 
 async def login_failed(unit: RequestUnit, settings: Settings, buckets: list[tuple[str, int]], subject: str,
                        detail: str) -> None:
-    for bucket, _ in buckets:
-        await rate_counters.bump(unit.session, bucket, settings.login_window_s)
+    await login_throttle.failed_in(unit.session, settings, buckets)
     unit.audit("login_failed", "session", subject=subject, outcome="failure", detail={"reason": detail})
 
 
 async def login_succeeded(unit: RequestUnit, buckets: list[tuple[str, int]]) -> None:
     await rate_counters.reset(unit.session, buckets[0][0])
-
-
-async def check_user_password(unit: RequestUnit, settings: Settings, username: str, password: str,
-                              address: str | None) -> UserAccount | Refused:
-    """The login page's first step: the password grant's checks, without issuing tokens."""
-    buckets = user_login_buckets(settings, username, address)
-    refused = await login_throttled(unit, settings, buckets, username.lower())
-    if refused is not None:
-        return refused
-    row = (
-        await unit.session.execute(
-            select(UserAccount, Agency.active)
-            .join(Agency, Agency.id == UserAccount.agency_id)
-            .where(func.lower(UserAccount.username) == username.lower())
-        )
-    ).one_or_none()
-    user = row[0] if row else None
-    ok = verify_password(user.password_hash if user else None, password)
-    if row is None or user is None or not ok or not user.active or not row[1]:
-        await login_failed(unit, settings, buckets, username.lower(), "bad credentials or inactive account")
-        return Refused("invalid-grant", msg("auth.bad_password"))
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    await login_succeeded(unit, buckets)
-    return user
 
 
 async def issue_user_tokens(unit: RequestUnit, settings: Settings, tokens: TokenService, user: UserAccount,

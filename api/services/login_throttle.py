@@ -58,7 +58,12 @@ class LoginAttempt:
 
 async def refused(session: AsyncSession, settings: Settings, attempt: LoginAttempt) -> int | None:
     """Seconds to wait when a bucket of this attempt is full; None when it may go ahead."""
-    for bucket, limit in attempt.buckets(settings):
+    return await refused_in(session, settings, attempt.buckets(settings))
+
+
+async def refused_in(session: AsyncSession, settings: Settings, buckets: list[tuple[str, int]]) -> int | None:
+    """The same for any (bucket, limit) pairs (the second factor adds a bucket of its own)."""
+    for bucket, limit in buckets:
         count, retry_after = await rate_counters.current(session, bucket, settings.login_window_s)
         if count >= limit:
             return retry_after
@@ -66,7 +71,11 @@ async def refused(session: AsyncSession, settings: Settings, attempt: LoginAttem
 
 
 async def failed(session: AsyncSession, settings: Settings, attempt: LoginAttempt) -> None:
-    for bucket, _ in attempt.buckets(settings):
+    await failed_in(session, settings, attempt.buckets(settings))
+
+
+async def failed_in(session: AsyncSession, settings: Settings, buckets: list[tuple[str, int]]) -> None:
+    for bucket, _ in buckets:
         await rate_counters.bump(session, bucket, settings.login_window_s)
 
 
