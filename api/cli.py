@@ -33,8 +33,8 @@ def resolve_database_url(settings: Settings) -> str:
     """DATABASE_URL when set; otherwise start (or reuse) the embedded server under DATA_DIR."""
     if settings.database_url:
         return settings.database_url
-    from api.db.embedded import start_embedded
     from api.db.engine import create_database
+    from api.ops.embedded_postgres import start_embedded
 
     server = start_embedded(settings.data_dir)
     url = asyncio.run(create_database(server.url("postgres"), EMBEDDED_DB_NAME))
@@ -74,7 +74,7 @@ def _exit_on_signal(signum: int, frame: object) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    from api.db.embedded import stop_all
+    from api.ops.embedded_postgres import stop_all
 
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, restores the handlers it found and raises the
     # signal again. With Python's default SIGTERM action the process would die right there: no
@@ -221,7 +221,7 @@ def cmd_retention(args: argparse.Namespace) -> None:
 
 
 def cmd_backup(args: argparse.Namespace) -> None:
-    from api.db.backup import BackupError, backup
+    from api.ops.backup import BackupError, backup
 
     settings = _settings_with_db()
     assert settings.database_url
@@ -235,8 +235,8 @@ def cmd_backup(args: argparse.Namespace) -> None:
 def cmd_restore(args: argparse.Namespace) -> None:
     from sqlalchemy.engine import make_url
 
-    from api.db.backup import BackupError, restore
     from api.db.engine import normalise_url
+    from api.ops.backup import BackupError, restore
 
     settings = _settings_with_db()
     assert settings.database_url

@@ -99,7 +99,7 @@ async def main(rows: int) -> None:
         server_url = os.environ.get("DATABASE_URL")
         server = None
         if not server_url:
-            from api.db.embedded import start_embedded
+            from api.ops.embedded_postgres import start_embedded
 
             server = start_embedded(Path(tmp))
             server_url = server.url("postgres")

@@ -339,7 +339,7 @@ class Database:
     def start(cls, given: str | None) -> Database:
         if given:
             return cls(given)
-        from api.db.embedded import start_embedded
+        from api.ops.embedded_postgres import start_embedded
 
         server = start_embedded(BENCH / ".data")
         return cls(server.url("postgres"), server)

@@ -39,7 +39,7 @@ def server_url(tmp_data_dir: Path) -> Iterator[str]:
     if url:
         yield url
         return
-    from api.db.embedded import start_embedded
+    from api.ops.embedded_postgres import start_embedded
 
     server = start_embedded(tmp_data_dir)
     try:

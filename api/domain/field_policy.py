@@ -1,7 +1,7 @@
 """Which fields of a record each role receives: the one field policy (docs/architecture.md, "Access").
 
 Every response, export row, change-feed item and webhook payload that carries client data is
-shaped by api.services.views.shape, which keeps exactly the fields granted here to the caller's
+shaped by api.services.read_models.shape, which keeps exactly the fields granted here to the caller's
 role and withholds every other one (deny by default: a field with no rule reaches nobody, and
 tests/unit/test_field_policy.py fails until it has one). Which *records* a role sees is
 api/db/scopes.py; which *actions* it may take, api/domain/access_rules.py.

@@ -31,7 +31,8 @@ from api.schemas.common import Tombstone
 from api.services import care_team as team_service
 from api.services import clients as client_service
 from api.services import consents as consent_service
-from api.services import shaping, views
+from api.services import read_models as views
+from api.services import shaping
 from api.services.shaping import Shaped, shaped_page
 
 router = APIRouter(tags=["clients"], route_class=CommitRoute)

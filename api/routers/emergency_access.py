@@ -23,7 +23,7 @@ from api.schemas.lifecycle import (
     EmergencyReview,
 )
 from api.services import emergency_access as emergency_service
-from api.services import views
+from api.services import read_models as views
 from api.services.shaping import Shaped, shape_as
 
 router = APIRouter(tags=["emergency access"], route_class=CommitRoute)

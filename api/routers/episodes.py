@@ -25,8 +25,9 @@ from api.schemas.episodes import (
     WorkerDay,
 )
 from api.services import episodes as episode_service
-from api.services import shaping, views
-from api.services import work as work_service
+from api.services import goals_and_activities as work_service
+from api.services import read_models as views
+from api.services import shaping
 from api.services.shaping import shaped_page
 
 router = APIRouter(tags=["episodes"], route_class=CommitRoute)

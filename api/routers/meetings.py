@@ -36,11 +36,11 @@ from api.schemas.meetings import (
     meeting_read,
     meeting_summary,
 )
-from api.services import agenda as agenda_service
-from api.services import councils as council_service
-from api.services import meetings as meeting_service
 from api.services.guard import MeetingManagerDep
-from api.services.meetings import MeetingView
+from api.services.meetings import agenda as agenda_service
+from api.services.meetings import councils as council_service
+from api.services.meetings import lifecycle as meeting_service
+from api.services.meetings.lifecycle import MeetingView
 
 router = APIRouter(tags=["meetings"], route_class=CommitRoute)
 

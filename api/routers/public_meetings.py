@@ -11,7 +11,7 @@ from api.deps import UnitDep
 from api.pagination import Page, PageDep
 from api.routing import CommitRoute
 from api.schemas.meetings import PublicMeeting, public_meeting
-from api.services import public_meetings as public_service
+from api.services.meetings import public_calendar as public_service
 
 router = APIRouter(tags=["public"], route_class=CommitRoute)
 

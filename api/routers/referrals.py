@@ -30,10 +30,11 @@ from api.schemas.referrals import (
     ReferralStatusName,
     ReferralTransition,
 )
+from api.services import read_models as views
 from api.services import referral_fhir as fhir_service
-from api.services import referral_records as record_service
+from api.services import referral_history as record_service
 from api.services import referrals as referral_service
-from api.services import shaping, views
+from api.services import shaping
 from api.services.shaping import shaped_page
 
 router = APIRouter(tags=["referrals"], route_class=CommitRoute)

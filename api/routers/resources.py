@@ -12,7 +12,6 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from api.conventions import IdempotencyKeyDep, IfMatchDep, idempotent, json_response
-from api.db import resource_repository as repo
 from api.deps import OptionalPrincipalDep, PrincipalDep, UnitDep
 from api.domain.kana import normalize_kana
 from api.domain.resource_directory import ReferralPurpose, ServiceCategory, categories_for_purpose
@@ -31,6 +30,7 @@ from api.schemas.resources import (
     ServiceRead,
     ServiceUpdate,
 )
+from api.services import resource_queries as repo
 from api.services import resources as svc
 
 router = APIRouter(tags=["resources"], route_class=CommitRoute)

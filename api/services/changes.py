@@ -44,7 +44,7 @@ from api.messages import msg
 from api.pagination import decode_cursor, encode_cursor
 from api.problems import Problem
 from api.schemas.changes import Change, ChangePage
-from api.services import views
+from api.services import read_models as views
 from api.services.guard import require
 
 

@@ -35,7 +35,7 @@ from api.domain.spreadsheet_cells import neutralise
 from api.schemas.clients import ClientRead
 from api.schemas.episodes import ActivityRead, EpisodeRead
 from api.schemas.meetings import MeetingSummary, meeting_summary
-from api.services import views
+from api.services import read_models as views
 from api.services.guard import require
 from api.services.referrals import relation_columns, seen_from_row
 from api.services.shaping import columns_for

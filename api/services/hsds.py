@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Select, or_
 
-from api.db import resource_repository as repo
 from api.db.models import Agency, Branch, Location, Service, ServiceAtLocation
 from api.db.unit import RequestUnit
 from api.domain.kana import normalize_kana
@@ -35,6 +34,7 @@ from api.schemas.hsds import (
     HsdsServiceCapacity,
     HsdsTaxonomyTerm,
 )
+from api.services import resource_queries as repo
 
 T = TypeVar("T")
 TAXONOMY = "setagaya-social-resource-category"

@@ -53,7 +53,7 @@ from api.schemas.clients import ClientCreate, ConsentCreate
 from api.schemas.episodes import ActivityCreate
 from api.services import clients as client_service
 from api.services import consents as consent_service
-from api.services import work as work_service
+from api.services import goals_and_activities as work_service
 from api.services.guard import invisible, require
 
 log = logging.getLogger("api.imports")

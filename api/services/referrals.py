@@ -2,7 +2,7 @@
 
 The policy lives in api/db/scopes.py (`referrals_sent_by`, `referrals_addressed_to`) and
 api/domain (transitions, sharing); this module applies it. Message threads, chains and provision
-records are in api.services.referral_records."""
+records are in api.services.referral_history."""
 
 from __future__ import annotations
 

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import func
 
 from api.conventions import check_version
-from api.db import resource_repository as repo
 from api.db.models import Agency, CapacityHistory, Location, Service, ServiceCapacity
 from api.db.unit import RequestUnit
 from api.domain.access_rules import Action, On, sees_listing
@@ -34,6 +33,7 @@ from api.schemas.resources import (
     ServiceRead,
     ServiceUpdate,
 )
+from api.services import resource_queries as repo
 from api.services.guard import invisible, require
 
 

@@ -1,7 +1,7 @@
 """The one shaping step: what each role receives of each record.
 
 Routers, exports, the change feed and the webhook outbox build the full read model of a record
-(api.services.views) and pass it through `shape`, which keeps only the fields
+(api.services.read_models) and pass it through `shape`, which keeps only the fields
 api.domain.field_policy grants the caller's role, nested models included; everything else is
 withheld (left out, not nulled), so a field added to a model reaches nobody until the policy
 names who gets it."""

@@ -25,7 +25,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 FEED_TABLES = ("client", "episode", "goal", "activity", "consent", "care_team_member")
-# api.services.work.VISIT_KINDS: the work the daily visit capacity counts (a test keeps them equal).
+# api.services.goals_and_activities.VISIT_KINDS: the work the daily visit capacity counts (a test keeps them equal).
 VISIT_KINDS = "'accompaniment', 'home_visit', 'trial_stay'"
 
 CHANGE_LOG_FUNCTION = """

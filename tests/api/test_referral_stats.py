@@ -7,7 +7,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.api.test_stats import consistent
-from tests.test_referral_stats_data import seed_referrals
+from tests.referral_stats_records import seed_referrals
 from tests.world import World
 
 

@@ -229,7 +229,7 @@ async def test_dashboard_activity_query_never_scans_activity(db: AsyncSession) -
 def test_summary_counts_the_same_visit_kinds_as_the_worker_day() -> None:
     from pathlib import Path
 
-    from api.services.work import VISIT_KINDS
+    from api.services.goals_and_activities import VISIT_KINDS
 
     migration = next(Path("migrations/versions").glob("*change_feed_log*")).read_text()
     assert f'VISIT_KINDS = "{", ".join(repr(k) for k in sorted(VISIT_KINDS))}"' in migration

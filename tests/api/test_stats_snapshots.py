@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db.models import AuditEvent
 from api.domain.fiscal import fiscal_year, today_tokyo
 from tests.api.test_stats import _episodes, _programme, consistent
-from tests.test_referral_stats_data import seed_referrals
+from tests.referral_stats_records import seed_referrals
 from tests.world import World
 
 

@@ -25,8 +25,8 @@ from api.domain.roles import Role
 from api.pagination import PageParams
 from api.services import clients as client_service
 from api.services import episodes as episode_service
+from api.services import goals_and_activities as work_service
 from api.services import referrals as referral_service
-from api.services import work as work_service
 from bench.generate import Generated, Scale, generate
 
 # Enough rows that PostgreSQL prefers an index wherever one fits, small enough to build in seconds.

@@ -8,7 +8,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from api.db.embedded import find_binary, postgres_user
+from api.ops.embedded_postgres import find_binary, postgres_user
 
 
 @dataclass

@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from api.cli import alembic_config
 from api.config import Settings
-from api.db.embedded import find_binary
 from api.db.engine import create_database, create_engine
 from api.main import create_app
+from api.ops.embedded_postgres import find_binary
 from tests.robustness.scratch_postgres import ScratchPostgres
 from tests.world import World, build_world
 
@@ -107,7 +107,7 @@ async def test_exports_read_from_the_replica(servers: tuple[ScratchPostgres, Scr
 
 def test_embedded_fallback_runs_the_postgresql_binaries(tmp_path: Path) -> None:
     """Where the pgserver wheel is missing (a newer Python), initdb/pg_ctl start the server."""
-    from api.db import embedded
+    from api.ops import embedded_postgres as embedded
 
     parent = Path(tempfile.mkdtemp(prefix="iko-fb-"))
     parent.chmod(0o755)  # like a checkout's .data/: the unprivileged server user must reach it

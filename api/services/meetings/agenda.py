@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from api.conventions import check_version
-from api.db import meetings as repo
 from api.db.models import AgendaItem
 from api.db.unit import RequestUnit
 from api.messages import msg
 from api.problems import Problem, id_taken, not_found
 from api.schemas.meetings import AgendaItemCreate, AgendaItemUpdate, AgendaOrder
-from api.services import meetings as meeting_service
-from api.services.meetings import MeetingView
+from api.services.meetings import lifecycle as meeting_service
+from api.services.meetings import queries as repo
+from api.services.meetings.lifecycle import MeetingView
 
 MAX_ITEMS = 200
 

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import func
 
 from api.conventions import check_version
-from api.db import meetings as repo
 from api.db.models import AgendaItem, Meeting, NoticeDelivery
 from api.db.unit import RequestUnit
 from api.domain.fiscal import era_label, fiscal_year_of_instant
@@ -30,6 +29,7 @@ from api.pagination import PageParams, cut, keyset, typed_cursor
 from api.problems import Problem, id_taken, illegal_transition, not_found
 from api.schemas.meetings import MeetingCreate, MeetingTransition, MeetingUpdate
 from api.services import events
+from api.services.meetings import queries as repo
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from api.db import meetings as repo
 from api.db.models import Council, NoticeDelivery, NoticeSubscription, Subcommittee
 from api.db.unit import RequestUnit
 from api.messages import msg
 from api.problems import Problem, id_taken, not_found
 from api.schemas.meetings import CouncilCreate, NoticeSubscriptionCreate, SubcommitteeCreate
+from api.services.meetings import queries as repo
 
 
 def _unknown(field: str, what: str) -> Problem:

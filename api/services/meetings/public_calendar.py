@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 from icalendar import Calendar, Event
 
-from api.db import meetings as repo
 from api.db.models import Meeting, Subcommittee
 from api.db.unit import RequestUnit
 from api.domain.fiscal import TOKYO
 from api.domain.meeting_transitions import MeetingStatus
 from api.pagination import PageParams, cut, keyset, typed_cursor
+from api.services.meetings import queries as repo
 
 UID_DOMAIN = "setagaya-iko.example"
 FEED_LIMIT = 1000

@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 
-from api.db.embedded import find_binary
 from api.db.engine import create_database, create_engine, normalise_url
+from api.ops.embedded_postgres import find_binary
 
 
 class BackupError(RuntimeError):
