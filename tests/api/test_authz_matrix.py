@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -11,13 +10,11 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from tests.authz import ROLES, all_cases
-from tests.scenario import Scenario, build_scenario
+from tests.authz import ACTORS, ROLES, Ctx, all_cases
+from tests.scenario import build_scenario
 from tests.world import World
 
 CASES = all_cases()
-# The principal used for each role; partner and analyst are also checked as machine clients below.
-ACTORS = {role: role for role in ROLES if role != "anonymous"}
 
 
 def app_routes(app: FastAPI) -> list[str]:
@@ -33,13 +30,6 @@ def test_every_route_has_a_matrix_entry(app: FastAPI) -> None:
     assert not missing, f"routes without an authorization matrix entry: {missing}"
     stale = [k for k in CASES if k not in app_routes(app)]
     assert not stale, f"matrix entries for routes that do not exist: {stale}"
-
-
-@dataclass
-class Ctx:
-    world: World
-    scenario: Scenario
-    db: AsyncSession
 
 
 @pytest.mark.parametrize("key", sorted(CASES))

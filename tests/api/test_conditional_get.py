@@ -11,8 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from api.db.models import AuditEvent
-from tests.api.test_authz_matrix import ACTORS, Ctx
-from tests.authz import all_cases
+from tests.authz import ACTORS, Ctx, all_cases
 from tests.scenario import build_scenario
 from tests.world import World
 

@@ -19,7 +19,7 @@ from api.config import Settings
 from api.db.engine import create_database, drop_database
 from api.demo.load import seed_all
 from api.main import create_app
-from tests.api.test_stats import consistent
+from tests.stats_records import consistent
 
 BY_PROGRAMME = {"home_stabilisation": 6, "tokyo_discharge": 3, "setagaya_safety_net": 2, "discharge_support": 1,
                 "employment": 1, "self_reliance": 1}

@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.api.test_stats import consistent
 from tests.referral_stats_records import seed_referrals
+from tests.stats_records import consistent
 from tests.world import World
 
 

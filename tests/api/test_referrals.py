@@ -35,8 +35,8 @@ from api.schemas.referrals import ReferralTransition
 from api.security import hash_password
 from api.services import referrals as referral_service
 from api.services.webhook_dispatcher import WebhookDispatcher
-from tests.api.test_webhooks import Receiver, check_signature, make_secret, receiver  # noqa: F401  (the receiver fixture)
 from tests.scenario import make_client
+from tests.webhook_receiver import Receiver, check_signature, make_secret, receiver  # noqa: F401  (the receiver fixture)
 from tests.world import World
 
 # Values of the client that are never shared in these tests: none may reach a partner.

@@ -9,36 +9,10 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import Activity, Episode, Programme
+from api.db.models import Activity, Episode
 from api.services.stats import workload_query
-from tests.scenario import make_client
+from tests.stats_records import add_episodes, add_programme, consistent
 from tests.world import World
-
-
-async def _programme(db: AsyncSession, world: World, code: str) -> Programme:
-    programme = Programme(code=code, name_ja=code, name_en=code, operating_agency_ids=[world.agencies["mota"]])
-    db.add(programme)
-    await db.flush()
-    return programme
-
-
-async def _episodes(db: AsyncSession, world: World, programme: Programme, branch: str, n: int, *,
-                    started: date = date(2010, 5, 1), ended: date | None = None, reason: str | None = None,
-                    born: date = date(1970, 1, 1), diagnosis: str = "schizophrenia") -> list[Episode]:
-    out = []
-    for _ in range(n):
-        client = make_client(branch, "統計 太郎", "トウケイ タロウ", born=born)
-        client.diagnosis_group = diagnosis
-        db.add(client)
-        await db.flush()
-        episode = Episode(client_id=client.id, programme_id=programme.id, branch_code=branch,
-                          operating_agency_id=world.agencies["mota"], lead_worker_id=world.users["caseworker"],
-                          status="finished" if ended else "active", proposed_on=started, started_on=started,
-                          planned_end=date(2011, 4, 30), ended_on=ended, closure_reason=reason)
-        db.add(episode)
-        out.append(episode)
-    await db.flush()
-    return out
 
 
 def _figures(row: dict[str, Any]) -> list[int | None]:
@@ -49,20 +23,12 @@ def _row(body: dict[str, Any], programme: str | None, branch: str | None) -> dic
     return next(r for r in body["rows"] if (r["programme_code"], r["branch_code"]) == (programme, branch))
 
 
-def consistent(figure: dict[str, Any], true: int, threshold: int = 5, bound: int = 2) -> bool:
-    """What the README promises about one published figure and the true count behind it."""
-    value = figure["value"]
-    if value is None:
-        return figure == {"value": None, "suppressed": True, "reason": "small"} and 0 <= true <= threshold + bound
-    return abs(value - true) <= bound and value > threshold
-
-
 async def test_supported_persons_are_perturbed_within_the_bound_and_small_ones_hidden(
         client: httpx.AsyncClient, db: AsyncSession, world: World) -> None:
-    a = await _programme(db, world, "stat_a")
-    await _episodes(db, world, a, "karasuyama", 7)
-    await _episodes(db, world, a, "setagaya", 6)
-    await _episodes(db, world, a, "kitazawa", 1)
+    a = await add_programme(db, world, "stat_a")
+    await add_episodes(db, world, a, "karasuyama", 7)
+    await add_episodes(db, world, a, "setagaya", 6)
+    await add_episodes(db, world, a, "kitazawa", 1)
     response = await client.get("/v1/stats/supported-persons", headers=world.auth("analyst"),
                                 params={"fiscal_year_from": 2010})
     assert response.status_code == 200, response.text
@@ -90,12 +56,12 @@ async def test_supported_persons_are_perturbed_within_the_bound_and_small_ones_h
 
 async def test_filters_select_from_the_same_published_figures(
         client: httpx.AsyncClient, db: AsyncSession, world: World) -> None:
-    a = await _programme(db, world, "stat_a")
-    b = await _programme(db, world, "stat_b")
-    await _episodes(db, world, a, "karasuyama", 9)
-    await _episodes(db, world, b, "karasuyama", 2)
-    await _episodes(db, world, b, "setagaya", 8)
-    await _episodes(db, world, a, "setagaya", 8)
+    a = await add_programme(db, world, "stat_a")
+    b = await add_programme(db, world, "stat_b")
+    await add_episodes(db, world, a, "karasuyama", 9)
+    await add_episodes(db, world, b, "karasuyama", 2)
+    await add_episodes(db, world, b, "setagaya", 8)
+    await add_episodes(db, world, a, "setagaya", 8)
     auth = world.auth("supervisor")
     whole = (await client.get("/v1/stats/supported-persons", headers=auth, params={"fiscal_year_from": 2010})).json()
     only_a = (await client.get("/v1/stats/supported-persons", headers=auth,
@@ -124,14 +90,14 @@ async def test_filters_select_from_the_same_published_figures(
 
 async def test_age_bands_durations_and_closure_reasons(
         client: httpx.AsyncClient, db: AsyncSession, world: World) -> None:
-    a = await _programme(db, world, "stat_a")
+    a = await add_programme(db, world, "stat_a")
     # Ages at the start on 1 May 2010: born 1975-06-01 → 34; born 1960-05-01 → 50 that day.
-    await _episodes(db, world, a, "karasuyama", 6, born=date(1975, 6, 1))
-    await _episodes(db, world, a, "karasuyama", 6, born=date(1960, 5, 1))
+    await add_episodes(db, world, a, "karasuyama", 6, born=date(1975, 6, 1))
+    await add_episodes(db, world, a, "karasuyama", 6, born=date(1960, 5, 1))
     # Closed in FY2010: 6 after ≤6 months (1 May → 1 Nov), 7 after ≤1 year, reason goal / moved.
-    await _episodes(db, world, a, "karasuyama", 6, started=date(2010, 5, 1), ended=date(2010, 11, 1),
+    await add_episodes(db, world, a, "karasuyama", 6, started=date(2010, 5, 1), ended=date(2010, 11, 1),
                     reason="goal_achieved", born=date(1990, 1, 1))
-    await _episodes(db, world, a, "karasuyama", 7, started=date(2009, 12, 1), ended=date(2010, 11, 30),
+    await add_episodes(db, world, a, "karasuyama", 7, started=date(2009, 12, 1), ended=date(2010, 11, 30),
                     reason="moved_away", born=date(1990, 1, 1))
     auth = world.auth("secretariat")
     params = {"fiscal_year_from": 2010}
@@ -154,8 +120,8 @@ async def test_age_bands_durations_and_closure_reasons(
 
 
 async def test_episode_status_counts_overdue(client: httpx.AsyncClient, db: AsyncSession, world: World) -> None:
-    a = await _programme(db, world, "stat_a")
-    late = await _episodes(db, world, a, "karasuyama", 9)  # planned end 2011-04-30: long past
+    a = await add_programme(db, world, "stat_a")
+    late = await add_episodes(db, world, a, "karasuyama", 9)  # planned end 2011-04-30: long past
     for e in late:
         e.started_on = date(2024, 4, 1)
     await db.flush()
@@ -182,8 +148,8 @@ async def _visits(db: AsyncSession, world: World, episode: Episode) -> None:
 
 async def test_workload_per_worker_only_for_supervisors_of_their_branch(
         client: httpx.AsyncClient, db: AsyncSession, world: World) -> None:
-    a = await _programme(db, world, "stat_a")
-    episodes = await _episodes(db, world, a, "karasuyama", 8)
+    a = await add_programme(db, world, "stat_a")
+    episodes = await add_episodes(db, world, a, "karasuyama", 8)
     await _visits(db, world, episodes[0])
     db.add(Activity(client_id=episodes[1].client_id, episode_id=episodes[1].id, kind="home_visit",
                     occurred_at=datetime(2010, 8, 2, 1, 0, tzinfo=UTC), performer_id=world.users["caseworker2"]))

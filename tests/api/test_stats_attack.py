@@ -26,9 +26,9 @@ from api.db.models import Episode
 from api.demo.load import seed_all
 from api.domain.fiscal import fiscal_year, today_tokyo
 from api.main import create_app
-from tests.api.test_stats import _programme
 from tests.disclosure_attack import Collected, Findings, attack, collect, truth_from_releases
 from tests.scenario import make_client
+from tests.stats_records import add_programme
 from tests.world import World
 
 THRESHOLD, BOUND = 5, 2
@@ -59,7 +59,7 @@ def _assert_protected(findings: Findings) -> None:
 
 
 async def _generated_world(db: AsyncSession, world: World, rng: random.Random) -> None:
-    programmes = [await _programme(db, world, f"gen_{i}") for i in range(3)]
+    programmes = [await add_programme(db, world, f"gen_{i}") for i in range(3)]
     current = fiscal_year(today_tokyo())
     first_day, last_day = date(current - 3, 4, 1), today_tokyo() - timedelta(days=1)
     for i in range(120):

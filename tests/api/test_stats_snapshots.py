@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import AuditEvent
 from api.domain.fiscal import fiscal_year, today_tokyo
-from tests.api.test_stats import _episodes, _programme, consistent
 from tests.referral_stats_records import seed_referrals
+from tests.stats_records import add_episodes, add_programme, consistent
 from tests.world import World
 
 
@@ -34,9 +34,9 @@ async def _age_releases(db: AsyncSession) -> None:
 
 @pytest.mark.usefixtures("snapshots_on")
 async def test_one_new_client_changes_no_answer(client: httpx.AsyncClient, db: AsyncSession, world: World) -> None:
-    a = await _programme(db, world, "stat_a")
+    a = await add_programme(db, world, "stat_a")
     started = date(fiscal_year(today_tokyo()), 4, 2)
-    await _episodes(db, world, a, "karasuyama", 9, started=started)
+    await add_episodes(db, world, a, "karasuyama", 9, started=started)
     auth = world.auth("analyst")
 
     async def pull() -> list[dict[str, object]]:
@@ -46,11 +46,11 @@ async def test_one_new_client_changes_no_answer(client: httpx.AsyncClient, db: A
     before = await pull()
     assert before[0]["fiscal_years"][0]["final"] is False  # type: ignore[index]
     assert consistent(before[0]["total"]["figures"][0], 9)  # type: ignore[index]
-    await _episodes(db, world, a, "karasuyama", 1, started=started, diagnosis="mood_bipolar")
+    await add_episodes(db, world, a, "karasuyama", 1, started=started, diagnosis="mood_bipolar")
     assert await pull() == before  # within the day: the same release
     await _age_releases(db)
     assert await pull() == before  # a day later, one change is too few to publish: still the same
-    await _episodes(db, world, a, "setagaya", 5, started=started, diagnosis="mood_bipolar")
+    await add_episodes(db, world, a, "setagaya", 5, started=started, diagnosis="mood_bipolar")
     assert await pull() == before  # the checked release stands another day
     await _age_releases(db)
     after = await pull()

@@ -9,12 +9,21 @@ import importlib
 import pkgutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from tests.scenario import Scenario
+    from tests.world import World
 
 ROLES = (
     "admin", "supervisor", "caseworker", "mental_care_worker", "public_health_nurse", "coordinator",
     "peer_supporter", "partner", "secretariat", "analyst", "auditor", "anonymous",
 )
+# The principal used for each role; partner and analyst are also checked as machine clients
+# (tests/api/test_authz_matrix.py).
+ACTORS = {role: role for role in ROLES if role != "anonymous"}
 
 
 @dataclass
@@ -33,6 +42,15 @@ class Call:
 # and returns the request to send. Builders may create records: each role's request runs in a
 # savepoint that is rolled back afterwards.
 Builder = Callable[[Any, bool], Awaitable[Call]]
+
+
+@dataclass
+class Ctx:
+    """What a builder receives."""
+
+    world: World
+    scenario: Scenario
+    db: AsyncSession
 
 
 @dataclass

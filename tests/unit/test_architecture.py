@@ -35,7 +35,7 @@ def test_domain_rules_import_no_framework(path: Path) -> None:
 @pytest.mark.parametrize("path", modules("routers"), ids=lambda p: p.name)
 def test_routers_do_no_sql(path: Path) -> None:
     banned = {m for m in imports_of(path) if m.split(".")[0] in {"sqlalchemy", "asyncpg"}}
-    assert not banned, f"{path.name} imports {banned}: SQL belongs in services and repositories"
+    assert not banned, f"{path.name} imports {banned}: SQL belongs in services"
 
 
 def test_only_security_imports_jose() -> None:
@@ -137,3 +137,64 @@ def test_a_new_denial_is_caught(snippet: str) -> None:
 def test_filters_and_lookups_by_role_are_not_decisions() -> None:
     assert not role_decisions("stmt = stmt.where(UserAccount.role == role)")
     assert not role_decisions("team = TEAM_ROLE_OF.get(principal.role, 'other')")
+
+
+# --- where things live (issue 16): docs/architecture.md §3 "Map of the code" ---------------------
+
+OPERATIONAL_IMPORTS = {"subprocess", "shutil", "signal", "fcntl", "atexit", "pgserver"}
+
+
+def _top(module: str) -> str:
+    return module.split(".")[0]
+
+
+def test_operational_code_lives_in_ops_and_only_the_cli_starts_it() -> None:
+    """api/ops holds what operates the service (the embedded PostgreSQL, backup/restore); the
+    request path (db, services, routers, domain, schemas, middleware) never imports it."""
+    users = sorted(p.relative_to(API).as_posix() for p in API.rglob("*.py")
+                   if not p.relative_to(API).as_posix().startswith("ops/")
+                   and any(m == "api.ops" or m.startswith("api.ops.") for m in imports_of(p)))
+    assert users == ["cli.py"], f"only the command line reaches api/ops: {users}"
+
+
+@pytest.mark.parametrize("path", sorted((API / "db").rglob("*.py")), ids=lambda p: p.relative_to(API).as_posix())
+def test_db_holds_no_operational_code(path: Path) -> None:
+    banned = {m for m in imports_of(path) if _top(m) in OPERATIONAL_IMPORTS}
+    assert not banned, f"{path.name} imports {banned}: processes and files belong in api/ops"
+
+
+def test_no_repository_layer() -> None:
+    """One persistence convention: services query through api/db/scopes.py (and the models); the
+    queries an area's service modules share sit with them (`services/resource_queries.py`,
+    `services/meetings/queries.py`), never as a repository under api/db."""
+    named = sorted(p.relative_to(API).as_posix() for p in API.rglob("*.py")
+                   if "repositor" in p.stem or p.stem.endswith("_repo") or p.stem == "repo")
+    assert named == [], named
+    services = {p.stem for p in (API / "services").glob("*.py")} | {
+        p.name for p in (API / "services").iterdir() if (p / "__init__.py").exists()}
+    per_area = sorted(p.name for p in (API / "db").glob("*.py") if p.stem in services - {"__init__"})
+    assert per_area == [], f"an area's queries under api/db: {per_area}"
+
+
+def test_the_meetings_area_is_one_package() -> None:
+    """Meetings, agendas, councils and their public calendar are use cases of one area, found in
+    api/services/meetings/ (routers, schemas, rules and tables stay in their layers)."""
+    scattered = sorted(p.name for p in (API / "services").glob("*.py")
+                       if any(word in p.stem for word in ("meeting", "agenda", "council")))
+    assert scattered == [], f"meeting use cases outside api/services/meetings/: {scattered}"
+    assert {p.stem for p in (API / "services" / "meetings").glob("*.py")} >= {
+        "lifecycle", "agenda", "councils", "public_calendar", "queries"}
+
+
+TESTS = API.parent / "tests"
+
+
+def test_test_files_are_suites_and_helpers_are_not_named_as_tests() -> None:
+    """A `test_*.py` file holds tests; a module other tests import from is a helper, named as one."""
+    imported = set()
+    for path in TESTS.rglob("*.py"):
+        imported |= {m for m in imports_of(path) if m.startswith("tests.")}
+    named_as_tests = sorted(m for m in imported if m.rsplit(".", 1)[-1].startswith("test_"))
+    # The referral steps (_draft, _sent, ...) move to a helper module after the referral send path
+    # (issue 16 part 4), which rewrites them, has landed; the set must only shrink.
+    assert set(named_as_tests) <= {"tests.api.test_referrals"}, f"helpers named like test files: {named_as_tests}"
