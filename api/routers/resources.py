@@ -30,7 +30,7 @@ from api.schemas.resources import (
     ServiceRead,
     ServiceUpdate,
 )
-from api.services import resource_queries as repo
+from api.services import resource_queries as queries
 from api.services import resources as svc
 
 router = APIRouter(tags=["resources"], route_class=CommitRoute)
@@ -62,7 +62,7 @@ async def search_services(
     if category is not None:
         categories = {category.value} & categories if categories is not None else {category.value}
     name = q.strip() if q and q.strip() else None
-    filters = repo.ServiceFilters(
+    filters = queries.ServiceFilters(
         categories=categories, branch_code=branch, has_vacancy=has_vacancy, eligibility=eligibility or None,
         name=name, name_kana=normalize_kana(name) if name else None, updated_since=page.updated_since,
     )

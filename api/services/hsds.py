@@ -10,9 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, or_
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import Agency, Branch, Location, Service, ServiceAtLocation
+from api.db.models import (
+    Agency,
+    Branch,
+    Location,
+    Service,
+    ServiceAtLocation,
+)
 from api.db.unit import RequestUnit
 from api.domain.kana import normalize_kana
 from api.domain.resource_directory import CATEGORY_LABELS, HSDS_STATUS, PUBLIC_STATUSES
@@ -34,7 +41,7 @@ from api.schemas.hsds import (
     HsdsServiceCapacity,
     HsdsTaxonomyTerm,
 )
-from api.services import resource_queries as repo
+from api.services import resource_queries as queries
 
 T = TypeVar("T")
 TAXONOMY = "setagaya-social-resource-category"
@@ -57,7 +64,7 @@ def _derived(owner: uuid.UUID, what: str) -> uuid.UUID:
 
 async def _page(unit: RequestUnit, stmt: Select[Any], order: Sequence[Any], paging: Paging,
                 shape: Callable[[list[Any]], Awaitable[list[Any]]]) -> HsdsPage[Any]:
-    total = await repo.count(unit.session, stmt)
+    total = await _count(unit.session, stmt)
     rows = list(await unit.session.scalars(
         stmt.order_by(*order).offset((paging.page - 1) * paging.per_page).limit(paging.per_page)
     ))
@@ -152,31 +159,31 @@ def service(svc: Service, agency: Agency, branches: dict[str, Branch], *, nested
 
 
 async def services_page(unit: RequestUnit, paging: Paging) -> HsdsPage[HsdsService]:
-    stmt = repo.readable_services(None)
+    stmt = queries.readable_services(None)
     if paging.search:
-        stmt = stmt.where(repo.text_search_clause(paging.search, normalize_kana(paging.search)))
-    stmt = repo.apply_filters(stmt, repo.ServiceFilters(modified_after=paging.modified_after))
-    stmt = repo.with_details(stmt)
-    branches = await repo.branch_names(unit.session)
+        stmt = stmt.where(queries.text_search_clause(paging.search, normalize_kana(paging.search)))
+    stmt = queries.apply_filters(stmt, queries.ServiceFilters(modified_after=paging.modified_after))
+    stmt = queries.with_details(stmt)
+    branches = await _branch_names(unit.session)
 
     async def shape(rows: list[Service]) -> list[HsdsService]:
-        agencies = await repo.agencies_by_id(unit.session, {r.agency_id for r in rows})
+        agencies = await queries.agencies_by_id(unit.session, {r.agency_id for r in rows})
         return [service(r, agencies[r.agency_id], branches, nested=False) for r in rows]
 
     return await _page(unit, stmt, [Service.sort_key, Service.id], paging, shape)
 
 
 async def one_service(unit: RequestUnit, service_id: uuid.UUID) -> HsdsService:
-    found = await repo.get_service(unit.session, service_id)
+    found = await queries.get_service(unit.session, service_id)
     if found is None or found.status not in PUBLIC_STATUSES:
         raise not_found("what.service")
     agency = await unit.session.get(Agency, found.agency_id)
     assert agency is not None
-    return service(found, agency, await repo.branch_names(unit.session), nested=True)
+    return service(found, agency, await _branch_names(unit.session), nested=True)
 
 
 async def organizations_page(unit: RequestUnit, paging: Paging) -> HsdsPage[HsdsOrganization]:
-    stmt = repo.public_organizations()
+    stmt = _public_organizations()
     if paging.search:
         stmt = stmt.where(or_(Agency.name_ja.contains(paging.search, autoescape=True),
                               Agency.name_en.icontains(paging.search, autoescape=True)))
@@ -190,13 +197,13 @@ async def organizations_page(unit: RequestUnit, paging: Paging) -> HsdsPage[Hsds
 
 
 async def locations_page(unit: RequestUnit, paging: Paging) -> HsdsPage[HsdsLocation]:
-    stmt = repo.public_locations()
+    stmt = _public_locations()
     if paging.search:
         stmt = stmt.where(or_(Location.name.contains(paging.search, autoescape=True),
                               Location.address.contains(paging.search, autoescape=True)))
     if paging.modified_after:
         stmt = stmt.where(Location.updated_at > paging.modified_after)
-    branches = await repo.branch_names(unit.session)
+    branches = await _branch_names(unit.session)
 
     async def shape(rows: list[Location]) -> list[HsdsLocation]:
         return [location(r, branches) for r in rows]
@@ -205,15 +212,15 @@ async def locations_page(unit: RequestUnit, paging: Paging) -> HsdsPage[HsdsLoca
 
 
 async def links_page(unit: RequestUnit, paging: Paging) -> HsdsPage[HsdsServiceAtLocation]:
-    stmt = repo.public_links()
+    stmt = _public_links()
     if paging.search:
-        stmt = stmt.where(repo.text_search_clause(paging.search, normalize_kana(paging.search)))
+        stmt = stmt.where(queries.text_search_clause(paging.search, normalize_kana(paging.search)))
     if paging.modified_after:
         stmt = stmt.where(ServiceAtLocation.created_at > paging.modified_after)
-    branches = await repo.branch_names(unit.session)
+    branches = await _branch_names(unit.session)
 
     async def shape(rows: list[ServiceAtLocation]) -> list[HsdsServiceAtLocation]:
-        locations = await repo.locations_by_id(unit.session, {r.location_id for r in rows})
+        locations = await queries.locations_by_id(unit.session, {r.location_id for r in rows})
         return [
             HsdsServiceAtLocation(id=_derived(r.service_id, f"at:{r.location_id}"), service_id=r.service_id,
                                   location_id=r.location_id, description=r.description,
@@ -223,3 +230,36 @@ async def links_page(unit: RequestUnit, paging: Paging) -> HsdsPage[HsdsServiceA
 
     return await _page(unit, stmt, [ServiceAtLocation.service_id, ServiceAtLocation.location_id], paging, shape)
 
+
+async def _count(session: AsyncSession, stmt: Select[Any]) -> int:
+    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    return int(total or 0)
+
+
+async def _branch_names(session: AsyncSession) -> dict[str, Branch]:
+    return {b.code: b for b in await session.scalars(select(Branch))}
+
+
+def _public_locations() -> Select[Location]:
+    """Locations where at least one publicly listed service runs."""
+    return select(Location).where(
+        exists().where(
+            ServiceAtLocation.location_id == Location.id,
+            Service.id == ServiceAtLocation.service_id,
+            Service.status.in_(PUBLIC_STATUSES),
+        )
+    )
+
+
+def _public_links() -> Select[ServiceAtLocation]:
+    return (
+        select(ServiceAtLocation)
+        .join(Service, Service.id == ServiceAtLocation.service_id)
+        .where(Service.status.in_(PUBLIC_STATUSES))
+    )
+
+
+def _public_organizations() -> Select[Agency]:
+    return select(Agency).where(
+        exists().where(Service.agency_id == Agency.id, Service.status.in_(PUBLIC_STATUSES))
+    )

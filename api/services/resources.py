@@ -7,10 +7,20 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from api.conventions import check_version
-from api.db.models import Agency, CapacityHistory, Location, Service, ServiceCapacity
+from api.db.models import (
+    Agency,
+    Branch,
+    CapacityHistory,
+    Location,
+    Service,
+    ServiceAtLocation,
+    ServiceCapacity,
+)
 from api.db.unit import RequestUnit
 from api.domain.access_rules import Action, On, sees_listing
 from api.domain.kana import kana_sort_key
@@ -33,7 +43,7 @@ from api.schemas.resources import (
     ServiceRead,
     ServiceUpdate,
 )
-from api.services import resource_queries as repo
+from api.services import resource_queries as queries
 from api.services.guard import invisible, require
 
 
@@ -76,7 +86,7 @@ def service_read(service: Service, agency: Agency, *, signed_in: bool, distance:
         locations=[location_read(loc) for loc in service.locations],
         capacity=capacity_read(capacity, signed_in=signed_in) if capacity else None,
         has_vacancy=service.status == ServiceStatus.ACTIVE and capacity is not None and capacity.available > 0,
-        distance_km=None if distance is None or distance >= repo.NO_DISTANCE_KM else round(distance, 3),
+        distance_km=None if distance is None or distance >= _NO_DISTANCE_KM else round(distance, 3),
         created_at=service.created_at, updated_at=service.updated_at, version=service.version,
     )
 
@@ -90,23 +100,23 @@ async def shape(unit: RequestUnit, principal: Principal | None, service: Service
 # -------------------------------------------------------------------------------- search ----
 
 
-async def search(unit: RequestUnit, principal: Principal | None, filters: repo.ServiceFilters, near: Near | None,
+async def search(unit: RequestUnit, principal: Principal | None, filters: queries.ServiceFilters, near: Near | None,
                  page: PageParams) -> Page[ServiceRead]:
     """Kana order (50音順) by default; nearest first when `near` is given. Both are keyset pages:
     the distance to a fixed point is a deterministic column, so (distance, id) is a stable key."""
-    stmt = repo.apply_filters(repo.readable_services(principal), filters)
+    stmt = queries.apply_filters(queries.readable_services(principal), filters)
     order: list[Any]
     cursor_types: tuple[type, ...]
     if near is not None:
-        distance = repo.distance_km(near.lat, near.lon)
+        distance = _distance_km(near.lat, near.lon)
         order, cursor_types = [distance, Service.id], (float, uuid.UUID)
     else:
         order, cursor_types = [Service.sort_key, Service.id], (str, uuid.UUID)
     params = typed_cursor(page, cursor_types)
-    stmt = repo.with_details(keyset(stmt.add_columns(order[0]), order, params))
+    stmt = queries.with_details(keyset(stmt.add_columns(order[0]), order, params))
     rows = (await unit.session.execute(stmt)).all()
     items, next_cursor = cut(rows, params, key=lambda row: [row[1], str(row[0].id)])
-    agencies = await repo.agencies_by_id(unit.session, {row[0].agency_id for row in items})
+    agencies = await queries.agencies_by_id(unit.session, {row[0].agency_id for row in items})
     signed_in = principal is not None
     return Page[ServiceRead](
         items=[
@@ -123,7 +133,7 @@ async def search(unit: RequestUnit, principal: Principal | None, filters: repo.S
 
 async def visible_service(unit: RequestUnit, principal: Principal | None, service_id: uuid.UUID,
                           *, fresh: bool = False) -> Service:
-    service = await repo.get_service(unit.session, service_id, fresh=fresh)
+    service = await queries.get_service(unit.session, service_id, fresh=fresh)
     if service is None or not sees_listing(principal, service.status, service.agency_id):
         # A signed-in caller's miss is audited like every refusal; the public directory's
         # anonymous readers leave no trail to flood.
@@ -132,7 +142,7 @@ async def visible_service(unit: RequestUnit, principal: Principal | None, servic
 
 
 async def _check_locations(unit: RequestUnit, agency_id: uuid.UUID, ids: list[uuid.UUID]) -> None:
-    found = await repo.locations_by_id(unit.session, ids)
+    found = await queries.locations_by_id(unit.session, ids)
     for i, location_id in enumerate(ids):
         location = found.get(location_id)
         if location is None or location.agency_id != agency_id:
@@ -156,7 +166,7 @@ async def create_service(unit: RequestUnit, principal: Principal, body: ServiceC
     )
     unit.session.add(service)
     await unit.session.flush()
-    await repo.set_locations(unit.session, service, body.location_ids)
+    await _set_locations(unit.session, service, body.location_ids)
     _record_capacity(unit, principal, service.id, body.capacity or CapacityWrite(), create=True)
     await unit.session.flush()
     unit.audit("create", "service", resource_id=service.id)
@@ -187,7 +197,7 @@ async def update_service(unit: RequestUnit, principal: Principal, service_id: uu
     if body.name_kana is not None:
         service.sort_key = kana_sort_key(body.name_kana)
     if body.location_ids is not None:
-        await repo.set_locations(unit.session, service, body.location_ids)
+        await _set_locations(unit.session, service, body.location_ids)
     # Linking a location alone still changes what the listing says: bump the version.
     service.updated_at = func.now()
     await unit.session.flush()
@@ -263,7 +273,7 @@ async def capacity_history(unit: RequestUnit, principal: Principal, service_id: 
     service = await visible_service(unit, principal, service_id)
     require(unit, principal, Action.capacity_edit, On(agency_id=service.agency_id), resource_type="service_capacity",
             resource_id=service.id)
-    stmt = repo.capacity_history(service.id)
+    stmt = _capacity_history(service.id)
     if page.updated_since is not None:
         stmt = stmt.where(CapacityHistory.at > page.updated_since)
     params = typed_cursor(page, (int,))
@@ -281,7 +291,7 @@ async def capacity_history(unit: RequestUnit, principal: Principal, service_id: 
 
 
 async def read_location(unit: RequestUnit, location_id: uuid.UUID, *, fresh: bool = False) -> Location:
-    location = await repo.get_location(unit.session, location_id, fresh=fresh)
+    location = await _get_location(unit.session, location_id, fresh=fresh)
     if location is None:
         raise not_found("what.location")
     return location
@@ -293,7 +303,7 @@ async def create_location(unit: RequestUnit, principal: Principal, body: Locatio
             resource_id=body.id)
     if await unit.session.get(Agency, agency_id) is None:
         raise _invalid("body.agency_id", msg("field.unknown_reference", what=msg("what.agency")))
-    if not await repo.branch_exists(unit.session, body.branch_code):
+    if not await _branch_exists(unit.session, body.branch_code):
         raise _invalid("body.branch_code", msg("field.unknown_reference", what=msg("what.branch_area")))
     if body.id is not None and await unit.session.get(Location, body.id) is not None:
         raise id_taken()
@@ -315,7 +325,7 @@ async def update_location(unit: RequestUnit, principal: Principal, location_id: 
     for required in ("name", "address", "branch_code"):
         if required in sent and getattr(body, required) is None:
             raise _invalid(f"body.{required}", msg("field.cannot_be_null", field=required))
-    if body.branch_code is not None and not await repo.branch_exists(unit.session, body.branch_code):
+    if body.branch_code is not None and not await _branch_exists(unit.session, body.branch_code):
         raise _invalid("body.branch_code", msg("field.unknown_reference", what=msg("what.branch_area")))
     lat = body.latitude if "latitude" in sent else location.latitude
     lon = body.longitude if "longitude" in sent else location.longitude
@@ -327,3 +337,57 @@ async def update_location(unit: RequestUnit, principal: Principal, location_id: 
     await unit.session.flush()
     unit.audit("update", "location", resource_id=location.id, detail={"fields": sorted(sent)})
     return await read_location(unit, location.id, fresh=True)
+
+
+_EARTH_RADIUS_KM = 6371.0088
+
+
+# Services without coordinates sort after every real distance (and keep a comparable cursor).
+_NO_DISTANCE_KM = 1.0e9
+
+
+def _distance_km(lat: float, lon: float) -> ColumnElement[float]:
+    """Haversine distance from (lat, lon) to the service's nearest location with coordinates."""
+    dlat = func.radians(Location.latitude - lat)
+    dlon = func.radians(Location.longitude - lon)
+    a = func.power(func.sin(dlat / 2), 2) + func.cos(func.radians(lat)) * func.cos(
+        func.radians(Location.latitude)
+    ) * func.power(func.sin(dlon / 2), 2)
+    km = 2 * _EARTH_RADIUS_KM * func.asin(func.sqrt(func.least(1.0, a)))
+    nearest = (
+        select(func.min(km))
+        .where(ServiceAtLocation.service_id == Service.id, Location.id == ServiceAtLocation.location_id,
+               Location.latitude.is_not(None))
+        .scalar_subquery()
+    )
+    return func.coalesce(nearest, _NO_DISTANCE_KM)
+
+
+async def _get_location(session: AsyncSession, location_id: uuid.UUID, *, fresh: bool = False) -> Location | None:
+    stmt = select(Location).where(Location.id == location_id)
+    if fresh:
+        stmt = stmt.execution_options(populate_existing=True)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def _branch_exists(session: AsyncSession, code: str) -> bool:
+    return await session.get(Branch, code) is not None
+
+
+async def _set_locations(session: AsyncSession, service: Service, location_ids: list[uuid.UUID]) -> None:
+    current = set(
+        await session.scalars(select(ServiceAtLocation.location_id).where(ServiceAtLocation.service_id == service.id))
+    )
+    wanted = list(dict.fromkeys(location_ids))
+    for link in await session.scalars(
+        select(ServiceAtLocation).where(ServiceAtLocation.service_id == service.id,
+                                        ServiceAtLocation.location_id.not_in(wanted or [uuid.UUID(int=0)]))
+    ):
+        await session.delete(link)
+    for location_id in wanted:
+        if location_id not in current:
+            session.add(ServiceAtLocation(service_id=service.id, location_id=location_id))
+
+
+def _capacity_history(service_id: uuid.UUID) -> Select[CapacityHistory]:
+    return select(CapacityHistory).where(CapacityHistory.service_id == service_id)

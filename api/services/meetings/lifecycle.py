@@ -5,14 +5,23 @@ flushes (the request commits once, in api.routing.CommitRoute)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.conventions import check_version
-from api.db.models import AgendaItem, Meeting, NoticeDelivery
+from api.db.models import (
+    Agency,
+    AgendaItem,
+    Meeting,
+    MeetingAgency,
+    NoticeDelivery,
+    NoticeSubscription,
+)
 from api.db.unit import RequestUnit
 from api.domain.fiscal import era_label, fiscal_year_of_instant
 from api.domain.meeting_minutes import MinutesItem, compose_minutes
@@ -29,7 +38,7 @@ from api.pagination import PageParams, cut, keyset, typed_cursor
 from api.problems import Problem, id_taken, illegal_transition, not_found
 from api.schemas.meetings import MeetingCreate, MeetingTransition, MeetingUpdate
 from api.services import events
-from api.services.meetings import queries as repo
+from api.services.meetings import queries
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +49,12 @@ class MeetingView:
 
 
 async def view(unit: RequestUnit, meeting: Meeting) -> MeetingView:
-    return MeetingView(meeting, await repo.agenda(unit.session, meeting.id),
-                       await repo.represented_agencies(unit.session, meeting.id))
+    return MeetingView(meeting, await queries.agenda(unit.session, meeting.id),
+                       await _represented_agencies(unit.session, meeting.id))
 
 
 async def get(unit: RequestUnit, meeting_id: uuid.UUID) -> MeetingView:
-    meeting = await repo.meeting(unit.session, meeting_id)
+    meeting = await queries.meeting(unit.session, meeting_id)
     if meeting is None:
         raise not_found("what.meeting")
     return await view(unit, meeting)
@@ -54,7 +63,7 @@ async def get(unit: RequestUnit, meeting_id: uuid.UUID) -> MeetingView:
 async def list_page(unit: RequestUnit, page: PageParams, *, subcommittee_id: uuid.UUID | None,
                     fiscal_year: int | None, status: MeetingStatus | None) -> tuple[list[Meeting], str | None]:
     """By start time; with `updated_since`, by change time, so an incremental pull can page on."""
-    stmt = repo.meetings_stmt(subcommittee_id=subcommittee_id, fiscal_year=fiscal_year,
+    stmt = _meetings_stmt(subcommittee_id=subcommittee_id, fiscal_year=fiscal_year,
                               status=status.value if status else None, updated_since=page.updated_since)
     cols = Meeting.__table__.c
     order_col = cols.updated_at if page.updated_since is not None else cols.starts_at
@@ -67,7 +76,7 @@ async def list_page(unit: RequestUnit, page: PageParams, *, subcommittee_id: uui
 
 async def locked(unit: RequestUnit, meeting_id: uuid.UUID, expected_version: int | None) -> Meeting:
     """The meeting under its row lock, at the version the caller read (when one is required)."""
-    meeting = await repo.meeting(unit.session, meeting_id, lock=True)
+    meeting = await queries.meeting(unit.session, meeting_id, lock=True)
     if meeting is None:
         raise not_found("what.meeting")
     if expected_version is not None:
@@ -104,12 +113,12 @@ def _check_times(starts_at: datetime, ends_at: datetime) -> None:
 
 async def create(unit: RequestUnit, data: MeetingCreate) -> MeetingView:
     session = unit.session
-    subcommittee = await repo.subcommittee(session, data.subcommittee_id)
+    subcommittee = await queries.subcommittee(session, data.subcommittee_id)
     if subcommittee is None:
         unknown = msg("field.unknown_reference", what=msg("what.subcommittee"))
         raise Problem("validation", unknown,
                       errors=[{"field": "body.subcommittee_id", "message": unknown, "code": "unknown"}])
-    if data.id is not None and await repo.meeting(session, data.id) is not None:
+    if data.id is not None and await queries.meeting(session, data.id) is not None:
         raise id_taken()
     _check_times(data.starts_at, data.ends_at)
     venue = data.venue_ja or subcommittee.default_venue_ja
@@ -117,8 +126,8 @@ async def create(unit: RequestUnit, data: MeetingCreate) -> MeetingView:
         raise Problem("validation", msg("meeting.venue_required"),
                       errors=[{"field": "body.venue_ja", "message": msg("field.required"), "code": "missing"}])
     fy = fiscal_year_of_instant(data.starts_at)
-    sequence = data.sequence or await repo.next_sequence(session, subcommittee.id, fy)
-    if await repo.sequence_taken(session, subcommittee.id, fy, sequence):
+    sequence = data.sequence or await _next_sequence(session, subcommittee.id, fy)
+    if await _sequence_taken(session, subcommittee.id, fy, sequence):
         raise Problem("conflict", msg("meeting.sequence_taken", sequence=sequence, fy=fy))
     meeting = Meeting(
         id=data.id or uuid.uuid4(), subcommittee_id=subcommittee.id, fiscal_year=fy, sequence=sequence,
@@ -146,7 +155,7 @@ async def update(unit: RequestUnit, meeting_id: uuid.UUID, expected_version: int
     _check_times(starts_at, changes.get("ends_at", meeting.ends_at))
     fy = fiscal_year_of_instant(starts_at)
     sequence = changes.get("sequence", meeting.sequence)
-    if (fy, sequence) != (meeting.fiscal_year, meeting.sequence) and await repo.sequence_taken(
+    if (fy, sequence) != (meeting.fiscal_year, meeting.sequence) and await _sequence_taken(
             unit.session, meeting.subcommittee_id, fy, sequence, other_than=meeting.id):
         raise Problem("conflict", msg("meeting.sequence_taken", sequence=sequence, fy=fy))
     for name, value in changes.items():
@@ -204,19 +213,19 @@ def _check_transition_body(action: MeetingAction, data: MeetingTransition) -> No
 async def _hold(unit: RequestUnit, meeting: Meeting, data: MeetingTransition, now: datetime) -> None:
     if meeting.starts_at > now:
         raise Problem("conflict", msg("meeting.held_before_start"))
-    unknown = set(data.represented_agency_ids) - await repo.known_agencies(unit.session, data.represented_agency_ids)
+    unknown = set(data.represented_agency_ids) - await queries.known_agencies(unit.session, data.represented_agency_ids)
     if unknown:
         message = msg("field.unknown_among", what=msg("what.agency"), field="represented_agency_ids")
         raise Problem("validation", message,
                       errors=[{"field": "body.represented_agency_ids", "message": message, "code": "unknown"}])
     meeting.attendance_count = data.attendance_count
     meeting.held_at = now
-    await repo.replace_represented_agencies(unit.session, meeting.id, data.represented_agency_ids)
+    await _replace_represented_agencies(unit.session, meeting.id, data.represented_agency_ids)
 
 
 async def _send_notice(unit: RequestUnit, meeting: Meeting, now: datetime) -> None:
     """One delivery per agency subscribed to the subcommittee's notices, grouped by one send id."""
-    agency_ids = await repo.subscribed_active_agencies(unit.session, meeting.subcommittee_id)
+    agency_ids = await _subscribed_active_agencies(unit.session, meeting.subcommittee_id)
     send_id = uuid.uuid4()
     unit.session.add_all(NoticeDelivery(send_id=send_id, meeting_id=meeting.id, agency_id=a, sent_at=now)
                          for a in agency_ids)
@@ -233,7 +242,7 @@ async def _notice_sent(unit: RequestUnit, meeting: Meeting, agency_ids: list[uui
 
 async def _publish(unit: RequestUnit, meeting: Meeting, now: datetime) -> None:
     assert meeting.attendance_count is not None  # a held meeting always has its head count
-    items = await repo.agenda(unit.session, meeting.id)
+    items = await queries.agenda(unit.session, meeting.id)
     meeting.minutes = compose_minutes(meeting.attendance_count, [
         MinutesItem(position=i.position, outline_number=i.outline_number, kind=i.kind, title_ja=i.title_ja,
                     title_en=i.title_en, presenters=i.presenters, summary_ja=i.summary_ja,
@@ -241,3 +250,51 @@ async def _publish(unit: RequestUnit, meeting: Meeting, now: datetime) -> None:
         for i in items
     ])
     meeting.published_at = now
+
+
+async def _represented_agencies(session: AsyncSession, meeting_id: uuid.UUID) -> list[uuid.UUID]:
+    stmt = select(MeetingAgency.agency_id).where(MeetingAgency.meeting_id == meeting_id).order_by(
+        MeetingAgency.agency_id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def _replace_represented_agencies(session: AsyncSession, meeting_id: uuid.UUID,
+                                        agency_ids: Iterable[uuid.UUID]) -> None:
+    await session.execute(delete(MeetingAgency).where(MeetingAgency.meeting_id == meeting_id))
+    session.add_all(MeetingAgency(meeting_id=meeting_id, agency_id=a) for a in set(agency_ids))
+
+
+async def _next_sequence(session: AsyncSession, subcommittee_id: uuid.UUID, fiscal_year: int) -> int:
+    current = await session.scalar(select(func.max(Meeting.sequence)).where(
+        Meeting.subcommittee_id == subcommittee_id, Meeting.fiscal_year == fiscal_year))
+    return int(current or 0) + 1
+
+
+async def _sequence_taken(session: AsyncSession, subcommittee_id: uuid.UUID, fiscal_year: int, sequence: int,
+                          *, other_than: uuid.UUID | None = None) -> bool:
+    stmt = select(Meeting.id).where(Meeting.subcommittee_id == subcommittee_id, Meeting.fiscal_year == fiscal_year,
+                                    Meeting.sequence == sequence)
+    if other_than is not None:
+        stmt = stmt.where(Meeting.id != other_than)
+    return await session.scalar(stmt.limit(1)) is not None
+
+
+def _meetings_stmt(*, subcommittee_id: uuid.UUID | None, fiscal_year: int | None, status: str | None,
+                   updated_since: datetime | None) -> Select[Any]:
+    stmt = select(Meeting)
+    if subcommittee_id is not None:
+        stmt = stmt.where(Meeting.subcommittee_id == subcommittee_id)
+    if fiscal_year is not None:
+        stmt = stmt.where(Meeting.fiscal_year == fiscal_year)
+    if status is not None:
+        stmt = stmt.where(Meeting.status == status)
+    if updated_since is not None:
+        stmt = stmt.where(Meeting.updated_at > updated_since)
+    return stmt
+
+
+async def _subscribed_active_agencies(session: AsyncSession, subcommittee_id: uuid.UUID) -> list[uuid.UUID]:
+    stmt = (select(NoticeSubscription.agency_id).join(Agency, Agency.id == NoticeSubscription.agency_id)
+            .where(NoticeSubscription.subcommittee_id == subcommittee_id, Agency.active.is_(True))
+            .order_by(Agency.code))
+    return list((await session.scalars(stmt)).all())

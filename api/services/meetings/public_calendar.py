@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from icalendar import Calendar, Event
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import Meeting, Subcommittee
+from api.db.models import (
+    Meeting,
+    Subcommittee,
+)
 from api.db.unit import RequestUnit
 from api.domain.fiscal import TOKYO
 from api.domain.meeting_transitions import MeetingStatus
 from api.pagination import PageParams, cut, keyset, typed_cursor
-from api.services.meetings import queries as repo
 
 UID_DOMAIN = "setagaya-iko.example"
 FEED_LIMIT = 1000
@@ -20,13 +25,13 @@ _COLS = Meeting.__table__.c
 
 
 async def list_page(unit: RequestUnit, page: PageParams) -> tuple[list[tuple[Meeting, Subcommittee]], str | None]:
-    stmt = repo.public_meetings_stmt()
+    stmt = _public_meetings_stmt()
     if page.updated_since is not None:
         stmt = stmt.where(Meeting.updated_at > page.updated_since)
     page = typed_cursor(page, [datetime.fromisoformat, uuid.UUID])
     found = (await unit.session.scalars(keyset(stmt, [_COLS.starts_at, _COLS.id], page))).all()
     meetings, next_cursor = cut(found, page, lambda m: [m.starts_at.isoformat(), str(m.id)])
-    subs = await repo.subcommittees_by_id(unit.session)
+    subs = await _subcommittees_by_id(unit.session)
     return [(m, subs[m.subcommittee_id]) for m in meetings], next_cursor
 
 
@@ -37,8 +42,8 @@ def meeting_uid(meeting_id: uuid.UUID) -> str:
 
 async def calendar(unit: RequestUnit, *, now: datetime | None = None) -> bytes:
     found = (await unit.session.scalars(
-        repo.public_meetings_stmt().order_by(Meeting.starts_at, Meeting.id).limit(FEED_LIMIT))).all()
-    subs = await repo.subcommittees_by_id(unit.session)
+        _public_meetings_stmt().order_by(Meeting.starts_at, Meeting.id).limit(FEED_LIMIT))).all()
+    subs = await _subcommittees_by_id(unit.session)
     cal = Calendar()
     cal.add("prodid", "-//Setagaya community-transition subcommittee//meetings//JA")
     cal.add("version", "2.0")
@@ -67,3 +72,11 @@ async def calendar(unit: RequestUnit, *, now: datetime | None = None) -> bytes:
         cal.add_component(event)
     cal.add_missing_timezones()
     return bytes(cal.to_ical())
+
+
+def _public_meetings_stmt() -> Select[Any]:
+    return select(Meeting)
+
+
+async def _subcommittees_by_id(session: AsyncSession) -> dict[uuid.UUID, Subcommittee]:
+    return {s.id: s for s in (await session.scalars(select(Subcommittee))).all()}
