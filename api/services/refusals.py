@@ -136,10 +136,11 @@ async def check_member(unit: RequestUnit, client_id: uuid.UUID, roles: set[str],
 
 async def check_referral(unit: RequestUnit, client_id: uuid.UUID, agency_id: uuid.UUID, override_reason: str | None,
                          *, recorded_after: datetime | None = None, name_source: bool = True) -> dict[str, Any] | None:
-    """Before a referral to `agency_id` is created or sent. At send, only refusals recorded after
-    the draft was created count: the ones before were answered (or overridden) when it was drafted."""
+    """Before a referral to `agency_id` is created or sent. At send, only refusals recorded since
+    the draft was created count: the ones before were answered (or overridden) when it was drafted
+    (`created_at` is the recording transaction's start, so an earlier request's refusal is older)."""
     found = [r for r in await _of_client(unit, client_id)
-             if recorded_after is None or r.created_at > recorded_after]
+             if recorded_after is None or r.created_at >= recorded_after]
     blocking_ids = {r.id for r in rules.blocking_agency([_facts(r) for r in found], today_tokyo(), agency_id)}
     return await _refuse_or_override(unit, [r for r in found if r.id in blocking_ids], override_reason,
                                      name_source=name_source)
