@@ -229,3 +229,28 @@ async def test_service_use_and_risk_flags_are_the_care_teams(client: httpx.Async
     assert reviewed.json()["review_due"] is False
     assert (await client.get("/v1/risk-flags/due", headers=world.auth("mental_care_worker"))).json()["items"] == []
     assert await _audits(db, client_id=s.client_in.id, resource_type="risk_flag", action="read")
+
+
+async def test_the_disclosure_package_holds_household_refusals_services_and_risks(
+        client: httpx.AsyncClient, db: AsyncSession, world: World) -> None:
+    s = await build_scenario(db, world)
+    cw = world.auth("caseworker")
+    mother_id = await _mother(client, world)
+    base = f"/v1/clients/{s.client_in.id}"
+    assert (await client.post(f"{base}/related-persons", headers=cw, json={
+        "name": "母の呼び名", "relationship": "mother", "lives_in_household": True, "note": "母親自身の病歴メモ",
+        "linked_client_id": mother_id})).status_code == 201
+    await _refuse(client, world, s, team_role="public_health_nurse")
+    assert (await client.post(f"{base}/service-uses", headers=cw, json={
+        "kind": "workshop", "provider_name": "作業所 みどり", "started_on": "2010-05-10"})).status_code == 201
+    assert (await client.post(f"{base}/risk-flags", headers=cw, json={
+        "code": "sudden_departure", "raised_on": "2010-01-04", "review_on": "2010-07-31"})).status_code == 201
+    response = await client.get(f"{base}/disclosure", headers=cw)
+    assert response.status_code == 200, response.text
+    text = response.text
+    for expected in ("家族・世帯", "母の呼び名", "拒否している関わり", "保健師", "本人の申し出", "利用サービス",
+                     "作業所 みどり", "リスク情報", "突然いなくなるおそれ", "2010-07-31"):
+        assert expected in text, expected
+    # The mother's own notes and record are hers, not the client's.
+    assert "母親自身の病歴メモ" not in text
+    assert MOTHER["name"] not in text
