@@ -621,6 +621,11 @@ USERS: Final[tuple[User, ...]] = (
     _user("sec.council", "後藤 真理", "ゴトウ マリ", "部会事務局", "secretariat", "council_secretariat"),
     _user("analyst", "前田 隆", "マエダ タカシ", "統計担当", "analyst", "ward_disability_welfare"),
     _user("auditor", "藤原 純一", "フジワラ ジュンイチ", "監査担当", "auditor", "ward_disability_welfare"),
+    # --- issue 18: households --- the teenager's team at Tamagawa: the branch's supervisor, who
+    # builds care teams, and the child-and-family support worker (子ども家庭支援担当).
+    _user("sv.tamagawa", "高木 恵子", "タカギ ケイコ", "係長", "supervisor", "tamagawa_seikatsu_shien", ("tamagawa",)),
+    _user("cfs.tamagawa", "久保 明美", "クボ アケミ", "子ども家庭支援担当", "caseworker", "tamagawa_hoken_fukushi",
+          ("tamagawa",)),
 )
 
 # ---------------------------------------------------------------------- machine clients ----
@@ -2007,4 +2012,105 @@ SOCIAL_RESOURCES: Final[tuple[SocialResource, ...]] = (
         status="closing",
         note_ja="廃止と聞いている（7月の部会での報告）。新規の受け入れなし。体験宿泊の代わりの場が必要。",
     ),
+)
+
+
+# ------------------------------------------- issue 18: households, refusals, service use and risk ----
+# 「ご本人（10代うつ病）は、統合失調症の母親と弟の3人暮らしです。この世帯には、ヘルパーや保健師、子ども
+# 家庭支援担当者などが関わっていますが、ご本人は保健師の関わりを拒否していたため、メンタル支援員が関わる
+# ことになりました。…作業所も利用しはじめましたが、今は少し体調を崩しています。」 and 「10年以上ホームレス
+# 生活だった方が…突然いなくなってしまわないかと心配しています。」 The mother has a client record of her
+# own, which the public health nurse follows; the teenager's worker does not see it.
+
+HOUSEHOLD_CLIENTS: Final[tuple[Client, ...]] = (
+    Client(
+        ref="c16_mother",
+        name_kanji="森 直美",
+        name_kana="モリ ナオミ",
+        date_of_birth=date(1966, 6, 2),
+        sex="female",
+        branch_code="tamagawa",
+        residence_type="family_home",
+        receives_public_assistance=True,
+        diagnoses=("F20",),
+        phone="03-0000-1161",
+        years_inpatient=0,
+        years_homeless=0,
+        note_ja="統合失調症。子ども2人と3人暮らし。保健師が訪問し、ヘルパーが家事を支援している。",
+        enrolments=(),
+        care_team=("phn.tamagawa",),
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HouseholdMember:
+    client_ref: str
+    name: str
+    relationship: str
+    lives_in_household: bool
+    note_ja: str
+    own_record: str | None = None  # the ref of the person's own client record
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefusalSeed:
+    client_ref: str
+    team_role: str
+    refused_on: date
+    source: str
+    recorded_by: str
+    note_ja: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServiceUseSeed:
+    client_ref: str
+    kind: str
+    resource_code: str  # a SOCIAL_RESOURCES code: the directory listing
+    started_on: date
+    days_per_week: int | None
+    recorded_by: str
+    note_ja: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RiskFlagSeed:
+    client_ref: str
+    code: str
+    raised_on: date
+    review_on: date
+    raised_by: str
+    note_ja: str
+
+
+HOUSEHOLD_MEMBERS: Final[tuple[HouseholdMember, ...]] = (
+    HouseholdMember(client_ref="c16", name="森 直美", relationship="mother", lives_in_household=True,
+                    note_ja="統合失調症。保健師が関わっている。", own_record="c16_mother"),
+    HouseholdMember(client_ref="c16", name="森 大輝", relationship="sibling", lives_in_household=True,
+                    note_ja="弟。子ども家庭支援担当が関わっている。"),
+)
+# (client ref, username, team role): care-team members beyond the clients' own lists.
+HOUSEHOLD_CARE_TEAM: Final[tuple[tuple[str, str, str], ...]] = (
+    ("c16", "cfs.tamagawa", "child_family_support"),
+)
+REFUSALS: Final[tuple[RefusalSeed, ...]] = (
+    RefusalSeed(client_ref="c16", team_role="public_health_nurse", refused_on=date(2009, 4, 10), source="client",
+                recorded_by="mcw.tamagawa",
+                note_ja="保健師の関わりを拒否していたため、メンタルケア支援員が関わることになった。"),
+)
+SERVICE_USES: Final[tuple[ServiceUseSeed, ...]] = (
+    ServiceUseSeed(client_ref="c16", kind="group_home", resource_code="gh_tsubame_tamagawa",
+                   started_on=date(2010, 2, 1), days_per_week=None, recorded_by="mcw.tamagawa",
+                   note_ja="入院中から相談支援事業所と探し、退院後に入居。"),
+    ServiceUseSeed(client_ref="c16", kind="workshop", resource_code="hinata_kobo", started_on=date(2010, 5, 10),
+                   days_per_week=2, recorded_by="mcw.tamagawa",
+                   note_ja="作業所に通い始めたが、今は少し体調を崩している。"),
+)
+RISK_FLAGS: Final[tuple[RiskFlagSeed, ...]] = (
+    RiskFlagSeed(client_ref="c20", code="sudden_departure", raised_on=date(2009, 11, 1), review_on=date(2010, 7, 31),
+                 raised_by="coord.kinuta",
+                 note_ja="10年以上のホームレス生活の後にアパート生活を始めた。突然いなくならないか心配。"),
+    RiskFlagSeed(client_ref="c16", code="relapse_signs", raised_on=date(2010, 7, 1), review_on=date(2010, 8, 31),
+                 raised_by="mcw.tamagawa", note_ja="作業所に通い始めたが、少し体調を崩している。"),
 )

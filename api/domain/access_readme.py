@@ -37,6 +37,11 @@ RECORDS: dict[str, str] = {
     "change": "change-feed item (`GET /v1/changes`; `record` shaped as its own kind)",
     "change_page": "change-feed page",
     "webhook_event": "webhook delivery body",
+    # --- issue 18: households, refusals, service use and risk ---
+    "related_person": "related person (`/v1/clients/{id}/related-persons`)",
+    "refusal": "refusal of a profession or agency (`/v1/clients/{id}/refusals`)",
+    "service_use": "service use (`/v1/clients/{id}/service-uses`)",
+    "risk_flag": "risk flag (`/v1/clients/{id}/risk-flags`, `/v1/risk-flags/due`)",
 }
 
 

@@ -62,6 +62,15 @@ class Action(StrEnum):
     retention_preview = "retention.preview"  # which records the next retention run would erase
     emergency_access_open = "emergency_access.open"  # break-the-glass: time-limited read of any client
     emergency_access_review = "emergency_access.review"  # the review queue: justified or not
+    # --- issue 18: households, refusals, service use and risk ---
+    household_read = "household.read"  # a client's related persons (family, household)
+    household_write = "household.write"  # record them, and link one to another client record
+    refusal_read = "refusal.read"  # professions and agencies the client refused
+    refusal_record = "refusal.record"  # record or end a refusal
+    service_use_read = "service_use.read"  # services the client uses (作業所, ホームヘルプ …)
+    service_use_write = "service_use.write"
+    risk_flag_read = "risk_flag.read"  # coded risks with a review date, and the list due for review
+    risk_flag_write = "risk_flag.write"
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +204,17 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
         # need no staff list; the secretariat needs agencies (presenters, notice lists), not people.
         Action.directory_agencies: Rule(CARE_ROLES | {_R.secretariat, _R.admin}),
         Action.directory_users: Rule(CARE_ROLES | {_R.admin}),
+        # --- issue 18: households, refusals, service use and risk ---
+        # A client's family, refusals, services and risks are case notes: the professions on the
+        # care team read and write them, never peer supporters, partners or the statistics roles.
+        Action.household_read: Rule(PROFESSIONALS),
+        Action.household_write: Rule(PROFESSIONALS),
+        Action.refusal_read: Rule(PROFESSIONALS),
+        Action.refusal_record: Rule(PROFESSIONALS),
+        Action.service_use_read: Rule(PROFESSIONALS),
+        Action.service_use_write: Rule(PROFESSIONALS),
+        Action.risk_flag_read: Rule(PROFESSIONALS),
+        Action.risk_flag_write: Rule(PROFESSIONALS),
     }
 )
 NO_FACTS = On()

@@ -103,6 +103,8 @@ TEAM_ROLES = _codes(
     ("peer_supporter", "ピアサポーター", "Peer supporter"),
     ("supervisor", "係長", "Supervisor"),
     ("other", "その他", "Other"),
+    # --- issue 18: households ---
+    ("child_family_support", "子ども家庭支援担当", "Child and family support worker"),
 )
 CONSENT_PURPOSES = _codes(
     ("programme_enrolment", "支援事業の利用", "Enrolment in a support programme"),
@@ -170,6 +172,56 @@ EMERGENCY_ACCESS_REASONS = _codes(
     ("other", "その他", "Other"),
 )
 
+# --- issue 18: households, refusals, service use and risk ---
+# How a related person stands to the client (the client's mother: "mother").
+RELATIONSHIPS = _codes(
+    ("mother", "母", "Mother"),
+    ("father", "父", "Father"),
+    ("sibling", "きょうだい", "Sibling"),
+    ("child", "子", "Child"),
+    ("spouse", "配偶者", "Spouse"),
+    ("partner", "パートナー", "Partner"),
+    ("grandparent", "祖父母", "Grandparent"),
+    ("grandchild", "孫", "Grandchild"),
+    ("other_relative", "その他の親族", "Other relative"),
+    ("cohabitant", "同居人", "Cohabitant"),
+    ("friend", "知人", "Friend"),
+    ("other", "その他", "Other"),
+)
+# Who told the worker about a client's refusal.
+REFUSAL_SOURCES = _codes(
+    ("client", "本人の申し出", "The client said so"),
+    ("family", "家族から", "Family"),
+    ("care_team", "支援者が確認", "A care-team member observed it"),
+    ("other_agency", "関係機関から", "Another agency"),
+    ("other", "その他", "Other"),
+)
+# Services a client currently uses (作業所 is a workshop).
+SERVICE_USE_KINDS = _codes(
+    ("day_activity", "日中活動・地域活動支援センター", "Day activity"),
+    ("workshop", "作業所", "Workshop"),
+    ("employment_support", "就労支援", "Employment support"),
+    ("home_help", "ホームヘルプ", "Home help"),
+    ("group_home", "グループホーム", "Group home"),
+    ("day_care", "デイケア", "Psychiatric day care"),
+    ("visiting_nursing", "訪問看護", "Visiting nursing"),
+    ("outpatient", "通院", "Outpatient treatment"),
+    ("other", "その他", "Other"),
+)
+# What the care team watches for; each flag has a review date.
+RISK_FLAGS = _codes(
+    ("sudden_departure", "突然いなくなるおそれ", "May suddenly leave"),
+    ("self_neglect", "セルフネグレクト", "Self-neglect"),
+    ("treatment_interruption", "通院・服薬の中断", "Treatment or medication interrupted"),
+    ("relapse_signs", "再発の兆候", "Signs of relapse"),
+    ("self_harm", "自傷・自殺のおそれ", "Risk of self-harm"),
+    ("housing_loss", "住まいを失うおそれ", "May lose housing"),
+    ("financial_exploitation", "金銭搾取のおそれ", "Financial exploitation"),
+    ("isolation", "孤立", "Isolation"),
+    ("family_crisis", "家族の危機", "Family crisis"),
+    ("other", "その他", "Other"),
+)
+
 LISTS: Mapping[str, tuple[Code, ...]] = MappingProxyType(
     {
         "sexes": SEXES,
@@ -191,6 +243,11 @@ LISTS: Mapping[str, tuple[Code, ...]] = MappingProxyType(
         "referral-statuses": REFERRAL_STATUSES,
         "referral-shared-fields": REFERRAL_SHARED_FIELDS,
         "emergency-access-reasons": EMERGENCY_ACCESS_REASONS,
+        # --- issue 18: households, refusals, service use and risk ---
+        "relationships": RELATIONSHIPS,
+        "refusal-sources": REFUSAL_SOURCES,
+        "service-use-kinds": SERVICE_USE_KINDS,
+        "risk-flags": RISK_FLAGS,
     }
 )
 

@@ -107,6 +107,16 @@ FIELDS: Mapping[str, Grants] = MappingProxyType({
     "change_page": grant(CARE_AND_PEER, "items", "next_cursor", "has_more"),
     # Webhook bodies carry ids only: the subscriber reads the record through the API, shaped there.
     "webhook_event": grant(SUBSCRIBERS, "id", "type", "resource_type", "resource_id", "occurred_at"),
+    # --- issue 18: households, refusals, service use and risk --- case notes: the professions only,
+    # never peer supporters (nor anyone without client data).
+    "related_person": grant(CARE, "id", "client_id", "name", "relationship", "lives_in_household", "phone", "note",
+                            "linked_client_id", "created_at", "updated_at", "version"),
+    "refusal": grant(CARE, "id", "client_id", "team_role", "agency_id", "refused_on", "source", "source_detail",
+                     "note", "active", "ended_on", "end_reason", "recorded_by", "created_at", "version"),
+    "service_use": grant(CARE, "id", "client_id", "kind", "service_id", "provider_agency_id", "provider_name",
+                         "started_on", "ended_on", "current", "days_per_week", "note", "updated_at", "version"),
+    "risk_flag": grant(CARE, "id", "client_id", "code", "note", "raised_on", "review_on", "review_due",
+                       "resolved_on", "resolution", "raised_by", "updated_at", "version"),
 })
 
 

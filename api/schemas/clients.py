@@ -220,7 +220,9 @@ class WithdrawalResult(BaseModel):
 
 
 TeamRole = Literal["caseworker", "mental_care_worker", "public_health_nurse", "home_helper", "nurse", "coordinator",
-                   "peer_supporter", "supervisor", "other"]
+                   "peer_supporter", "supervisor", "other",
+                   # --- issue 18: households ---
+                   "child_family_support"]
 
 
 class CareTeamMemberCreate(Input):
@@ -229,6 +231,9 @@ class CareTeamMemberCreate(Input):
     team_role: TeamRole
     from_date: date | None = None
     to_date: date | None = None
+    # --- issue 18: refusals ---
+    refusal_override_reason: Reason | None = Field(
+        default=None, description="Add the member although the client refused its profession or agency (audited)")
 
 
 class CareTeamMemberEnd(Input):

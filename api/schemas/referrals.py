@@ -41,6 +41,9 @@ class ReferralCreate(Input):
         description="Client fields the receiver will see, frozen when the referral is sent")
     needs_summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)] | None = (
         Field(default=None, description="Shared only with shared_fields containing needs_summary"))
+    # --- issue 18: refusals ---
+    refusal_override_reason: Reason | None = Field(
+        default=None, description="Refer although the client refused this agency (audited)")
 
     @model_validator(mode="after")
     def _rules(self) -> ReferralCreate:
@@ -59,6 +62,9 @@ class ReferralTransition(Input):
     reason: Reason | None = Field(default=None, description="Required to reject, cancel or fail")
     business_status: BusinessStatus | None = Field(
         default=None, description="A local sub-state the receiver keeps, e.g. 見学調整中 (FHIR businessStatus)")
+    # --- issue 18: refusals ---
+    refusal_override_reason: Reason | None = Field(
+        default=None, description="Send although the client refused this agency since the draft was made (audited)")
 
 
 class MessageCreate(Input):

@@ -18,6 +18,7 @@ from api.messages import msg
 from api.problems import Problem
 from api.schemas.clients import CareTeamMemberCreate
 from api.services import clients as client_service
+from api.services import refusals as refusal_service
 from api.services.guard import invisible, require
 
 
@@ -38,6 +39,9 @@ async def add_member(unit: RequestUnit, principal: Principal, client_id: uuid.UU
         raise Problem("validation", msg("care_team.not_staff"),
                       errors=[{"field": "body.user_id", "message": msg("care_team.not_staff.field"),
                                "code": "invalid"}])
+    # --- issue 18: refusals --- a profession or agency the client refused: 409 unless overridden.
+    override = await refusal_service.check_member(unit, client_id, {body.team_role, user.role}, user.agency_id,
+                                                  body.refusal_override_reason)
     start = body.from_date or today_tokyo()
     if body.to_date is not None and body.to_date < start:
         raise Problem("validation", msg("dates.reversed", later="to_date", earlier="from_date"))
@@ -51,7 +55,7 @@ async def add_member(unit: RequestUnit, principal: Principal, client_id: uuid.UU
                             team_role=body.team_role, from_date=start, to_date=body.to_date)
     unit.session.add(member)
     await unit.session.flush()
-    unit.audit("create", "care_team", resource_id=member.id, client_id=client_id)
+    unit.audit("create", "care_team", resource_id=member.id, client_id=client_id, detail=override)
     return member
 
 

@@ -1,8 +1,8 @@
 """The disclosure package (保有個人データの開示, APPI art. 33): everything the service holds about
 one client, as one printable Japanese document: the record, consents, support episodes with their
 decisions, goals and activities, referrals and what each shared, third-party provision records,
-correction requests and the access log. Produced for the client by staff the policy allows, and
-itself audited (action `disclose`)."""
+correction requests, related persons, refusals, service use, risk flags and the access log. Produced
+for the client by staff the policy allows, and itself audited (action `disclose`)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from api.db.models import (
     Agency,
     AuditEvent,
     Client,
+    ClientRefusal,
     Consent,
     CorrectionRequest,
     Decision,
@@ -27,6 +28,9 @@ from api.db.models import (
     Goal,
     Programme,
     Referral,
+    RelatedPerson,
+    RiskFlag,
+    ServiceUse,
     ThirdPartyProvision,
 )
 from api.db.unit import RequestUnit
@@ -109,6 +113,17 @@ async def _load(unit: RequestUnit, client_id: uuid.UUID) -> dict[str, Any]:
             CorrectionRequest.client_id == client_id).order_by(CorrectionRequest.requested_at))).all(),
         "access": (await session.scalars(select(AuditEvent).where(AuditEvent.client_id == client_id)
                                          .order_by(AuditEvent.at, AuditEvent.seq))).all(),
+        # --- issue 18: households, refusals, service use and risk ---
+        "related": (await session.scalars(select(RelatedPerson).where(RelatedPerson.client_id == client_id)
+                                          .order_by(RelatedPerson.created_at, RelatedPerson.id))).all(),
+        "refusals": (await session.execute(
+            select(ClientRefusal, Agency).outerjoin(Agency, Agency.id == ClientRefusal.agency_id)
+            .where(ClientRefusal.client_id == client_id).order_by(ClientRefusal.refused_on, ClientRefusal.id))).all(),
+        "service_uses": (await session.execute(
+            select(ServiceUse, Agency).outerjoin(Agency, Agency.id == ServiceUse.provider_agency_id)
+            .where(ServiceUse.client_id == client_id).order_by(ServiceUse.started_on, ServiceUse.id))).all(),
+        "risk_flags": (await session.scalars(select(RiskFlag).where(RiskFlag.client_id == client_id)
+                                             .order_by(RiskFlag.raised_on, RiskFlag.id))).all(),
     }
 
 
@@ -164,6 +179,19 @@ def render(client: Client, data: dict[str, Any], *, by: Principal, at: datetime)
             (c.received_on, c.field, c.requested_value, {"requested": "検討中", "accepted": "訂正",
                                                           "rejected": "訂正しない"}[c.status],
              c.decision_reason, c.old_value, c.new_value) for c in data["corrections"]])),
+        # --- issue 18: households, refusals, service use and risk --- a related person's own notes and
+        # client record are that person's data, not the client's: left out.
+        _section("家族・世帯", _table(("続柄", "氏名", "同一世帯"), [
+            (_label(codes.RELATIONSHIPS, p.relationship), p.name, p.lives_in_household) for p in data["related"]])),
+        _section("拒否している関わり", _table(("対象", "拒否した日", "情報源", "終了日"), [
+            (agency.name_ja if agency is not None else _label(codes.TEAM_ROLES, r.team_role), r.refused_on,
+             _label(codes.REFUSAL_SOURCES, r.source), r.ended_on) for r, agency in data["refusals"]])),
+        _section("利用サービス", _table(("種類", "提供機関", "開始日", "終了日", "週の日数"), [
+            (_label(codes.SERVICE_USE_KINDS, u.kind), agency.name_ja if agency is not None else u.provider_name,
+             u.started_on, u.ended_on, u.days_per_week) for u, agency in data["service_uses"]])),
+        _section("リスク情報", _table(("内容", "記録日", "見直し日", "解消日", "メモ"), [
+            (_label(codes.RISK_FLAGS, f.code), f.raised_on, f.review_on, f.resolved_on, f.note)
+            for f in data["risk_flags"]])),
         _section("アクセス記録", _table(("日時", "操作", "操作者", "役割", "対象", "結果", "目的"), [
             (e.at, _ACTIONS_JA.get(e.action, e.action), e.actor_name, e.role, e.resource_type, e.outcome, e.purpose)
             for e in data["access"]])),
@@ -189,5 +217,5 @@ async def package(unit: RequestUnit, principal: Principal, client_id: uuid.UUID,
             client_id=client_id)
     data = await _load(unit, client_id)
     unit.audit("disclose", "client", resource_id=client_id, client_id=client_id,
-               detail={"sections": 8, "access_events": len(data["access"])})
+               detail={"sections": 12, "access_events": len(data["access"])})
     return render(client, data, by=principal, at=at)

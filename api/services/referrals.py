@@ -28,7 +28,7 @@ from api.db.scopes import (
     referrals_visible_to,
 )
 from api.db.unit import RequestUnit
-from api.domain.access_rules import Action, On, can
+from api.domain.access_rules import Action, On, can, is_third_party
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
 from api.domain.referral_sharing import consent_purposes_for, data_categories_for, snapshot_of
@@ -47,6 +47,7 @@ from api.pagination import PageParams, cut, keyset, typed_cursor
 from api.problems import Problem, id_taken, illegal_transition
 from api.schemas.referrals import ReferralCreate, ReferralTransition
 from api.services import consents as consent_service
+from api.services import refusals as refusal_service
 from api.services.events import emit
 from api.services.guard import invisible, require
 
@@ -145,6 +146,9 @@ async def create(unit: RequestUnit, principal: Principal, body: ReferralCreate) 
         service = await session.get(Service, body.to_service_id)
         if service is None or service.agency_id != to_agency.id or service.status == "inactive":
             raise _invalid("to_service_id", msg("referral.not_open_service"))
+    # --- issue 18: refusals --- an agency the client refused: 409 unless overridden.
+    override = await refusal_service.check_referral(unit, client_id, to_agency.id, body.refusal_override_reason,
+                                                    name_source=not is_third_party(principal))
     if body.id is not None and await session.get(Referral, body.id) is not None:
         raise id_taken()
     referral = Referral(
@@ -159,7 +163,7 @@ async def create(unit: RequestUnit, principal: Principal, body: ReferralCreate) 
     session.add(ReferralStatusChange(referral_id=referral.id, action="create", from_status=None, to_status="draft",
                                      by_principal=principal.id, by_agency_id=principal.agency_id))
     await session.flush()
-    unit.audit("create", "referral", resource_id=referral.id, client_id=client_id)
+    unit.audit("create", "referral", resource_id=referral.id, client_id=client_id, detail=override)
     return await get_visible(unit, principal, referral.id)
 
 
@@ -183,6 +187,13 @@ async def transition(unit: RequestUnit, principal: Principal, referral_id: uuid.
     if missing_requirements(action, body.reason):
         raise _invalid("reason", msg("referral.reason_required", action=action.value))
     if action == ReferralAction.SEND:
+        # --- issue 18: refusals --- recorded since the draft was made.
+        override = await refusal_service.check_referral(
+            unit, referral.client_id, referral.to_agency_id, body.refusal_override_reason,
+            recorded_after=referral.created_at, name_source=not is_third_party(principal))
+        if override is not None:
+            unit.audit("refusal_override", "referral", resource_id=referral.id, client_id=referral.client_id,
+                       detail=override)
         await _send(unit, principal, referral)
     if body.business_status is not None:
         referral.business_status = body.business_status

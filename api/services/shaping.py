@@ -32,6 +32,7 @@ from api.schemas.episodes import (
     StatusChangeRead,
     WorkerDay,
 )
+from api.schemas.households import RelatedPersonRead
 from api.schemas.referrals import (
     ChainEntry,
     MessageRead,
@@ -43,6 +44,8 @@ from api.schemas.referrals import (
     ReferralRead,
 )
 from api.schemas.referrals import StatusChangeRead as ReferralStatusChangeRead
+from api.schemas.refusals import RefusalRead
+from api.schemas.service_use import RiskFlagRead, ServiceUseRead
 from api.schemas.webhooks import WebhookEvent
 
 # Every read model that carries client data, and its kind in the field policy.
@@ -72,6 +75,11 @@ KIND_OF: dict[type[BaseModel], str] = {
     Change: "change",
     ChangePage: "change_page",
     WebhookEvent: "webhook_event",
+    # --- issue 18: households, refusals, service use and risk ---
+    RelatedPersonRead: "related_person",
+    RefusalRead: "refusal",
+    ServiceUseRead: "service_use",
+    RiskFlagRead: "risk_flag",
 }
 
 

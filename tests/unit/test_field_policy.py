@@ -73,6 +73,11 @@ TABLE: dict[str, tuple[Any, set[str], set[str]]] = {
     "change": (ALL, ALL, set()),
     "change_page": (ALL, ALL, set()),
     "webhook_event": (set(), set(), ALL),  # and the admin: it subscribes for agencies
+    # --- issue 18: households, refusals, service use and risk --- care professionals only
+    "related_person": (ALL, set(), set()),
+    "refusal": (ALL, set(), set()),
+    "service_use": (ALL, set(), set()),
+    "risk_flag": (ALL, set(), set()),
 }
 MODELS = {kind: model for model, kind in KIND_OF.items()}
 

@@ -5,6 +5,7 @@ from api.db.models.base import Base
 from api.db.models.changes import ChangeLog, WorkerDayLoad
 from api.db.models.clients import CareTeamMember, Client, Consent, Programme
 from api.db.models.episodes import Activity, Decision, Episode, EpisodeStatusChange, Goal
+from api.db.models.households import RelatedPerson, RelatedPersonLink
 from api.db.models.identity import (
     Agency,
     ApiClient,
@@ -28,7 +29,9 @@ from api.db.models.meetings import (
 )
 from api.db.models.oauth import AuthorizationCode, OAuthClient, RecoveryCode, TotpEnrolment
 from api.db.models.referrals import Referral, ReferralMessage, ReferralStatusChange, ThirdPartyProvision
+from api.db.models.refusals import ClientRefusal
 from api.db.models.resources import CapacityHistory, Location, Service, ServiceAtLocation, ServiceCapacity
+from api.db.models.service_use import RiskFlag, ServiceUse
 from api.db.models.stats_snapshot import StatsSnapshot
 from api.db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
@@ -48,6 +51,7 @@ __all__ = [
     "CareTeamMember",
     "ChangeLog",
     "Client",
+    "ClientRefusal",
     "Consent",
     "CorrectionRequest",
     "Council",
@@ -71,11 +75,15 @@ __all__ = [
     "ReferralMessage",
     "ReferralStatusChange",
     "RefreshToken",
+    "RelatedPerson",
+    "RelatedPersonLink",
     "RevokedAccessToken",
     "RevokedSession",
+    "RiskFlag",
     "Service",
     "ServiceAtLocation",
     "ServiceCapacity",
+    "ServiceUse",
     "StatsSnapshot",
     "Subcommittee",
     "ThirdPartyProvision",
