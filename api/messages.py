@@ -485,6 +485,11 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     # ---- shared input rules
     "input.control_character": ("Control characters (other than tab and line breaks) are not allowed.",
                                 "制御文字（タブと改行を除く）は使えません。"),
+    # ---- issue 18: referral to a full service, support plans
+    "referral.no_vacancy": ("The service has no free place now (available {available}, waiting list {waitlist}); "
+                            "send the request again with confirm_no_vacancy=true to refer anyway.",
+                            "このサービスには現在空きがありません（空き {available}、待機 {waitlist}）。"
+                            "それでも紹介する場合は confirm_no_vacancy=true を付けて送り直してください。"),
 }
 
 

@@ -89,9 +89,9 @@ FIELDS: Mapping[str, Grants] = MappingProxyType({
     "worker_day": grant(CARE_AND_PEER, "performer_id", "date", "visits", "capacity", "remaining",
                         "minutes_with_travel", "activities"),
     "referral": _REFERRAL,
-    "referral_detail": {**_REFERRAL, **grant(CARE_AND_THIRD_PARTIES, "history")},
+    "referral_detail": {**_REFERRAL, **grant(CARE_AND_THIRD_PARTIES, "history", "service_vacancy")},
     "referral_shared": _REFERRAL_SHARED,
-    "referral_shared_detail": {**_REFERRAL_SHARED, **grant(CARE_AND_THIRD_PARTIES, "history")},
+    "referral_shared_detail": {**_REFERRAL_SHARED, **grant(CARE_AND_THIRD_PARTIES, "history", "service_vacancy")},
     "referral_status_change": grant(CARE_AND_THIRD_PARTIES, "action", "from_status", "to_status", "reason",
                                     "by_agency_id", "at"),
     "referral_chain": grant(CARE_AND_THIRD_PARTIES, "root_id", "items"),
@@ -107,6 +107,10 @@ FIELDS: Mapping[str, Grants] = MappingProxyType({
     "change_page": grant(CARE_AND_PEER, "items", "next_cursor", "has_more"),
     # Webhook bodies carry ids only: the subscriber reads the record through the API, shaped there.
     "webhook_event": grant(SUBSCRIBERS, "id", "type", "resource_type", "resource_id", "occurred_at"),
+    # --- issue 18: referral to a full service, support plans ---
+    # The directory's public capacity figures: whoever sees the referral.
+    "referral_service_vacancy": grant(CARE_AND_THIRD_PARTIES, "service_id", "known", "has_vacancy", "unit",
+                                      "maximum", "available", "waitlist", "updated_at"),
 })
 
 

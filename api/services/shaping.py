@@ -41,6 +41,7 @@ from api.schemas.referrals import (
     ReferralPartnerDetail,
     ReferralPartnerRead,
     ReferralRead,
+    ServiceVacancy,
 )
 from api.schemas.referrals import StatusChangeRead as ReferralStatusChangeRead
 from api.schemas.webhooks import WebhookEvent
@@ -72,6 +73,8 @@ KIND_OF: dict[type[BaseModel], str] = {
     Change: "change",
     ChangePage: "change_page",
     WebhookEvent: "webhook_event",
+    # --- issue 18: referral to a full service, support plans ---
+    ServiceVacancy: "referral_service_vacancy",
 }
 
 

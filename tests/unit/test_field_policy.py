@@ -62,7 +62,7 @@ TABLE: dict[str, tuple[Any, set[str], set[str]]] = {
     "referral_detail": (ALL, set(), {"id", "from_agency_id", "to_agency_id", "to_service_id", "part_of", "purpose",
                                      "priority", "reason", "due_on", "status", "status_reason", "business_status",
                                      "shared_fields", "shared_snapshot", "sent_at", "overdue", "allowed_actions",
-                                     "created_at", "updated_at", "version", "history"}),
+                                     "created_at", "updated_at", "version", "history", "service_vacancy"}),
     "referral_shared": (ALL, set(), ALL),
     "referral_shared_detail": (ALL, set(), ALL),
     "referral_status_change": (ALL, set(), ALL),
@@ -73,6 +73,8 @@ TABLE: dict[str, tuple[Any, set[str], set[str]]] = {
     "change": (ALL, ALL, set()),
     "change_page": (ALL, ALL, set()),
     "webhook_event": (set(), set(), ALL),  # and the admin: it subscribes for agencies
+    # --- issue 18: referral to a full service, support plans ---
+    "referral_service_vacancy": (ALL, set(), ALL),
 }
 MODELS = {kind: model for model, kind in KIND_OF.items()}
 
