@@ -62,6 +62,9 @@ class Action(StrEnum):
     retention_preview = "retention.preview"  # which records the next retention run would erase
     emergency_access_open = "emergency_access.open"  # break-the-glass: time-limited read of any client
     emergency_access_review = "emergency_access.review"  # the review queue: justified or not
+    # --- issue 18: support plans ---
+    support_plan_write = "support_plan.write"  # draft, edit and publish a version of the shared plan
+    support_plan_acknowledge = "support_plan.acknowledge"  # "I have read the current version"
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +198,11 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
         # need no staff list; the secretariat needs agencies (presenters, notice lists), not people.
         Action.directory_agencies: Rule(CARE_ROLES | {_R.secretariat, _R.admin}),
         Action.directory_users: Rule(CARE_ROLES | {_R.admin}),
+        # --- issue 18: support plans ---
+        # The professions on the team write the shared plan; everyone on the team, peer supporters
+        # included, acknowledges having read it.
+        Action.support_plan_write: Rule(PROFESSIONALS),
+        Action.support_plan_acknowledge: Rule(CARE_ROLES),
     }
 )
 NO_FACTS = On()

@@ -111,6 +111,19 @@ FIELDS: Mapping[str, Grants] = MappingProxyType({
     # The directory's public capacity figures: whoever sees the referral.
     "referral_service_vacancy": grant(CARE_AND_THIRD_PARTIES, "service_id", "known", "has_vacancy", "unit",
                                       "maximum", "available", "waitlist", "updated_at"),
+    # The shared support plan: peer supporters are on the team and read who does what and the goals
+    # (they share the goals with the client) but never the policy text, which holds the case's
+    # sensitive reasoning (illness, risks, the family).
+    "support_plan": {
+        **grant(CARE_AND_PEER, "id", "episode_id", "client_id", "number", "status", "current", "goals",
+                "assignments", "created_by", "published_at", "published_by", "acknowledged_by_me", "created_at",
+                "updated_at", "version"),
+        **grant(CARE, "policy"),
+    },
+    "support_plan_assignment": grant(CARE_AND_PEER, "user_id", "team_role", "task"),
+    "support_plan_readers": grant(CARE_AND_PEER, "plan_id", "episode_id", "client_id", "number", "published_at",
+                                  "acknowledged", "unread"),
+    "support_plan_reader": grant(CARE_AND_PEER, "user_id", "name", "team_role", "acknowledged_at"),
 })
 
 

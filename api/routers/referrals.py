@@ -32,9 +32,8 @@ from api.schemas.referrals import (
 )
 from api.services import referral_fhir as fhir_service
 from api.services import referral_records as record_service
-from api.services import referral_vacancy
+from api.services import referral_vacancy, shaping, views
 from api.services import referrals as referral_service
-from api.services import shaping, views
 from api.services.shaping import shaped_page
 
 router = APIRouter(tags=["referrals"], route_class=CommitRoute)

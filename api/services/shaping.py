@@ -44,6 +44,7 @@ from api.schemas.referrals import (
     ServiceVacancy,
 )
 from api.schemas.referrals import StatusChangeRead as ReferralStatusChangeRead
+from api.schemas.support_plans import AssignmentRead, PlanReader, PlanReaders, SupportPlanRead
 from api.schemas.webhooks import WebhookEvent
 
 # Every read model that carries client data, and its kind in the field policy.
@@ -75,6 +76,10 @@ KIND_OF: dict[type[BaseModel], str] = {
     WebhookEvent: "webhook_event",
     # --- issue 18: referral to a full service, support plans ---
     ServiceVacancy: "referral_service_vacancy",
+    SupportPlanRead: "support_plan",
+    AssignmentRead: "support_plan_assignment",
+    PlanReaders: "support_plan_readers",
+    PlanReader: "support_plan_reader",
 }
 
 

@@ -39,8 +39,10 @@ async def test_a_full_service_is_refused_until_confirmed_and_answers_carry_the_l
     refused = await client.post("/v1/referrals", json=_body(world, client_id, service_id), headers=auth)
     assert refused.status_code == 409, refused.text
     problem = refused.json()
-    assert problem["vacancy"]["available"] == 0 and problem["vacancy"]["has_vacancy"] is False
-    assert problem["vacancy"]["maximum"] == 6 and problem["vacancy"]["service_id"] == str(service_id)
+    assert problem["vacancy"]["available"] == 0
+    assert problem["vacancy"]["has_vacancy"] is False
+    assert problem["vacancy"]["maximum"] == 6
+    assert problem["vacancy"]["service_id"] == str(service_id)
     assert "confirm_no_vacancy" in problem["detail"]
     ja = await client.post("/v1/referrals", json=_body(world, client_id, service_id),
                            headers={**auth, "Accept-Language": "ja"})

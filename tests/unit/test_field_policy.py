@@ -75,6 +75,12 @@ TABLE: dict[str, tuple[Any, set[str], set[str]]] = {
     "webhook_event": (set(), set(), ALL),  # and the admin: it subscribes for agencies
     # --- issue 18: referral to a full service, support plans ---
     "referral_service_vacancy": (ALL, set(), ALL),
+    "support_plan": (ALL, {"id", "episode_id", "client_id", "number", "status", "current", "goals", "assignments",
+                           "created_by", "published_at", "published_by", "acknowledged_by_me", "created_at",
+                           "updated_at", "version"}, set()),
+    "support_plan_assignment": (ALL, ALL, set()),
+    "support_plan_readers": (ALL, ALL, set()),
+    "support_plan_reader": (ALL, ALL, set()),
 }
 MODELS = {kind: model for model, kind in KIND_OF.items()}
 

@@ -30,6 +30,7 @@ from api.db.models.oauth import AuthorizationCode, OAuthClient, RecoveryCode, To
 from api.db.models.referrals import Referral, ReferralMessage, ReferralStatusChange, ThirdPartyProvision
 from api.db.models.resources import CapacityHistory, Location, Service, ServiceAtLocation, ServiceCapacity
 from api.db.models.stats_snapshot import StatsSnapshot
+from api.db.models.support_plans import SupportPlan, SupportPlanAcknowledgement  # issue 18: support plans
 from api.db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -78,6 +79,8 @@ __all__ = [
     "ServiceCapacity",
     "StatsSnapshot",
     "Subcommittee",
+    "SupportPlan",  # issue 18: support plans
+    "SupportPlanAcknowledgement",
     "ThirdPartyProvision",
     "TotpEnrolment",
     "UserAccount",
