@@ -62,7 +62,7 @@ async def _seen(unit: RequestUnit, principal: Principal, plans: list[SupportPlan
     ids = [p.id for p in plans]
     current: dict[uuid.UUID, bool] = dict((await session.execute(
         select(SupportPlan.id, SupportPlan.number == _current_number(SupportPlan.episode_id))
-        .where(SupportPlan.id.in_(ids)))).tuples().all())
+        .where(SupportPlan.id.in_(ids)))).all())
     mine = set(await session.scalars(select(SupportPlanAcknowledgement.plan_id).where(
         SupportPlanAcknowledgement.plan_id.in_(ids), SupportPlanAcknowledgement.user_id == principal.id)))
     return [PlanSeen(p, bool(current.get(p.id)), p.id in mine) for p in plans]
@@ -229,7 +229,7 @@ async def readers(unit: RequestUnit, principal: Principal, episode_id: uuid.UUID
         .order_by(CareTeamMember.from_date, CareTeamMember.id))).all()
     acks = dict((await session.execute(
         select(SupportPlanAcknowledgement.user_id, SupportPlanAcknowledgement.acknowledged_at)
-        .where(SupportPlanAcknowledgement.plan_id == plan.id))).tuples().all())
+        .where(SupportPlanAcknowledgement.plan_id == plan.id))).all())
     by_user: dict[uuid.UUID, tuple[str, str]] = {}
     for user_id, team_role, name in members:
         by_user.setdefault(user_id, (team_role, name))
