@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -30,8 +29,9 @@ async def test_referrals_reach_the_feed_of_both_sides_and_nobody_else(
         await s.execute(text("INSERT INTO care_team_member (id, client_id, user_id, team_role, from_date) "
                              "VALUES (gen_random_uuid(), :c, :u, 'caseworker', current_date - 3)"),
                         {"c": client.id, "u": world.users["caseworker"]})
-        referral = Referral(from_agency_id=world.agencies["karasuyama_seikatsu"], requester_id=world.users["caseworker"],
-                            requester_kind="user", to_agency_id=world.agencies["mota"], client_id=client.id,
+        referral = Referral(from_agency_id=world.agencies["karasuyama_seikatsu"],
+                            requester_id=world.users["caseworker"], requester_kind="user",
+                            to_agency_id=world.agencies["mota"], client_id=client.id,
                             purpose="consultation_support", reason="地域移行の相談", shared_fields=["name"])
         s.add(referral)
         await s.commit()

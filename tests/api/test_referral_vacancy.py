@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession
+from alembic import command
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.cli import alembic_config
+from api.config import Settings
+from api.db.engine import create_database, drop_database
 from api.db.models import CareTeamMember
+from api.demo.load import seed_all
 from api.domain.fiscal import today_tokyo
+from api.main import create_app
 from tests.resource_records import make_service
 from tests.scenario import make_client
 from tests.world import World
@@ -76,3 +84,40 @@ async def test_a_service_with_a_free_place_needs_no_confirmation(
                                                      if k != "to_service_id"}, headers=world.auth("caseworker"))
     assert plain.status_code == 201, plain.text
     assert plain.json()["service_vacancy"] is None
+
+
+async def test_scene_the_closing_hostel_takes_nobody_new(server_url: str, tmp_path: Path) -> None:
+    """「廃止と聞いている…新規の受け入れなし」 (July 2010): 佐藤 雅之 (c01), 12 years in hospital, needs
+    a place to try living outside. A referral to the closing metropolitan hostel is answered with its
+    vacancy (none) before anyone waits weeks for a refusal; つばめ荘 烏山 has two places."""
+    name = f"iko_demo_{uuid.uuid4().hex[:8]}"
+    url = await create_database(server_url, name)
+    app = None
+    try:
+        await asyncio.to_thread(command.upgrade, alembic_config(url), "head")
+        app = create_app(Settings(database_url=url, data_dir=tmp_path, run_background_workers=False,
+                                  log_level="WARNING", stats_snapshot_seconds=0))
+        async with async_sessionmaker(app.state.engine, expire_on_commit=False)() as session:
+            refs = await seed_all(session)
+            await session.commit()
+        token = app.state.tokens.issue_access_token(refs.users["cw.karasuyama"], "user")[0]
+        auth = {"Authorization": f"Bearer {token}"}
+        services = refs.extra["services"]
+        client_id = refs.extra["clients"]["c01"]
+
+        def body(code: str, agency: str, **over: object) -> dict[str, object]:
+            return {"to_agency_id": str(refs.agencies[agency]), "to_service_id": str(services[code]),
+                    "client_id": str(client_id), "purpose": "trial_stay", "reason": "退院に向けた体験宿泊", **over}
+
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            hostel = await http.post("/v1/referrals", json=body("tokyo_mhwc_hostel", "tokyo_mhwc"), headers=auth)
+            assert hostel.status_code == 409, hostel.text
+            assert hostel.json()["vacancy"]["available"] == 0
+            group_home = await http.post("/v1/referrals", headers=auth, json=body(
+                "gh_tsubame_karasuyama", "tsubame_gh", purpose="group_home", reason="退院後の住まい"))
+            assert group_home.status_code == 201, group_home.text
+            assert group_home.json()["service_vacancy"]["available"] == 2
+    finally:
+        if app is not None:
+            await app.state.engine.dispose()
+        await drop_database(server_url, name)
