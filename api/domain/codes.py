@@ -170,6 +170,12 @@ EMERGENCY_ACCESS_REASONS = _codes(
     ("other", "その他", "Other"),
 )
 
+# --- issue 18: support plans ---
+SUPPORT_PLAN_STATUSES = _codes(
+    ("draft", "下書き", "Draft"),
+    ("published", "公開済み（変更不可）", "Published (immutable)"),
+)
+
 LISTS: Mapping[str, tuple[Code, ...]] = MappingProxyType(
     {
         "sexes": SEXES,
@@ -191,6 +197,8 @@ LISTS: Mapping[str, tuple[Code, ...]] = MappingProxyType(
         "referral-statuses": REFERRAL_STATUSES,
         "referral-shared-fields": REFERRAL_SHARED_FIELDS,
         "emergency-access-reasons": EMERGENCY_ACCESS_REASONS,
+        # --- issue 18: support plans ---
+        "support-plan-statuses": SUPPORT_PLAN_STATUSES,
     }
 )
 

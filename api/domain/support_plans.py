@@ -9,9 +9,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
+from api.domain import codes
+
 DRAFT = "draft"
 PUBLISHED = "published"
-PLAN_STATUSES = frozenset({DRAFT, PUBLISHED})
+PLAN_STATUSES = codes.codes_of(codes.SUPPORT_PLAN_STATUSES)
 
 
 def unread(members: Iterable[uuid.UUID], acknowledged: Iterable[uuid.UUID]) -> list[uuid.UUID]:
