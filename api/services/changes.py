@@ -44,7 +44,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.util import ClauseAdapter
 
-from api.db.models import Activity, CareTeamMember, ChangeLog, Client, Consent, Episode, Goal, Programme, Referral
+from api.db.models import (
+    Activity,
+    CareTeamMember,
+    ChangeLog,
+    Client,
+    Consent,
+    Episode,
+    Goal,
+    Programme,
+    Referral,
+    SupportPlan,
+)
 from api.db.models.changes import Xid8
 from api.db.scopes import (
     activities_visible_to,
@@ -54,6 +65,7 @@ from api.db.scopes import (
     episodes_visible_to,
     goals_visible_to,
     referrals_visible_to,
+    support_plans_visible_to,
 )
 from api.db.unit import RequestUnit
 from api.domain.access_rules import Action
@@ -63,7 +75,7 @@ from api.messages import msg
 from api.pagination import decode_cursor, encode_cursor
 from api.problems import Problem
 from api.schemas.changes import Change, ChangePage
-from api.services import views
+from api.services import support_plans, views
 from api.services.guard import require
 from api.services.referrals import Seen, relation_columns
 
@@ -84,6 +96,7 @@ FEED: Mapping[str, FeedSource] = {
     "care_team_member": FeedSource(CareTeamMember, care_team_visible_to, views.member_view),
     # --- issue 18: referrals in the change feed (h18d) ---
     "referral": FeedSource(Referral, referrals_visible_to, views.referral_view),
+    "support_plan": FeedSource(SupportPlan, support_plans_visible_to, support_plans.view),
 }
 # --- issue 18: a user's role or branch offices changed (trigger change_log_staff_scope) ---
 STAFF_SCOPE = "staff_scope"
@@ -155,6 +168,11 @@ async def read(unit: RequestUnit, principal: Principal, cursor: str | None, limi
         if not ids:
             continue
         query = select(source.model).where(source.model.id.in_(ids), source.visible(principal))
+        if kind == "support_plan":
+            plans = (await session.scalars(query)).all()
+            for seen in await support_plans.seen_in(session, principal, plans):
+                current[(kind, seen.plan.id)] = seen
+            continue
         if kind == "referral":
             query = select(Referral, *relation_columns(principal)).where(Referral.id.in_(ids),
                                                                           referrals_visible_to(principal))

@@ -8,14 +8,16 @@ publisher aside)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.conventions import check_version
 from api.db.models import CareTeamMember, Episode, SupportPlan, SupportPlanAcknowledgement, UserAccount
-from api.db.scopes import episodes_visible_to, on_care_team
+from api.db.scopes import on_care_team, support_plans_visible_to
 from api.db.unit import RequestUnit
 from api.domain import support_plans as rules
 from api.domain.access_rules import Action
@@ -56,9 +58,13 @@ def _current_number(episode_id: Any) -> Any:
 
 
 async def _seen(unit: RequestUnit, principal: Principal, plans: list[SupportPlan]) -> list[PlanSeen]:
+    return await seen_in(unit.session, principal, plans)
+
+
+async def seen_in(session: AsyncSession, principal: Principal, plans: Sequence[SupportPlan]) -> list[PlanSeen]:
+    """Each version with whether it is current and whether the caller has acknowledged it."""
     if not plans:
         return []
-    session = unit.session
     ids = [p.id for p in plans]
     current: dict[uuid.UUID, bool] = dict((await session.execute(
         select(SupportPlan.id, SupportPlan.number == _current_number(SupportPlan.episode_id))
@@ -70,8 +76,7 @@ async def _seen(unit: RequestUnit, principal: Principal, plans: list[SupportPlan
 
 async def _visible(unit: RequestUnit, principal: Principal, plan_id: uuid.UUID, *,
                    for_update: bool = False) -> SupportPlan:
-    stmt = select(SupportPlan).join(Episode, Episode.id == SupportPlan.episode_id).where(
-        SupportPlan.id == plan_id, episodes_visible_to(principal))
+    stmt = select(SupportPlan).where(SupportPlan.id == plan_id, support_plans_visible_to(principal))
     if for_update:
         stmt = stmt.with_for_update(of=SupportPlan)
     plan = await unit.session.scalar(stmt)

@@ -1,16 +1,18 @@
-"""Issue 18: the change feed gains referrals (seen per the referral scope, the receiving side
+"""Issue 18: the change feed gains referrals and support-plan versions (seen per the referral scope, the receiving side
 never told whose referral it is) and the tombstone a supervisor gets for each client it saw in a
 branch office it no longer supervises. Written on committed data, like tests/api/test_changes.py."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from api.db.models import Referral, UserAccount
+from api.db.models import CareTeamMember, Episode, Programme, Referral, SupportPlan, UserAccount
+from api.domain.fiscal import today_tokyo
 from tests.api.test_changes import _drain, live  # noqa: F401  (the fixture)
 from tests.scenario import make_client
 from tests.world import World
@@ -113,3 +115,46 @@ async def test_a_supervisor_moved_off_a_branch_hears_one_tombstone_per_client_it
         async with engine.begin() as conn:
             await conn.execute(text("DELETE FROM change_log WHERE resource_id = :u"), {"u": supervisor.id})
             await conn.execute(text("DELETE FROM user_account WHERE id = :u"), {"u": supervisor.id})
+
+
+async def test_a_new_support_plan_version_reaches_its_team_through_the_feed(
+        live: Any, world: World, engine: AsyncEngine) -> None:  # noqa: F811
+    http, created = live
+    readers = ("caseworker", "peer_supporter", "caseworker2")
+    starts = {name: (await _drain(http, world.auth(name)))[1] for name in readers}
+    maker = async_sessionmaker(engine, expire_on_commit=False)
+    async with maker() as s:
+        programme = Programme(code=f"sp_{uuid.uuid4().hex[:8]}", name_ja="方針事業", name_en="Plans",
+                              operating_agency_ids=[world.agencies["karasuyama_seikatsu"]])
+        client = make_client("karasuyama", "方針 七子", "ホウシン ナナコ")
+        s.add_all([programme, client])
+        await s.flush()
+        for name in ("caseworker", "peer_supporter"):
+            s.add(CareTeamMember(client_id=client.id, user_id=world.users[name], team_role=world.roles[name],
+                                 from_date=today_tokyo() - timedelta(days=3)))
+        episode = Episode(client_id=client.id, programme_id=programme.id, branch_code="karasuyama",
+                          operating_agency_id=world.agencies["karasuyama_seikatsu"],
+                          lead_worker_id=world.users["caseworker"], status="proposed", proposed_on=today_tokyo())
+        s.add(episode)
+        await s.flush()
+        plan = SupportPlan(episode_id=episode.id, client_id=client.id, number=1, status="draft",
+                           policy="本人の不安の理由", goals=["服薬"], assignments=[],
+                           created_by=world.users["caseworker"])
+        s.add(plan)
+        await s.commit()
+    created.append(client.id)
+    try:
+        heard = {}
+        for name in readers:
+            items, _ = await _drain(http, world.auth(name), starts[name])
+            heard[name] = [i for i in items if i["resource_type"] == "support_plan"]
+        assert [(i["id"], i["record"]["policy"]) for i in heard["caseworker"]] == [(str(plan.id), "本人の不安の理由")]
+        assert [i["id"] for i in heard["peer_supporter"]] == [str(plan.id)]
+        assert "policy" not in heard["peer_supporter"][0]["record"]
+        assert heard["caseworker2"] == []
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text("DELETE FROM change_log WHERE client_id = :c"), {"c": client.id})
+            await conn.execute(text("DELETE FROM support_plan WHERE id = :p"), {"p": plan.id})
+            await conn.execute(text("DELETE FROM episode WHERE id = :e"), {"e": episode.id})
+            await conn.execute(text("DELETE FROM programme WHERE id = :p"), {"p": programme.id})
