@@ -530,6 +530,28 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
                                        "review_on が raised_on（{raised_on}）より前です。"),
     "risk_flag.resolved_before_raised": ("resolved_on is before raised_on ({raised_on}).",
                                          "resolved_on が raised_on（{raised_on}）より前です。"),
+    # ---- issue 18: referral to a full service, support plans
+    "referral.no_vacancy": ("The service has no free place now (available {available}, waiting list {waitlist}); "
+                            "send the request again with confirm_no_vacancy=true to refer anyway.",
+                            "このサービスには現在空きがありません（空き {available}、待機 {waitlist}）。"
+                            "それでも紹介する場合は confirm_no_vacancy=true を付けて送り直してください。"),
+    "action.support_plan.write": ("write this episode's support plan", "この支援の支援方針を書く"),
+    "action.support_plan.acknowledge": ("acknowledge a support plan", "支援方針の確認を記録する"),
+    "what.support_plan": ("support plan", "支援方針"),
+    "support_plan.published": ("Version {number} is published and can no longer change; draft a new version.",
+                               "第{number}版は公開済みのため変更できません。新しい版を作成してください。"),
+    "support_plan.draft_exists": ("Version {number} is still a draft: edit or publish it first.",
+                                  "第{number}版がまだ下書きです。先に編集するか公開してください。"),
+    "support_plan.not_current": ("Only the current version ({number}) can be acknowledged.",
+                                 "確認できるのは現在の版（第{number}版）だけです。"),
+    "support_plan.not_on_team": ("Only current members of the client's care team acknowledge its support plan.",
+                                 "支援方針の確認は、ご本人の支援チームの現メンバーが行います。"),
+    "support_plan.assignee_not_on_team": ("{user_id} is not a current member of the client's care team.",
+                                          "{user_id} はご本人の支援チームの現メンバーではありません。"),
+    "support_plan.none_published": ("No version of this episode's support plan has been published yet.",
+                                    "この支援の支援方針はまだ公開されていません。"),
+    "support_plan.episode_closed": ("The episode has ended: its support plan no longer changes.",
+                                    "この支援は終了しているため、支援方針は変更できません。"),
 }
 
 

@@ -21,6 +21,7 @@ from api.db.models import (
     Episode,
     Goal,
     Referral,
+    SupportPlan,
 )
 
 _OWNER: dict[str, Callable[[uuid.UUID], Select[Any]]] = {
@@ -33,6 +34,8 @@ _OWNER: dict[str, Callable[[uuid.UUID], Select[Any]]] = {
     "referral": lambda rid: select(Referral.client_id).where(Referral.id == rid),
     "correction_request": lambda rid: select(CorrectionRequest.client_id).where(CorrectionRequest.id == rid),
     "emergency_access": lambda rid: select(EmergencyAccess.client_id).where(EmergencyAccess.id == rid),
+    # --- issue 18: support plans ---
+    "support_plan": lambda rid: select(SupportPlan.client_id).where(SupportPlan.id == rid),
 }
 
 

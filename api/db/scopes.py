@@ -20,6 +20,7 @@ from api.db.models import (
     Goal,
     Referral,
     Service,
+    SupportPlan,
     UserAccount,
     WebhookSubscription,
 )
@@ -180,3 +181,9 @@ def emergency_grants_reviewable_by(principal: Principal) -> ColumnElement[bool]:
 def supervisors_of_branch(branch_code: str) -> ColumnElement[bool]:
     """The users who supervise a branch office (they hear of break-the-glass on its clients)."""
     return and_(UserAccount.role == Role.supervisor, literal(branch_code) == any_(UserAccount.branch_codes))
+
+
+# --- issue 18: support plans ---
+def support_plans_visible_to(principal: Principal) -> ColumnElement[bool]:
+    """A support plan is seen by whoever sees its episode."""
+    return exists(select(Episode.id).where(Episode.id == SupportPlan.episode_id, episodes_visible_to(principal)))

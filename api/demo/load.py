@@ -21,7 +21,9 @@ from api.security import hash_password
 # Later areas append their step names; a missing module is simply not loaded yet.
 SEED_STEPS = ("seed_cases", "seed_meetings", "seed_resources", "seed_referrals", "seed_emergency",
               # --- issue 18: households, refusals, service use and risk ---
-              "seed_households")
+              "seed_households",
+              # --- issue 18: support plans ---
+              "seed_support_plans")
 
 
 @dataclass

@@ -2114,3 +2114,34 @@ RISK_FLAGS: Final[tuple[RiskFlagSeed, ...]] = (
     RiskFlagSeed(client_ref="c16", code="relapse_signs", raised_on=date(2010, 7, 1), review_on=date(2010, 8, 31),
                  raised_by="mcw.tamagawa", note_ja="作業所に通い始めたが、少し体調を崩している。"),
 )
+# --- issue 18: support plans (item 7) ---
+# 「委託法人は…ケースワーカーとの支援方針の共有が難しいと聞いている」 (July 2010 floor discussion): the
+# mental-care worker writes down the plan for 鈴木 久美子 (c02) and publishes it to her care team; the
+# public health nurse has read it, her caseworker (busy with payments) not yet.
+@dataclass(frozen=True, slots=True)
+class SupportPlanVersion:
+    episode: str  # "<client ref>:<programme code>"
+    published_by: str
+    published_at: datetime
+    policy_ja: str
+    goals_ja: tuple[str, ...]
+    assignments: tuple[tuple[str | None, str, str], ...]  # (username or None, team role, task)
+    acknowledged_by: tuple[str, ...]
+
+
+SUPPORT_PLANS: Final[tuple[SupportPlanVersion, ...]] = (
+    SupportPlanVersion(
+        episode="c02:home_stabilisation",
+        published_by="mcw.karasuyama",
+        published_at=datetime(2010, 7, 5, 17, 0, tzinfo=JST),
+        policy_ja="単身アパート生活の継続を支える。服薬が途切れがちなため、訪問で生活リズムと服薬の状況を確かめ、"
+                  "ケースワーカーとは月1回、支援の方向を確認し合う。本人が支援をやめたいと言えば、その意思を尊重する。",
+        goals_ja=("毎日決まった時間に服薬する", "週1回、自分で買い物に行く"),
+        assignments=(
+            ("mcw.karasuyama", "mental_care_worker", "週1回の訪問で服薬と生活リズムを確認する"),
+            ("cw.karasuyama", "caseworker", "生活保護の手続きと月1回の方針確認"),
+            ("phn.karasuyama", "public_health_nurse", "通院状況の確認と主治医との連絡"),
+        ),
+        acknowledged_by=("mcw.karasuyama", "phn.karasuyama"),
+    ),
+)

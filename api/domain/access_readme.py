@@ -42,6 +42,12 @@ RECORDS: dict[str, str] = {
     "refusal": "refusal of a profession or agency (`/v1/clients/{id}/refusals`)",
     "service_use": "service use (`/v1/clients/{id}/service-uses`)",
     "risk_flag": "risk flag (`/v1/clients/{id}/risk-flags`, `/v1/risk-flags/due`)",
+    # --- issue 18: referral to a full service, support plans ---
+    "referral_service_vacancy": "live vacancy of a referral's service (referral create and detail)",
+    "support_plan": "support-plan version (`/v1/support-plans/{id}`, `/v1/episodes/{id}/support-plans`, change feed)",
+    "support_plan_assignment": "support-plan assignment (who does what)",
+    "support_plan_readers": "who has read the current support plan (`.../support-plans/current/readers`)",
+    "support_plan_reader": "one care-team member's reading of the current support plan",
 }
 
 

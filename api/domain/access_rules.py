@@ -71,6 +71,9 @@ class Action(StrEnum):
     service_use_write = "service_use.write"
     risk_flag_read = "risk_flag.read"  # coded risks with a review date, and the list due for review
     risk_flag_write = "risk_flag.write"
+    # --- issue 18: support plans ---
+    support_plan_write = "support_plan.write"  # draft, edit and publish a version of the shared plan
+    support_plan_acknowledge = "support_plan.acknowledge"  # "I have read the current version"
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +218,11 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
         Action.service_use_write: Rule(PROFESSIONALS),
         Action.risk_flag_read: Rule(PROFESSIONALS),
         Action.risk_flag_write: Rule(PROFESSIONALS),
+        # --- issue 18: support plans ---
+        # The professions on the team write the shared plan; everyone on the team, peer supporters
+        # included, acknowledges having read it.
+        Action.support_plan_write: Rule(PROFESSIONALS),
+        Action.support_plan_acknowledge: Rule(CARE_ROLES),
     }
 )
 NO_FACTS = On()

@@ -221,6 +221,11 @@ RISK_FLAGS = _codes(
     ("family_crisis", "家族の危機", "Family crisis"),
     ("other", "その他", "Other"),
 )
+# --- issue 18: support plans ---
+SUPPORT_PLAN_STATUSES = _codes(
+    ("draft", "下書き", "Draft"),
+    ("published", "公開済み（変更不可）", "Published (immutable)"),
+)
 
 LISTS: Mapping[str, tuple[Code, ...]] = MappingProxyType(
     {
@@ -248,6 +253,8 @@ LISTS: Mapping[str, tuple[Code, ...]] = MappingProxyType(
         "refusal-sources": REFUSAL_SOURCES,
         "service-use-kinds": SERVICE_USE_KINDS,
         "risk-flags": RISK_FLAGS,
+        # --- issue 18: support plans ---
+        "support-plan-statuses": SUPPORT_PLAN_STATUSES,
     }
 )
 

@@ -89,9 +89,9 @@ FIELDS: Mapping[str, Grants] = MappingProxyType({
     "worker_day": grant(CARE_AND_PEER, "performer_id", "date", "visits", "capacity", "remaining",
                         "minutes_with_travel", "activities"),
     "referral": _REFERRAL,
-    "referral_detail": {**_REFERRAL, **grant(CARE_AND_THIRD_PARTIES, "history")},
+    "referral_detail": {**_REFERRAL, **grant(CARE_AND_THIRD_PARTIES, "history", "service_vacancy")},
     "referral_shared": _REFERRAL_SHARED,
-    "referral_shared_detail": {**_REFERRAL_SHARED, **grant(CARE_AND_THIRD_PARTIES, "history")},
+    "referral_shared_detail": {**_REFERRAL_SHARED, **grant(CARE_AND_THIRD_PARTIES, "history", "service_vacancy")},
     "referral_status_change": grant(CARE_AND_THIRD_PARTIES, "action", "from_status", "to_status", "reason",
                                     "by_agency_id", "at"),
     "referral_chain": grant(CARE_AND_THIRD_PARTIES, "root_id", "items"),
@@ -117,6 +117,23 @@ FIELDS: Mapping[str, Grants] = MappingProxyType({
                          "started_on", "ended_on", "current", "days_per_week", "note", "updated_at", "version"),
     "risk_flag": grant(CARE, "id", "client_id", "code", "note", "raised_on", "review_on", "review_due",
                        "resolved_on", "resolution", "raised_by", "updated_at", "version"),
+    # --- issue 18: referral to a full service, support plans ---
+    # The directory's public capacity figures: whoever sees the referral.
+    "referral_service_vacancy": grant(CARE_AND_THIRD_PARTIES, "service_id", "known", "has_vacancy", "unit",
+                                      "maximum", "available", "waitlist", "updated_at"),
+    # The shared support plan: peer supporters are on the team and read who does what and the goals
+    # (they share the goals with the client) but never the policy text, which holds the case's
+    # sensitive reasoning (illness, risks, the family).
+    "support_plan": {
+        **grant(CARE_AND_PEER, "id", "episode_id", "client_id", "number", "status", "current", "goals",
+                "assignments", "created_by", "published_at", "published_by", "acknowledged_by_me", "created_at",
+                "updated_at", "version"),
+        **grant(CARE, "policy"),
+    },
+    "support_plan_assignment": grant(CARE_AND_PEER, "user_id", "team_role", "task"),
+    "support_plan_readers": grant(CARE_AND_PEER, "plan_id", "episode_id", "client_id", "number", "published_at",
+                                  "acknowledged", "unread"),
+    "support_plan_reader": grant(CARE_AND_PEER, "user_id", "name", "team_role", "acknowledged_at"),
 })
 
 

@@ -33,8 +33,8 @@ from api.schemas.referrals import (
 from api.services import read_models as views
 from api.services import referral_fhir as fhir_service
 from api.services import referral_history as record_service
+from api.services import referral_vacancy, shaping
 from api.services import referrals as referral_service
-from api.services import shaping
 from api.services.shaping import shaped_page
 
 router = APIRouter(tags=["referrals"], route_class=CommitRoute)
@@ -69,13 +69,15 @@ async def list_referrals(
 
 @router.post("/v1/referrals", operation_id="create_referral", status_code=201,
              summary="Draft a referral (send it with the `send` transition)",
-             response_model=ReferralRead | ReferralPartnerRead)
+             response_model=ReferralDetail | ReferralPartnerDetail)
 async def create_referral(body: ReferralCreate, principal: PrincipalDep, unit: UnitDep,
                           idempotency_key: IdempotencyKeyDep = None) -> Response:
     async def create() -> Response:
-        seen = await referral_service.create(unit, principal, body)
-        return json_response(shape(principal, seen), status_code=201, version=seen.referral.version,
-                             location=f"/v1/referrals/{seen.referral.id}")
+        created = await referral_service.create(unit, principal, body)
+        seen, history = await referral_service.detail(unit, principal, created.referral.id)
+        vacancy = await referral_vacancy.live_vacancy(unit.session, seen.referral.to_service_id)
+        return json_response(views.referral_detail_view(principal, seen, history, vacancy), status_code=201,
+                             version=seen.referral.version, location=f"/v1/referrals/{seen.referral.id}")
 
     return await idempotent(unit, principal, idempotency_key, body, create)
 
@@ -84,7 +86,9 @@ async def create_referral(body: ReferralCreate, principal: PrincipalDep, unit: U
             summary="One referral with its status history", response_model=ReferralDetail | ReferralPartnerDetail)
 async def get_referral(referral_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep) -> Response:
     seen, history = await referral_service.detail(unit, principal, referral_id)
-    return json_response(views.referral_detail_view(principal, seen, history), version=seen.referral.version)
+    vacancy = await referral_vacancy.live_vacancy(unit.session, seen.referral.to_service_id)
+    return json_response(views.referral_detail_view(principal, seen, history, vacancy),
+                         version=seen.referral.version)
 
 
 @router.get("/v1/referrals/{referral_id}/fhir", operation_id="get_referral_fhir",
@@ -107,7 +111,9 @@ async def transition_referral(referral_id: uuid.UUID, body: ReferralTransition, 
                               principal: PrincipalDep, unit: UnitDep) -> Response:
     await referral_service.transition(unit, principal, referral_id, body, expected)
     seen, history = await referral_service.detail(unit, principal, referral_id)
-    return json_response(views.referral_detail_view(principal, seen, history), version=seen.referral.version)
+    vacancy = await referral_vacancy.live_vacancy(unit.session, seen.referral.to_service_id)
+    return json_response(views.referral_detail_view(principal, seen, history, vacancy),
+                         version=seen.referral.version)
 
 
 @router.get("/v1/referrals/{referral_id}/chain", operation_id="get_referral_chain",

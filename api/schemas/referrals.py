@@ -44,6 +44,9 @@ class ReferralCreate(Input):
     # --- issue 18: refusals ---
     refusal_override_reason: Reason | None = Field(
         default=None, description="Refer although the client refused this agency (audited)")
+    confirm_no_vacancy: bool = Field(
+        default=False, description="Refer even though the service's directory capacity shows no free place "
+        "(after a 409 naming its vacancy, e.g. to join its waiting list)")
 
     @model_validator(mode="after")
     def _rules(self) -> ReferralCreate:
@@ -119,12 +122,29 @@ class ReferralRead(ReferralPartnerRead):
     requester_id: uuid.UUID
 
 
+class ServiceVacancy(BaseModel):
+    """The referred-to service's capacity as the directory shows it now (issue 18, item 10)."""
+
+    service_id: uuid.UUID
+    known: bool = Field(description="The service publishes its capacity")
+    has_vacancy: bool | None = Field(description="Active and at least one place available; null when not known")
+    unit: str | None
+    maximum: int | None
+    available: int | None
+    waitlist: int | None
+    updated_at: datetime | None = Field(description="When the capacity was last updated")
+
+
 class ReferralPartnerDetail(ReferralPartnerRead):
     history: list[StatusChangeRead]
+    service_vacancy: ServiceVacancy | None = Field(
+        default=None, description="The live vacancy of to_service_id, read at this request")
 
 
 class ReferralDetail(ReferralRead):
     history: list[StatusChangeRead]
+    service_vacancy: ServiceVacancy | None = Field(
+        default=None, description="The live vacancy of to_service_id, read at this request")
 
 
 class ChainEntry(BaseModel):

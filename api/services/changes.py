@@ -12,22 +12,50 @@ which the caller cannot see a record they could see just before it, both decided
 of api/db/scopes.py run with the changed row as it was before and after (the trigger keeps the
 columns those rules read), and only while the caller still cannot see it. When the
 client itself went out of sight the one tombstone is the client's: everything of it went with it.
-An insert never answers a tombstone, nor does a record the caller never saw."""
+An insert never answers a tombstone, nor does a record the caller never saw.
+
+A change of the caller's own role or branch offices (a supervisor moved off a branch) is logged
+too: it answers a client tombstone for each client the caller saw then, judged by the scope rules
+with the caller as it was and each client's branch as it was at that moment (read from the log's
+later branch changes), and cannot see now."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import String, and_, cast, exists, func, literal, literal_column, select, tuple_, union_all
+from sqlalchemy import (
+    String,
+    and_,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    literal_column,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.util import ClauseAdapter
 
-from api.db.models import Activity, CareTeamMember, ChangeLog, Client, Consent, Episode, Goal, Programme
+from api.db.models import (
+    Activity,
+    CareTeamMember,
+    ChangeLog,
+    Client,
+    Consent,
+    Episode,
+    Goal,
+    Programme,
+    Referral,
+    SupportPlan,
+)
 from api.db.models.changes import Xid8
 from api.db.scopes import (
     activities_visible_to,
@@ -36,16 +64,21 @@ from api.db.scopes import (
     consents_visible_to,
     episodes_visible_to,
     goals_visible_to,
+    referrals_visible_to,
+    support_plans_visible_to,
 )
 from api.db.unit import RequestUnit
 from api.domain.access_rules import Action
 from api.domain.principal import Principal
+from api.domain.roles import Role
 from api.messages import msg
 from api.pagination import decode_cursor, encode_cursor
 from api.problems import Problem
 from api.schemas.changes import Change, ChangePage
 from api.services import read_models as views
+from api.services import support_plans
 from api.services.guard import require
+from api.services.referrals import Seen, relation_columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +95,12 @@ FEED: Mapping[str, FeedSource] = {
     "activity": FeedSource(Activity, activities_visible_to, views.activity_view),
     "consent": FeedSource(Consent, consents_visible_to, views.consent_view),
     "care_team_member": FeedSource(CareTeamMember, care_team_visible_to, views.member_view),
+    # --- issue 18: referrals in the change feed (h18d) ---
+    "referral": FeedSource(Referral, referrals_visible_to, views.referral_view),
+    "support_plan": FeedSource(SupportPlan, support_plans_visible_to, support_plans.view),
 }
+# --- issue 18: a user's role or branch offices changed (trigger change_log_staff_scope) ---
+STAFF_SCOPE = "staff_scope"
 
 
 def _parse_cursor(cursor: str | None) -> tuple[int, int] | None:
@@ -131,6 +169,18 @@ async def read(unit: RequestUnit, principal: Principal, cursor: str | None, limi
         if not ids:
             continue
         query = select(source.model).where(source.model.id.in_(ids), source.visible(principal))
+        if kind == "support_plan":
+            plans = (await session.scalars(query)).all()
+            for seen in await support_plans.seen_in(session, principal, plans):
+                current[(kind, seen.plan.id)] = seen
+            continue
+        if kind == "referral":
+            query = select(Referral, *relation_columns(principal)).where(Referral.id.in_(ids),
+                                                                          referrals_visible_to(principal))
+            for found in (await session.execute(query)).all():
+                current[(kind, found[0].id)] = Seen(found[0], bool(found.sender), bool(found.receiver),
+                                                    bool(found.sees_client))
+            continue
         if kind == "episode":
             query = select(Episode, Programme.code).join(Programme, Programme.id == Episode.programme_id).where(
                 Episode.id.in_(ids), episodes_visible_to(principal))
@@ -150,11 +200,15 @@ async def read(unit: RequestUnit, principal: Principal, cursor: str | None, limi
     for row in rows:
         hidden = ((row.resource_type, row.resource_id) not in current
                   or (row.client_id is not None and row.client_id not in visible_clients))
-        if row.op == "update" and row.scope_before != row.scope_after and hidden:
+        if row.op == "update" and row.scope_before != row.scope_after and hidden and row.resource_type in FEED:
             hidden_updates.setdefault(row.resource_type, []).append(row.seq)
     lost_sight: dict[int, tuple[bool, bool]] = {}
     for kind, seqs in hidden_updates.items():
         lost_sight.update(await _sight(session, principal, kind, seqs))
+    staff_losses: dict[int, list[uuid.UUID]] = {}
+    for log, xid_text in zip(rows, (str(r[1]) for r in scanned), strict=True):
+        if log.resource_type == STAFF_SCOPE and log.resource_id == principal.id and log.scope_before:
+            staff_losses[log.seq] = await _clients_lost_with_scope(session, principal, log, xid_text)
 
     items: dict[tuple[str, uuid.UUID], Change] = {}
 
@@ -163,10 +217,23 @@ async def read(unit: RequestUnit, principal: Principal, cursor: str | None, limi
         items.pop(key, None)  # only the latest state of a record in one page
         items[key] = change
 
+    audited: list[uuid.UUID] = []
     for row in rows:
         record = current.get((row.resource_type, row.resource_id))
         reason = "created" if row.op == "insert" else "updated"
-        if record is not None:
+        if row.seq in staff_losses:
+            for client_id in staff_losses[row.seq]:
+                put(Change(resource_type="client", id=client_id, client_id=client_id, deleted=True,
+                           reason="out_of_scope", changed_at=row.at, record=None))
+        elif isinstance(record, Seen):
+            # A referral: its client's id only for callers who see the client (the receiving side
+            # sees the shared snapshot, never whose referral it is).
+            shown = views.referral_view(principal, record).model_dump(mode="json")
+            put(Change(resource_type="referral", id=row.resource_id,
+                       client_id=row.client_id if record.sees_client else None, deleted=False, reason=reason,
+                       changed_at=row.at, record=shown))
+            audited.append(record.referral.client_id)
+        elif record is not None:
             if row.resource_type == "client" and not record.active:
                 put(Change(resource_type="client", id=row.resource_id, client_id=row.client_id, deleted=True,
                            reason="deactivated", changed_at=row.at, record=None))
@@ -181,11 +248,46 @@ async def read(unit: RequestUnit, principal: Principal, cursor: str | None, limi
                 put(Change(resource_type="client", id=row.client_id, client_id=row.client_id, deleted=True,
                            reason="out_of_scope", changed_at=row.at, record=None))
             elif record_lost:
+                shown_client = row.client_id if row.resource_type != "referral" or row.client_id in visible_clients \
+                    else None
                 put(Change(resource_type=row.resource_type, id=row.resource_id,
-                           client_id=row.client_id, deleted=True, reason="out_of_scope", changed_at=row.at,
+                           client_id=shown_client, deleted=True, reason="out_of_scope", changed_at=row.at,
                            record=None))
-    for client_id in dict.fromkeys(c.client_id for c in items.values() if not c.deleted and c.client_id):
+    shown_clients = [c.client_id for c in items.values() if not c.deleted and c.client_id]
+    for client_id in dict.fromkeys([*shown_clients, *audited]):
         unit.audit("read", "change", client_id=client_id, subject="changes")
     last = (int(scanned[-1][1]), rows[-1].seq) if rows else position
     return ChangePage(items=list(items.values()), next_cursor=encode_cursor(list(last or (0, 0))),
                       has_more=has_more)
+
+
+async def _clients_lost_with_scope(session: AsyncSession, principal: Principal, row: ChangeLog, xid_text: str
+                                   ) -> list[uuid.UUID]:
+    """The clients the caller saw just before its role or branch offices changed (the scope rules
+    run with the caller as it was, on each client's branch as it was then) and cannot see now.
+    A client created after the change was never seen; one that moved later is judged where it was."""
+    before = row.scope_before or {}
+    try:
+        then = replace(principal, role=Role(str(before.get("role"))),
+                       branches=frozenset(before.get("branch_codes") or ()))
+    except ValueError:
+        return []
+    later = ChangeLog.__table__.alias("later")
+    after_event = tuple_(later.c.xid, later.c.seq) > tuple_(cast(literal(xid_text), Xid8()), literal(row.seq))
+    table = Client.__table__
+    moved_from = (select(later.c.scope_before["branch_code"].astext)
+                  .where(later.c.resource_id == table.c.id, later.c.resource_type == "client", later.c.op == "update",
+                         after_event,
+                         later.c.scope_before["branch_code"] != later.c.scope_after["branch_code"])
+                  .order_by(later.c.xid, later.c.seq).limit(1).scalar_subquery())
+    created_later = exists().where(later.c.resource_id == table.c.id, later.c.resource_type == "client",
+                                   later.c.op == "insert", after_event)
+    as_it_was = union_all(
+        select(table).where(false()),  # names the columns after the client table's, for the adapter
+        select(*[func.coalesce(moved_from, c).label(c.name) if c.name == "branch_code" else c for c in table.c])
+        .where(~created_later),
+    ).subquery("client_then")
+    seen_then = ClauseAdapter(as_it_was).traverse(select(Client.id).where(clients_visible_to(then)))
+    lost = await session.scalars(select(Client.id).where(Client.id.in_(seen_then), ~clients_visible_to(principal))
+                                 .order_by(Client.kana_sort, Client.id))
+    return list(lost)

@@ -31,6 +31,7 @@ from api.schemas.referrals import (
     ReferralPartnerDetail,
     ReferralPartnerRead,
     ReferralRead,
+    ServiceVacancy,
 )
 from api.schemas.referrals import StatusChangeRead as ReferralStatusChangeRead
 from api.services import consents as consent_service
@@ -119,14 +120,15 @@ def referral_view(principal: Principal, seen: Seen) -> Shaped:
     return shape(principal, referral_read(principal, seen))
 
 
-def referral_detail_view(principal: Principal, seen: Seen, history: Sequence[Any]) -> Shaped:
+def referral_detail_view(principal: Principal, seen: Seen, history: Sequence[Any],
+                         vacancy: ServiceVacancy | None = None) -> Shaped:
     base = referral_read(principal, seen)
     changes = [ReferralStatusChangeRead.model_validate(h, from_attributes=True) for h in history]
     detail: BaseModel
     if isinstance(base, ReferralRead):
-        detail = ReferralDetail.model_construct(**dict(base), history=changes)
+        detail = ReferralDetail.model_construct(**dict(base), history=changes, service_vacancy=vacancy)
     else:
-        detail = ReferralPartnerDetail.model_construct(**dict(base), history=changes)
+        detail = ReferralPartnerDetail.model_construct(**dict(base), history=changes, service_vacancy=vacancy)
     return shape(principal, detail)
 
 

@@ -47,6 +47,7 @@ from api.pagination import PageParams, cut, keyset, typed_cursor
 from api.problems import Problem, id_taken, illegal_transition
 from api.schemas.referrals import ReferralCreate, ReferralTransition
 from api.services import consents as consent_service
+from api.services import referral_vacancy
 from api.services import refusals as refusal_service
 from api.services.events import emit
 from api.services.guard import invisible, require
@@ -146,6 +147,7 @@ async def create(unit: RequestUnit, principal: Principal, body: ReferralCreate) 
         service = await session.get(Service, body.to_service_id)
         if service is None or service.agency_id != to_agency.id or service.status == "inactive":
             raise _invalid("to_service_id", msg("referral.not_open_service"))
+        await referral_vacancy.check_vacancy(session, body.to_service_id, body.confirm_no_vacancy)
     # --- issue 18: refusals --- an agency the client refused: 409 unless overridden.
     override = await refusal_service.check_referral(unit, client_id, to_agency.id, body.refusal_override_reason,
                                                     name_source=not is_third_party(principal))

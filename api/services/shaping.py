@@ -42,10 +42,12 @@ from api.schemas.referrals import (
     ReferralPartnerDetail,
     ReferralPartnerRead,
     ReferralRead,
+    ServiceVacancy,
 )
 from api.schemas.referrals import StatusChangeRead as ReferralStatusChangeRead
 from api.schemas.refusals import RefusalRead
 from api.schemas.service_use import RiskFlagRead, ServiceUseRead
+from api.schemas.support_plans import AssignmentRead, PlanReader, PlanReaders, SupportPlanRead
 from api.schemas.webhooks import WebhookEvent
 
 # Every read model that carries client data, and its kind in the field policy.
@@ -80,6 +82,12 @@ KIND_OF: dict[type[BaseModel], str] = {
     RefusalRead: "refusal",
     ServiceUseRead: "service_use",
     RiskFlagRead: "risk_flag",
+    # --- issue 18: referral to a full service, support plans ---
+    ServiceVacancy: "referral_service_vacancy",
+    SupportPlanRead: "support_plan",
+    AssignmentRead: "support_plan_assignment",
+    PlanReaders: "support_plan_readers",
+    PlanReader: "support_plan_reader",
 }
 
 

@@ -62,7 +62,7 @@ TABLE: dict[str, tuple[Any, set[str], set[str]]] = {
     "referral_detail": (ALL, set(), {"id", "from_agency_id", "to_agency_id", "to_service_id", "part_of", "purpose",
                                      "priority", "reason", "due_on", "status", "status_reason", "business_status",
                                      "shared_fields", "shared_snapshot", "sent_at", "overdue", "allowed_actions",
-                                     "created_at", "updated_at", "version", "history"}),
+                                     "created_at", "updated_at", "version", "history", "service_vacancy"}),
     "referral_shared": (ALL, set(), ALL),
     "referral_shared_detail": (ALL, set(), ALL),
     "referral_status_change": (ALL, set(), ALL),
@@ -78,6 +78,14 @@ TABLE: dict[str, tuple[Any, set[str], set[str]]] = {
     "refusal": (ALL, set(), set()),
     "service_use": (ALL, set(), set()),
     "risk_flag": (ALL, set(), set()),
+    # --- issue 18: referral to a full service, support plans ---
+    "referral_service_vacancy": (ALL, set(), ALL),
+    "support_plan": (ALL, {"id", "episode_id", "client_id", "number", "status", "current", "goals", "assignments",
+                           "created_by", "published_at", "published_by", "acknowledged_by_me", "created_at",
+                           "updated_at", "version"}, set()),
+    "support_plan_assignment": (ALL, ALL, set()),
+    "support_plan_readers": (ALL, ALL, set()),
+    "support_plan_reader": (ALL, ALL, set()),
 }
 MODELS = {kind: model for model, kind in KIND_OF.items()}
 

@@ -33,6 +33,7 @@ from api.db.models.refusals import ClientRefusal
 from api.db.models.resources import CapacityHistory, Location, Service, ServiceAtLocation, ServiceCapacity
 from api.db.models.service_use import RiskFlag, ServiceUse
 from api.db.models.stats_snapshot import StatsSnapshot
+from api.db.models.support_plans import SupportPlan, SupportPlanAcknowledgement  # issue 18: support plans
 from api.db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -86,6 +87,8 @@ __all__ = [
     "ServiceUse",
     "StatsSnapshot",
     "Subcommittee",
+    "SupportPlan",  # issue 18: support plans
+    "SupportPlanAcknowledgement",
     "ThirdPartyProvision",
     "TotpEnrolment",
     "UserAccount",

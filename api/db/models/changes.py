@@ -35,7 +35,11 @@ class ChangeLog(Base):
     below its cursor (see api/services/changes.py)."""
 
     __tablename__ = "change_log"
-    __table_args__ = (Index("ix_change_log_xid_seq", "xid", "seq"),)
+    __table_args__ = (
+        Index("ix_change_log_xid_seq", "xid", "seq"),
+        # issue 18: a record's later changes (a client's branch as it was when a supervisor's branches changed)
+        Index("ix_change_log_resource", "resource_id", "xid", "seq"),
+    )
     seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     xid: Mapped[int] = mapped_column(Xid8(), server_default=func.pg_current_xact_id())
     resource_type: Mapped[str] = mapped_column(String(40))
