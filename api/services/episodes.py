@@ -30,7 +30,7 @@ from api.domain.principal import Principal
 from api.domain.transitions import IllegalTransition
 from api.messages import msg
 from api.pagination import PageParams, cut, keyset, typed_cursor
-from api.problems import Problem, id_taken, illegal_transition
+from api.problems import Problem, field_error, id_taken, illegal_transition, invalid_field, invalid_fields
 from api.schemas.episodes import EpisodeCreate, TransitionRequest
 from api.services import clients as client_service
 from api.services import consents as consent_service
@@ -65,8 +65,7 @@ async def programme_by_code(session: AsyncSession, code: str) -> Programme:
         active = list((await session.scalars(select(Programme.code).where(Programme.active)
                                              .order_by(Programme.code))).all())
         unknown = msg("episode.unknown_programme", code=code, allowed=active)
-        raise Problem("validation", unknown,
-                      errors=[{"field": "body.programme_code", "message": unknown, "code": "unknown"}])
+        raise invalid_field("programme_code", unknown, "unknown")
     return programme
 
 
@@ -76,10 +75,8 @@ async def _operating_choices(session: AsyncSession, programme: Programme, key: s
                                       .order_by(Agency.code))).all()
     choices = [{"id": str(a.id), "code": a.code, "name_ja": a.name_ja, "name_en": a.name_en} for a in agencies]
     listed = [f"{a.code} ({a.id})" for a in agencies]
-    return Problem("validation", msg(key, programme=programme.code, allowed=listed),
-                   errors=[{"field": "body.operating_agency_id",
-                            "message": msg(key, programme=programme.code, allowed=listed), "code": "choose"}],
-                   choices=choices)
+    return invalid_field("operating_agency_id", msg(key, programme=programme.code, allowed=listed), "choose",
+                         choices=choices)
 
 
 async def propose(unit: RequestUnit, principal: Principal, body: EpisodeCreate) -> tuple[Episode, Programme]:
@@ -97,9 +94,7 @@ async def propose(unit: RequestUnit, principal: Principal, body: EpisodeCreate) 
     elif programme.operating_agency_ids and operating not in programme.operating_agency_ids:
         raise await _operating_choices(session, programme, "episode.agency_not_operating")
     if await session.get(Agency, operating) is None:
-        raise Problem("validation", msg("field.unknown_reference", what=msg("what.agency")),
-                      errors=[{"field": "body.operating_agency_id", "code": "unknown",
-                               "message": msg("field.unknown_reference", what=msg("what.agency"))}])
+        raise invalid_field("operating_agency_id", msg("field.unknown_reference", what=msg("what.agency")), "unknown")
     if body.lead_worker_id is not None and await session.get(UserAccount, body.lead_worker_id) is None:
         raise Problem("validation", msg("episode.unknown_lead"))
     open_same = await session.scalar(select(Episode.id).where(
@@ -168,10 +163,9 @@ async def transition(unit: RequestUnit, principal: Principal, episode_id: uuid.U
     if missing:
         names = {"has_decision": "decision", "new_planned_end": "decision.planned_end"}
         fields = [names.get(m, m) for m in missing]
-        raise Problem("validation", msg("episode.needs", action=action.value, fields=fields),
-                      errors=[{"field": f"body.{names.get(m, m)}", "code": "missing",
-                               "message": msg("episode.later_end") if m == "new_planned_end" else msg("field.required")}
-                              for m in missing])
+        raise invalid_fields(msg("episode.needs", action=action.value, fields=fields),
+                             [field_error(names.get(m, m), msg("episode.later_end") if m == "new_planned_end"
+                                          else msg("field.required"), "missing") for m in missing])
     decision = None
     if body.decision is not None:
         decision = Decision(episode_id=episode.id, action=action.value, recorded_by=principal.id,
@@ -183,9 +177,7 @@ async def transition(unit: RequestUnit, principal: Principal, episode_id: uuid.U
     if action == EpisodeAction.START:
         if body.decision is not None and body.decision.planned_end is not None \
                 and body.decision.planned_end < effective:
-            raise Problem("validation", msg("episode.planned_end_before_start"),
-                          errors=[{"field": "body.decision.planned_end", "code": "before_start",
-                                   "message": msg("episode.planned_end_before_start")}])
+            raise invalid_field("decision.planned_end", msg("episode.planned_end_before_start"), "before_start")
         episode.started_on = effective
         episode.planned_end = planned_end_for(effective, programme.default_duration_months,
                                               body.decision.planned_end if body.decision else None)

@@ -48,7 +48,7 @@ from api.domain.kana import normalize_kana
 from api.domain.principal import Principal
 from api.domain.roles import Role
 from api.messages import Msg, Text, msg
-from api.problems import Problem
+from api.problems import Problem, invalid_field
 from api.schemas.clients import ClientCreate, ConsentCreate
 from api.schemas.episodes import ActivityCreate
 from api.services import clients as client_service
@@ -102,7 +102,7 @@ class Report:
 
 def _file_problem(exc: SheetError) -> Problem:
     reason = msg("import.file", reason=Text(exc.en, exc.ja))
-    return Problem("validation", reason, errors=[{"field": "file", "message": reason, "code": "file"}])
+    return invalid_field("file", reason, "file")
 
 
 def parse(kind: str, data: bytes, mapping: Mapping[str, str] | None, settings: Settings

@@ -42,9 +42,9 @@ from api.domain.referral_transitions import (
     missing_requirements,
 )
 from api.domain.transitions import IllegalTransition
-from api.messages import Msg, msg
+from api.messages import msg
 from api.pagination import PageParams, cut, keyset, typed_cursor
-from api.problems import Problem, id_taken, illegal_transition
+from api.problems import Problem, id_taken, illegal_transition, invalid_field
 from api.schemas.referrals import ReferralCreate, ReferralTransition
 from api.services import consents as consent_service
 from api.services.events import emit
@@ -104,10 +104,6 @@ async def get_visible(unit: RequestUnit, principal: Principal, referral_id: uuid
     return seen_from_row(row)
 
 
-def _invalid(field: str, message: Msg) -> Problem:
-    return Problem("validation", message, errors=[{"field": f"body.{field}", "message": message, "code": "invalid"}])
-
-
 async def create(unit: RequestUnit, principal: Principal, body: ReferralCreate) -> Seen:
     session = unit.session
     # A refusal by role names the client too, so it shows in that client's access log.
@@ -116,16 +112,16 @@ async def create(unit: RequestUnit, principal: Principal, body: ReferralCreate) 
     if body.part_of is not None:
         parent = await get_visible(unit, principal, body.part_of)
         if not parent.receiver:
-            raise _invalid("part_of", msg("referral.onward_needs_received"))
+            raise invalid_field("part_of", msg("referral.onward_needs_received"))
         if parent.referral.status not in _CONTINUABLE:
             raise Problem("conflict", msg("referral.accept_first"))
         beyond = sorted(set(body.shared_fields) - set(parent.referral.shared_fields))
         if beyond:
             # The onward sender only ever received the parent's snapshot: it cannot pass on more.
-            raise _invalid("shared_fields", msg("referral.onward_shares_more", fields=beyond))
+            raise invalid_field("shared_fields", msg("referral.onward_shares_more", fields=beyond))
         client_id = parent.referral.client_id
         if body.episode_id is not None:
-            raise _invalid("episode_id", msg("referral.onward_no_episode"))
+            raise invalid_field("episode_id", msg("referral.onward_no_episode"))
     else:
         assert body.client_id is not None
         found = await session.scalar(select(Client.id).where(Client.id == body.client_id,
@@ -135,16 +131,16 @@ async def create(unit: RequestUnit, principal: Principal, body: ReferralCreate) 
         client_id = found
         if body.episode_id is not None and await session.scalar(select(Episode.id).where(
                 Episode.id == body.episode_id, Episode.client_id == client_id, episodes_visible_to(principal))) is None:
-            raise _invalid("episode_id", msg("referral.unknown_episode"))
+            raise invalid_field("episode_id", msg("referral.unknown_episode"))
     to_agency = await session.get(Agency, body.to_agency_id)
     if to_agency is None or not to_agency.active:
-        raise _invalid("to_agency_id", msg("referral.unknown_agency"))
+        raise invalid_field("to_agency_id", msg("referral.unknown_agency"))
     if to_agency.id == principal.agency_id:
-        raise _invalid("to_agency_id", msg("referral.same_agency"))
+        raise invalid_field("to_agency_id", msg("referral.same_agency"))
     if body.to_service_id is not None:
         service = await session.get(Service, body.to_service_id)
         if service is None or service.agency_id != to_agency.id or service.status == "inactive":
-            raise _invalid("to_service_id", msg("referral.not_open_service"))
+            raise invalid_field("to_service_id", msg("referral.not_open_service"))
     if body.id is not None and await session.get(Referral, body.id) is not None:
         raise id_taken()
     referral = Referral(
@@ -175,13 +171,13 @@ async def transition(unit: RequestUnit, principal: Principal, referral_id: uuid.
             resource_type="referral", resource_id=referral.id, client_id=referral.client_id)
     check_version(referral.version, expected_version)
     if body.business_status is not None and side != "receiver":
-        raise _invalid("business_status", msg("referral.business_status_receiver"))
+        raise invalid_field("business_status", msg("referral.business_status_receiver"))
     try:
         REFERRAL_TRANSITIONS.target(ReferralStatus(referral.status), action)
     except IllegalTransition as exc:
         raise illegal_transition(referral.status, action.value, seen.allowed_actions()) from exc
     if missing_requirements(action, body.reason):
-        raise _invalid("reason", msg("referral.reason_required", action=action.value))
+        raise invalid_field("reason", msg("referral.reason_required", action=action.value))
     if action == ReferralAction.SEND:
         await _send(unit, principal, referral)
     if body.business_status is not None:
