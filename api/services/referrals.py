@@ -161,6 +161,10 @@ async def create(unit: RequestUnit, principal: Principal, body: ReferralCreate) 
 
 async def transition(unit: RequestUnit, principal: Principal, referral_id: uuid.UUID, body: ReferralTransition,
                      expected_version: int) -> Seen:
+    """One read of the referral, locked (SELECT ... FOR UPDATE) for the whole change; the next status
+    is decided once here and applied as decided. The returned Seen is that row as changed: the
+    caller's relation to it stands (a status change moves no referral out of its sender's sight, and
+    only `send` leaves draft, which a sender cannot receive: sending to one's own agency is refused)."""
     seen = await get_visible(unit, principal, referral_id, for_update=True)
     referral = seen.referral
     action = ReferralAction(body.action)
@@ -173,7 +177,7 @@ async def transition(unit: RequestUnit, principal: Principal, referral_id: uuid.
     if body.business_status is not None and side != "receiver":
         raise invalid_field("business_status", msg("referral.business_status_receiver"))
     try:
-        REFERRAL_TRANSITIONS.target(ReferralStatus(referral.status), action)
+        target = REFERRAL_TRANSITIONS.target(ReferralStatus(referral.status), action)
     except IllegalTransition as exc:
         raise illegal_transition(referral.status, action.value, seen.allowed_actions()) from exc
     if missing_requirements(action, body.reason):
@@ -182,16 +186,17 @@ async def transition(unit: RequestUnit, principal: Principal, referral_id: uuid.
         await _send(unit, principal, referral)
     if body.business_status is not None:
         referral.business_status = body.business_status
-    await apply(unit, principal, referral, action, body.reason)
-    return await get_visible(unit, principal, referral_id)
+    await apply(unit, principal, referral, action, target, body.reason)
+    return seen
 
 
 async def apply(unit: RequestUnit, principal: Principal, referral: Referral, action: ReferralAction,
-                reason: str | None) -> None:
-    """The status change, its history row, audit event and webhook event: every path changes a
-    referral's status through here (a withdrawal of consent too)."""
+                target: ReferralStatus, reason: str | None) -> None:
+    """The status change to *target* (decided by the caller from REFERRAL_TRANSITIONS, on the locked
+    row), its history row, audit event and webhook event: every path changes a referral's status
+    through here (a withdrawal of consent too)."""
     previous = referral.status
-    referral.status = REFERRAL_TRANSITIONS.target(ReferralStatus(previous), action)
+    referral.status = target
     referral.status_reason = reason
     unit.session.add(ReferralStatusChange(referral_id=referral.id, action=action.value, from_status=previous,
                                           to_status=referral.status, reason=reason, by_principal=principal.id,
@@ -276,7 +281,8 @@ async def cancel_relying_on(unit: RequestUnit, principal: Principal, consent: Co
         .order_by(Referral.created_at, Referral.id).with_for_update()
     )).all()
     for referral in referrals:
-        await apply(unit, principal, referral, ReferralAction.CANCEL, WITHDRAWAL_REASON)
+        target = REFERRAL_TRANSITIONS.target(ReferralStatus(referral.status), ReferralAction.CANCEL)
+        await apply(unit, principal, referral, ReferralAction.CANCEL, target, WITHDRAWAL_REASON)
     return [r.id for r in referrals]
 
 
@@ -287,11 +293,17 @@ if cancel_relying_on not in consent_service.WITHDRAWAL_HOOKS:
 async def detail(unit: RequestUnit, principal: Principal, referral_id: uuid.UUID
                  ) -> tuple[Seen, Sequence[ReferralStatusChange]]:
     seen = await get_visible(unit, principal, referral_id)
+    return seen, await history_of(unit, seen)
+
+
+async def history_of(unit: RequestUnit, seen: Seen) -> Sequence[ReferralStatusChange]:
+    """The status history of a referral already read (and so already checked), recorded as a read."""
+    referral_id = seen.referral.id
     history = (await unit.session.scalars(
         select(ReferralStatusChange).where(ReferralStatusChange.referral_id == referral_id)
         .order_by(ReferralStatusChange.at, ReferralStatusChange.id))).all()
     unit.audit("read", "referral", resource_id=referral_id, client_id=seen.referral.client_id)
-    return seen, history
+    return history
 
 
 def overdue_clause(today: date) -> ColumnElement[bool]:
