@@ -73,9 +73,8 @@ _KINDS: tuple[ProblemKind, ...] = (
     ProblemKind("unavailable", 503, "Service unavailable", "サービスを利用できません"),
 )
 KINDS: Mapping[str, ProblemKind] = {k.slug: k for k in _KINDS}
-_BY_STATUS: dict[int, ProblemKind] = {}
-for _k in _KINDS:
-    _BY_STATUS.setdefault(_k.status, _k)
+# The first kind of each status stands for it (a bare HTTPException with that status).
+_BY_STATUS: Mapping[int, ProblemKind] = {k.status: k for k in reversed(_KINDS)}
 
 
 class Problem(Exception):

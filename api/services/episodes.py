@@ -11,13 +11,15 @@ from sqlalchemy import Date, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.conventions import check_version
-from api.db.models import Agency, Decision, Episode, EpisodeStatusChange, Programme, UserAccount
+from api.db.models import Agency, Consent, Decision, Episode, EpisodeStatusChange, Programme, UserAccount
 from api.db.models.base import OPEN_END_SQL
 from api.db.scopes import episodes_visible_to
 from api.db.unit import RequestUnit
+from api.domain import consent_rules
 from api.domain.access_rules import Action, can
 from api.domain.episode_transitions import (
     EPISODE_TRANSITIONS,
+    OPEN_STATUSES,
     ActionFacts,
     ClosureReason,
     EpisodeAction,
@@ -139,10 +141,10 @@ async def transition(unit: RequestUnit, principal: Principal, episode_id: uuid.U
     if action == EpisodeAction.START and programme.consent_required:
         agency = await unit.session.get(Agency, episode.operating_agency_id)
         consent = next((c for c in await consent_service.active_consents(unit.session, episode.client_id)
-                        if consent_service.covers(c, effective, purpose="programme_enrolment",
-                                                  agency_id=episode.operating_agency_id,
-                                                  agency_type=agency.type if agency else None,
-                                                  programme_code=programme.code)), None)
+                        if consent_rules.covers(c, effective, purpose=consent_rules.ENROLMENT_PURPOSE,
+                                                agency_id=episode.operating_agency_id,
+                                                agency_type=agency.type if agency else None,
+                                                programme_code=programme.code)), None)
         if consent is None:
             raise Problem("consent-missing",
                           msg("episode.consent_needed", programme=programme.code),
@@ -201,6 +203,46 @@ async def transition(unit: RequestUnit, principal: Principal, episode_id: uuid.U
     unit.audit("transition", "episode", resource_id=episode.id, client_id=episode.client_id,
                detail={"action": action.value, "from": current.value, "to": target})
     return episode, programme
+
+
+async def end_uncovered(unit: RequestUnit, principal: Principal, client_id: uuid.UUID,
+                        remaining: Sequence[Consent], today: date) -> list[uuid.UUID]:
+    """After a withdrawal: every open episode of the client whose programme needs consent and that
+    no *remaining* consent covers ends today, through EPISODE_TRANSITIONS like any other change
+    (consent_rules decides which action). Returns the ids ended."""
+    session = unit.session
+    rows = (await session.execute(
+        select(Episode, Programme).join(Programme, Programme.id == Episode.programme_id)
+        .where(Episode.client_id == client_id, Episode.status.in_(sorted(OPEN_STATUSES)),
+               Programme.consent_required.is_(True))
+        .order_by(Episode.proposed_on, Episode.id)
+        .with_for_update(of=Episode)
+    )).all()
+    ended = []
+    for episode, programme in rows:
+        if any(consent_rules.covers(c, today, purpose=consent_rules.ENROLMENT_PURPOSE,
+                                    agency_id=episode.operating_agency_id, programme_code=programme.code)
+               for c in remaining):
+            continue
+        current = EpisodeStatus(episode.status)
+        action = consent_rules.episode_action_on_withdrawal(current)
+        target = EPISODE_TRANSITIONS.target(current, action)
+        episode.ended_on = today
+        if action == EpisodeAction.FINISH:
+            episode.closure_reason = consent_rules.EPISODE_CLOSURE_ON_WITHDRAWAL
+            episode.living_situation_at_closure = consent_rules.LIVING_SITUATION_ON_WITHDRAWAL
+        episode.status = target
+        session.add(EpisodeStatusChange(
+            episode_id=episode.id, action=action.value, from_status=current, to_status=target,
+            reason=consent_rules.WITHDRAWAL_REASON, previous_planned_end=episode.planned_end,
+            planned_end=episode.planned_end, by_principal=principal.id,
+        ))
+        unit.audit("transition", "episode", resource_id=episode.id, client_id=client_id,
+                   detail={"action": action.value, "from": current.value, "to": target,
+                           "cause": "consent withdrawn"})
+        ended.append(episode.id)
+    await session.flush()
+    return ended
 
 
 async def detail(unit: RequestUnit, principal: Principal, episode_id: uuid.UUID

@@ -29,6 +29,13 @@ from api.db.scopes import (
 )
 from api.db.unit import RequestUnit
 from api.domain.access_rules import Action, On, can
+from api.domain.consent_rules import (
+    REFERRAL_ACTION_ON_WITHDRAWAL,
+    WITHDRAWAL_REASON,
+    ConsentStatus,
+    covers,
+    status_of,
+)
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
 from api.domain.referral_sharing import consent_purposes_for, data_categories_for, snapshot_of
@@ -59,7 +66,6 @@ EVENT_OF_ACTION = {
 # Only a referral the caller has taken on can be continued to a third agency.
 _CONTINUABLE = (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS)
 _FAR_FUTURE = date(9999, 12, 31)
-WITHDRAWAL_REASON = "本人の同意撤回 (consent withdrawn)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,16 +263,16 @@ async def _covering_consent(session: AsyncSession, client_id: uuid.UUID, agency:
     """The newest active consent covering the recipient, every purpose and every category; else
     what the closest consent lacks (names of codes only, never client data)."""
     active = [c for c in await consent_service.active_consents(session, client_id)
-              if consent_service.status_of(c, today) == "active"]
+              if status_of(c, today) == ConsentStatus.ACTIVE]
     for consent in active:
-        if all(consent_service.covers(consent, today, purpose=p, agency_id=agency.id, agency_type=agency.type,
+        if all(covers(consent, today, purpose=p, agency_id=agency.id, agency_type=agency.type,
                                       data_categories=categories) for p in purposes):
             return consent, []
     if not active:
         return None, ["active_consent"]
     gaps = []
     for consent in active:
-        missing = [] if consent_service.covers(consent, today, purpose=consent.purposes[0], agency_id=agency.id,
+        missing = [] if covers(consent, today, purpose=consent.purposes[0], agency_id=agency.id,
                                                agency_type=agency.type) else [f"recipient:{agency.type}"]
         missing += [f"purpose:{p}" for p in purposes if p not in consent.purposes]
         missing += [f"data_category:{c}" for c in categories if c not in consent.data_categories]
@@ -275,19 +281,17 @@ async def _covering_consent(session: AsyncSession, client_id: uuid.UUID, agency:
 
 
 async def cancel_relying_on(unit: RequestUnit, principal: Principal, consent: Consent) -> list[uuid.UUID]:
-    """Withdrawal hook: the client's wish ends every open referral sent on this consent."""
+    """After a withdrawal: the client's wish ends every open referral sent on this consent, through
+    REFERRAL_TRANSITIONS (the action consent_rules names). Returns the ids cancelled."""
     referrals = (await unit.session.scalars(
         select(Referral).where(Referral.consent_id == consent.id, Referral.status.in_(sorted(OPEN_STATUSES)))
         .order_by(Referral.created_at, Referral.id).with_for_update()
     )).all()
+    action = REFERRAL_ACTION_ON_WITHDRAWAL
     for referral in referrals:
-        target = REFERRAL_TRANSITIONS.target(ReferralStatus(referral.status), ReferralAction.CANCEL)
-        await apply(unit, principal, referral, ReferralAction.CANCEL, target, WITHDRAWAL_REASON)
+        target = REFERRAL_TRANSITIONS.target(ReferralStatus(referral.status), action)
+        await apply(unit, principal, referral, action, target, WITHDRAWAL_REASON)
     return [r.id for r in referrals]
-
-
-if cancel_relying_on not in consent_service.WITHDRAWAL_HOOKS:
-    consent_service.WITHDRAWAL_HOOKS.append(cancel_relying_on)
 
 
 async def detail(unit: RequestUnit, principal: Principal, referral_id: uuid.UUID
