@@ -20,6 +20,7 @@ from api.domain.access_rules import Action, can
 from api.domain.episode_transitions import (
     EPISODE_TRANSITIONS,
     OPEN_STATUSES,
+    RUNNING_STATUSES,
     ActionFacts,
     ClosureReason,
     EpisodeAction,
@@ -101,7 +102,7 @@ async def propose(unit: RequestUnit, principal: Principal, body: EpisodeCreate) 
         raise Problem("validation", msg("episode.unknown_lead"))
     open_same = await session.scalar(select(Episode.id).where(
         Episode.client_id == client.id, Episode.programme_id == programme.id,
-        Episode.status.in_(["proposed", "active", "on_hold"])))
+        Episode.status.in_(sorted(OPEN_STATUSES))))
     if open_same is not None:
         raise Problem("conflict", msg("episode.open_exists"),
                       existing_episode_id=str(open_same))
@@ -275,10 +276,10 @@ async def list_visible(unit: RequestUnit, principal: Principal, page: PageParams
     if client_id:
         filters.append(Episode.client_id == client_id)
     if planned_end_within_days is not None:
-        filters += [Episode.status.in_(["active", "on_hold"]), Episode.planned_end >= today,
+        filters += [Episode.status.in_(sorted(RUNNING_STATUSES)), Episode.planned_end >= today,
                     Episode.planned_end <= today + timedelta(days=planned_end_within_days)]
     if overdue is not None:
-        is_overdue = Episode.status.in_(["active", "on_hold"]) & (Episode.planned_end < today)
+        is_overdue = Episode.status.in_(sorted(RUNNING_STATUSES)) & (Episode.planned_end < today)
         filters.append(is_overdue if overdue else ~is_overdue)
     if page.updated_since is not None:
         filters.append(Episode.updated_at > page.updated_since)
@@ -303,4 +304,4 @@ async def list_visible(unit: RequestUnit, principal: Principal, page: PageParams
 
 def is_overdue(episode: Episode, today: date | None = None) -> bool:
     day = today or today_tokyo()
-    return episode.status in ("active", "on_hold") and episode.planned_end is not None and episode.planned_end < day
+    return episode.status in RUNNING_STATUSES and episode.planned_end is not None and episode.planned_end < day

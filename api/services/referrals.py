@@ -40,6 +40,7 @@ from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
 from api.domain.referral_sharing import consent_purposes_for, data_categories_for, snapshot_of
 from api.domain.referral_transitions import (
+    AWAITING_ANSWER,
     OPEN_STATUSES,
     REFERRAL_TRANSITIONS,
     SIDE_OF_ACTION,
@@ -311,7 +312,7 @@ async def history_of(unit: RequestUnit, seen: Seen) -> Sequence[ReferralStatusCh
 
 
 def overdue_clause(today: date) -> ColumnElement[bool]:
-    return Referral.status.in_(["requested", "received"]) & (Referral.due_on < today)
+    return Referral.status.in_(sorted(AWAITING_ANSWER)) & (Referral.due_on < today)
 
 
 async def list_visible(unit: RequestUnit, principal: Principal, page: PageParams, *, box: str | None,
