@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import hashlib
@@ -21,19 +20,13 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
-from starlette.responses import Response
 
 import api.routers
 from api import metrics
 from api.config import Settings, get_settings
 from api.db.engine import create_engine, create_sessionmaker
-from api.messages import Msg, msg
 from api.middleware import (
     BodyLimitMiddleware,
     ClientAddressMiddleware,
@@ -43,11 +36,10 @@ from api.middleware import (
 )
 from api.openapi_doc import build_openapi
 from api.problems import (
-    KINDS,
+    DATABASE_HANDLERS,
     Problem,
     http_exception_handler,
     problem_handler,
-    render,
     validation_handler,
 )
 from api.rate_limiting import CounterStore, PostgresCounterStore, RateLimiter, RedisCounterStore
@@ -59,7 +51,6 @@ from api.services.retention import RetentionPurge
 from api.services.webhook_dispatcher import WebhookDispatcher
 
 ROOT = Path(__file__).resolve().parent.parent
-log = logging.getLogger("api.db")
 
 
 def schema_head() -> str:
@@ -68,69 +59,6 @@ def schema_head() -> str:
     head = ScriptDirectory.from_config(config).get_current_head()
     assert head is not None
     return head
-
-
-def _render_exc(request: Request, slug: str, detail: Msg, headers: dict[str, str] | None = None) -> Response:
-    return render(
-        KINDS[slug],
-        detail=detail,
-        request_id=request.scope.get("state", {}).get("request_id"),
-        accept_language=request.headers.get("accept-language"),
-        headers=headers,
-    )
-
-
-async def _stale_handler(request: Request, exc: Exception) -> Response:
-    return _render_exc(request, "precondition-failed", msg("database.stale"))
-
-
-async def _integrity_handler(request: Request, exc: Exception) -> Response:
-    return _render_exc(request, "conflict", msg("database.conflict"))
-
-
-async def _db_error_handler(request: Request, exc: Exception) -> Response:
-    if (isinstance(exc, DBAPIError) and exc.connection_invalidated) or _is_unavailable(exc):
-        log.warning("database unavailable: %s", type(exc).__name__,
-                    extra={"fields": {"request_id": request.scope.get("state", {}).get("request_id"),
-                                      "error": str(exc)[:300]}})
-        return _render_exc(request, "unavailable", msg("database.unreachable"),
-                           headers={"Retry-After": "5"})
-    if (_sqlstate(exc) or "").startswith("22"):
-        # SQLSTATE class 22, "data exception": a value the schema let through but PostgreSQL refuses
-        # (NUL in text, a number out of range, a date too far out). The client's input, not our fault.
-        return _render_exc(request, "validation", msg("database.value_rejected"))
-    raise exc
-
-
-def _sqlstate(exc: BaseException) -> str | None:
-    current: BaseException | None = exc
-    while current is not None:
-        state = getattr(current, "sqlstate", None)
-        if isinstance(state, str):
-            return state
-        current = getattr(current, "orig", None) or current.__cause__
-    return None
-
-
-def _is_unavailable(exc: BaseException) -> bool:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, (OSError, asyncio.TimeoutError, ConnectionError)):
-            return True
-        name = type(current).__name__
-        if name in {"ConnectionDoesNotExistError", "CannotConnectNowError", "InterfaceError",
-                    "ConnectionFailureError", "AdminShutdownError", "QueryCanceledError",
-                    "TooManyConnectionsError", "CrashShutdownError", "ConnectionRejectionError"}:
-            return True
-        current = current.__cause__ or current.__context__
-    return False
-
-
-async def _timeout_handler(request: Request, exc: Exception) -> Response:
-    return _render_exc(request, "unavailable", msg("database.timeout"),
-                       headers={"Retry-After": "5"})
 
 
 def _include_routers(app: FastAPI) -> None:
@@ -211,14 +139,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(Problem, problem_handler)
     app.add_exception_handler(StarletteHTTPException, http_exception_handler)
     app.add_exception_handler(RequestValidationError, validation_handler)
-    app.add_exception_handler(StaleDataError, _stale_handler)
-    app.add_exception_handler(IntegrityError, _integrity_handler)
-    app.add_exception_handler(DBAPIError, _db_error_handler)
-    # Connecting to a stopped server fails with a bare OSError (refused, or no socket file), which
-    # SQLAlchemy does not wrap; without this it was a 500.
-    app.add_exception_handler(OSError, _db_error_handler)
-    app.add_exception_handler(TimeoutError, _timeout_handler)
-    app.add_exception_handler(PoolTimeoutError, _timeout_handler)  # every pooled connection busy
+    for exc_type, handler in DATABASE_HANDLERS:
+        app.add_exception_handler(exc_type, handler)
 
     _include_routers(app)
     metrics.install(app, settings)

@@ -6,18 +6,25 @@ messages from the one catalogue in api.messages."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
 import orjson
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from api.messages import Msg, field_message, localise, msg
+
+log = logging.getLogger("api.db")
 
 PROBLEM_BASE = "https://setagaya-iko.example/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -66,9 +73,8 @@ _KINDS: tuple[ProblemKind, ...] = (
     ProblemKind("unavailable", 503, "Service unavailable", "サービスを利用できません"),
 )
 KINDS: Mapping[str, ProblemKind] = {k.slug: k for k in _KINDS}
-_BY_STATUS: dict[int, ProblemKind] = {}
-for _k in _KINDS:
-    _BY_STATUS.setdefault(_k.status, _k)
+# The first kind of each status stands for it (a bare HTTPException with that status).
+_BY_STATUS: Mapping[int, ProblemKind] = {k.status: k for k in reversed(_KINDS)}
 
 
 class Problem(Exception):
@@ -98,6 +104,26 @@ def id_taken() -> Problem:
     """A client-chosen id on create that is in use. The same answer whether or not the caller may
     see the record that has it, and nothing more about that record (issue 14, finding 5)."""
     return Problem("id-taken", msg("record.id_taken"))
+
+
+def field_error(field: str, message: Msg | str, code: str = "invalid", *, where: str = "body",
+                **extra: Any) -> dict[str, Any]:
+    """One entry of a 422's `errors`, in the shape pydantic's errors are rendered in: `field` is FastAPI's
+    `loc` joined with dots, so it starts with where the value came from ("body.name", "query.limit",
+    "body.location_ids.0"; an uploaded form part is "body.file" as FastAPI names it too)."""
+    return {"field": f"{where}.{field}", "message": message, "code": code, **extra}
+
+
+def invalid_fields(detail: Msg, errors: Sequence[Mapping[str, Any]], **extensions: Any) -> Problem:
+    """422 naming the fields at fault; each entry from `field_error`."""
+    return Problem("validation", detail, errors=[dict(e) for e in errors], **extensions)
+
+
+def invalid_field(field: str, message: Msg, code: str = "invalid", *, detail: Msg | None = None,
+                  where: str = "body", **extensions: Any) -> Problem:
+    """422 for one field at fault (the one helper: every service and router builds these through it).
+    The detail is the field's message unless a longer one is given."""
+    return invalid_fields(detail or message, [field_error(field, message, code, where=where)], **extensions)
 
 
 def wants_japanese(accept_language: str | None) -> bool:
@@ -271,3 +297,84 @@ def illegal_transition(current: str, action: str, allowed: Sequence[str], **exte
     allowed = list(allowed)
     return Problem("illegal-transition", msg("transition.illegal", action=action, current=current, allowed=allowed),
                    allowed=allowed, **extensions)
+
+
+# ------------------------------------------------------------------ database errors ----
+# What a failure the database reports means to the caller, by SQLSTATE and by exception type.
+
+
+def _render_exc(request: Request, slug: str, detail: Msg, headers: dict[str, str] | None = None) -> Response:
+    return render(
+        KINDS[slug],
+        detail=detail,
+        request_id=_request_id(request),
+        accept_language=request.headers.get("accept-language"),
+        headers=headers,
+    )
+
+
+async def _stale_handler(request: Request, exc: Exception) -> Response:
+    return _render_exc(request, "precondition-failed", msg("database.stale"))
+
+
+async def _integrity_handler(request: Request, exc: Exception) -> Response:
+    return _render_exc(request, "conflict", msg("database.conflict"))
+
+
+async def _db_error_handler(request: Request, exc: Exception) -> Response:
+    if (isinstance(exc, DBAPIError) and exc.connection_invalidated) or is_unavailable(exc):
+        log.warning("database unavailable: %s", type(exc).__name__,
+                    extra={"fields": {"request_id": _request_id(request), "error": str(exc)[:300]}})
+        return _render_exc(request, "unavailable", msg("database.unreachable"),
+                           headers={"Retry-After": "5"})
+    if (sqlstate(exc) or "").startswith("22"):
+        # SQLSTATE class 22, "data exception": a value the schema let through but PostgreSQL refuses
+        # (NUL in text, a number out of range, a date too far out). The client's input, not our fault.
+        return _render_exc(request, "validation", msg("database.value_rejected"))
+    raise exc
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a database error, looked for through SQLAlchemy's wrapper and the causes."""
+    current: BaseException | None = exc
+    while current is not None:
+        state = getattr(current, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+        current = getattr(current, "orig", None) or current.__cause__
+    return None
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached or went away (as opposed to refusing the statement)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (OSError, asyncio.TimeoutError, ConnectionError)):
+            return True
+        name = type(current).__name__
+        if name in {"ConnectionDoesNotExistError", "CannotConnectNowError", "InterfaceError",
+                    "ConnectionFailureError", "AdminShutdownError", "QueryCanceledError",
+                    "TooManyConnectionsError", "CrashShutdownError", "ConnectionRejectionError"}:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+async def _timeout_handler(request: Request, exc: Exception) -> Response:
+    return _render_exc(request, "unavailable", msg("database.timeout"),
+                       headers={"Retry-After": "5"})
+
+
+DATABASE_HANDLERS: tuple[tuple[type[Exception], Callable[[Request, Exception], Awaitable[Response]]], ...] = (
+    (StaleDataError, _stale_handler),
+    (IntegrityError, _integrity_handler),
+    (DBAPIError, _db_error_handler),
+    # Connecting to a stopped server fails with a bare OSError (refused, or no socket file), which
+    # SQLAlchemy does not wrap; without this it was a 500.
+    (OSError, _db_error_handler),
+    (TimeoutError, _timeout_handler),
+    (PoolTimeoutError, _timeout_handler),  # every pooled connection busy
+)
+"""Installed in this order by create_app."""

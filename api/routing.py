@@ -19,7 +19,7 @@ from starlette.responses import Response
 
 from api.db.unit import RequestUnit
 from api.messages import msg
-from api.problems import Problem
+from api.problems import field_error, invalid_fields
 
 _REQUEST_PARAM = "_commit_request"
 P = ParamSpec("P")
@@ -92,9 +92,9 @@ def refuse_unknown_query(request: Request, known: set[str]) -> None:
     if not unknown:
         return
     allowed = sorted(known)
-    raise Problem("validation", msg("request.unknown_query", names=unknown, allowed=allowed),
-                  errors=[{"field": f"query.{name}", "code": "extra_forbidden",
-                           "message": msg("request.unknown_query.field", allowed=allowed)} for name in unknown])
+    raise invalid_fields(msg("request.unknown_query", names=unknown, allowed=allowed),
+                         [field_error(name, msg("request.unknown_query.field", allowed=allowed), "extra_forbidden",
+                                      where="query") for name in unknown])
 
 
 def _wrap(endpoint: Callable[..., Coroutine[Any, Any, Any]],

@@ -25,6 +25,7 @@ from api.db.models import (
     WebhookSubscription,
 )
 from api.domain.access_rules import CARE_ROLES, Action, anywhere, can, is_third_party, only_own_agency
+from api.domain.episode_transitions import EpisodeStatus
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
 from api.domain.resource_directory import PUBLIC_STATUSES
@@ -52,7 +53,7 @@ def clients_visible_to(principal: Principal) -> ColumnElement[bool]:
     if role == Role.coordinator:
         run_by_agency = exists().where(
             Episode.client_id == Client.id, Episode.operating_agency_id == principal.agency_id,
-            Episode.status != "cancelled",
+            Episode.status != EpisodeStatus.CANCELLED,
         )
         return or_(run_by_agency, on_care_team(principal, Client.id))
     return false()

@@ -24,7 +24,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from types import MappingProxyType
-from typing import Final, Literal
+from typing import Annotated, Final, Literal
+
+from api.domain import codes, meeting_transitions, resource_directory, roles
+from api.domain.codes import one_of
 
 __all__ = [
     "AGENCIES",
@@ -75,61 +78,21 @@ __all__ = [
 
 # --------------------------------------------------------------------------- code lists ----
 
-Role = Literal[
-    "admin",
-    "supervisor",
-    "caseworker",
-    "mental_care_worker",
-    "public_health_nurse",
-    "coordinator",
-    "peer_supporter",
-    "partner",
-    "secretariat",
-    "analyst",
-    "auditor",
-]
-AgencyType = Literal[
-    "ward_branch",
-    "ward_division",
-    "support_centre",
-    "information_centre",
-    "contracted_corporation",
-    "psychiatric_hospital",
-    "consultation_office",
-    "group_home",
-    "workshop",
-    "metropolitan_government",
-    "council_secretariat",
-]
-EpisodeStatus = Literal["proposed", "active", "on_hold", "finished", "cancelled"]
-ClosureReason = Literal[
-    "goal_achieved",
-    "moved_away",
-    "assistance_ended",
-    "client_withdrew",
-    "hospitalised",
-    "transferred",
-    "died",
-    "other",
-]
-ResidenceType = Literal["psychiatric_ward", "apartment", "group_home", "family_home", "other"]
-Sex = Literal["female", "male"]
-MeetingStatus = Literal["scheduled", "notice_sent", "held", "minutes_published", "cancelled"]
-AgendaItemKind = Literal["progress_report", "presentation", "information_exchange", "discussion", "announcement"]
-ResourceCategory = Literal[
-    "group_home",
-    "residential",
-    "trial_stay",
-    "employment_support",
-    "day_activity",
-    "consultation_support",
-    "home_help",
-    "peer_support",
-    "outpatient_clinic",
-    "other",
-]
+# The demo's fields carry the domain's code lists (api.domain: the enums and api.domain.codes), so the
+# newsletter's people, episodes, meetings and places use no code the API would refuse; a unit test
+# checks every value against its field's list.
+Role = Annotated[str, one_of(roles.Role)]
+AgencyType = Annotated[str, one_of(roles.AgencyType)]
+EpisodeStatus = codes.EpisodeStatusCode
+ClosureReason = codes.ClosureReasonCode
+ResidenceType = codes.ResidenceType
+Sex = codes.Sex
+MeetingStatus = Annotated[str, one_of(meeting_transitions.MeetingStatus)]
+AgendaItemKind = codes.AgendaItemKind
+ResourceCategory = Annotated[str, one_of(resource_directory.ServiceCategory)]
+# How the newsletter describes a place's state; seed_resources maps it onto ServiceStatus.
 ResourceStatus = Literal["open", "temporarily_closed", "closing", "closed"]
-CapacityUnit = Literal["persons", "rooms", "beds", "places_per_day", "cases"]
+CapacityUnit = codes.CapacityUnit
 
 JST: Final = timezone(timedelta(hours=9), "JST")
 """Asia/Tokyo has had no daylight saving since 1951, so a fixed +09:00 offset is exact here."""

@@ -3,9 +3,20 @@ never hard-code them. Programmes and branches are data (tables), not code."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from types import MappingProxyType
+from typing import Annotated, Any, TypeVar
+
+from pydantic_core import core_schema
+
+from api.domain.episode_transitions import ClosureReason, EpisodeAction, EpisodeStatus
+from api.domain.meeting_minutes import AGENDA_ITEM_KIND_CODES
+from api.domain.personal_data import CORRECTABLE_FIELD_NAMES
+from api.domain.referral_transitions import ReferralAction, ReferralStatus
+from api.domain.resource_directory import CAPACITY_UNIT_CODES, ReferralPurpose
+from api.domain.roles import AgencyType
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +29,38 @@ class Code:
 
 def _codes(*items: tuple[str, str, str] | tuple[str, str, str, str]) -> tuple[Code, ...]:
     return tuple(Code(*item) for item in items)
+
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def _labelled(members: type[_E], labels: Mapping[_E, tuple[str, str]]) -> tuple[Code, ...]:
+    """A list whose codes are a domain enum's (the transitions use them): labels for every member,
+    in the enum's order, and none for anything else."""
+    assert set(labels) == set(members), f"{members.__name__}: labels for {set(members) ^ set(labels)}"
+    return tuple(Code(m.value, *labels[m]) for m in members)
+
+
+@dataclass(frozen=True, slots=True)
+class OneOf:
+    """Annotation metadata: the `str` it annotates is one of these codes (`Annotated[str, OneOf(...)]`).
+    The schemas give it to pydantic as the same enum a `Literal` would be; the demo data is checked
+    against it by a test."""
+
+    values: tuple[str, ...]
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> core_schema.CoreSchema:
+        # Exactly what pydantic makes of a Literal of these codes: the same check, message and enum.
+        return core_schema.literal_schema(list(self.values))
+
+
+def one_of(source: tuple[Code, ...] | type[StrEnum] | Iterable[str]) -> OneOf:
+    """The codes of a list (its order), of a domain enum, or named directly."""
+    if isinstance(source, tuple) and all(isinstance(c, Code) for c in source):
+        return OneOf(tuple(c.code for c in source if isinstance(c, Code)))
+    if isinstance(source, type):
+        return OneOf(tuple(m.value for m in source))
+    return OneOf(tuple(str(v) for v in source))
 
 
 SEXES = _codes(("female", "女性", "Female"), ("male", "男性", "Male"), ("other", "その他", "Other"),
@@ -73,22 +116,23 @@ ACCOMPANIMENT_PURPOSES = _codes(
     ("shopping", "買い物", "Shopping"),
     ("other", "その他", "Other"),
 )
-CLOSURE_REASONS = _codes(
-    ("goal_achieved", "目標達成", "Goal achieved"),
-    ("moved_away", "転居", "Moved away"),
-    ("assistance_ended", "生活保護廃止", "Public assistance ended"),
-    ("client_withdrew", "本人の希望による終了", "Client asked to stop"),
-    ("hospitalised", "入院", "Hospitalised"),
-    ("transferred", "他事業へ移行", "Transferred to another programme"),
-    ("died", "死亡", "Died"),
-    ("other", "その他", "Other"),
-)
-EPISODE_STATUSES = _codes(
-    ("proposed", "支援提案中", "Proposed"),
-    ("active", "支援中", "Active"),
-    ("on_hold", "一時中断（入院等）", "On hold"),
-    ("finished", "支援終了", "Finished"), ("cancelled", "取消", "Cancelled"),
-)
+CLOSURE_REASONS = _labelled(ClosureReason, {
+    ClosureReason.GOAL_ACHIEVED: ("目標達成", "Goal achieved"),
+    ClosureReason.MOVED_AWAY: ("転居", "Moved away"),
+    ClosureReason.ASSISTANCE_ENDED: ("生活保護廃止", "Public assistance ended"),
+    ClosureReason.CLIENT_WITHDREW: ("本人の希望による終了", "Client asked to stop"),
+    ClosureReason.HOSPITALISED: ("入院", "Hospitalised"),
+    ClosureReason.TRANSFERRED: ("他事業へ移行", "Transferred to another programme"),
+    ClosureReason.DIED: ("死亡", "Died"),
+    ClosureReason.OTHER: ("その他", "Other"),
+})
+EPISODE_STATUSES = _labelled(EpisodeStatus, {
+    EpisodeStatus.PROPOSED: ("支援提案中", "Proposed"),
+    EpisodeStatus.ACTIVE: ("支援中", "Active"),
+    EpisodeStatus.ON_HOLD: ("一時中断（入院等）", "On hold"),
+    EpisodeStatus.FINISHED: ("支援終了", "Finished"),
+    EpisodeStatus.CANCELLED: ("取消", "Cancelled"),
+})
 GOAL_STATUSES = _codes(
     ("proposed", "提案", "Proposed"), ("active", "取組中", "Active"), ("achieved", "達成", "Achieved"),
     ("dropped", "中止", "Dropped"),
@@ -130,30 +174,30 @@ EMERGENCY_CONTACT_KINDS = _codes(
     ("person", "個人（家族・知人）", "A person (family, friend)"),
     ("staff", "支援者（職員）", "A staff member"),
 )
-REFERRAL_PURPOSES = _codes(
-    ("housing_search", "住居探し", "Housing search"),
-    ("group_home", "グループホーム探し", "Group home search"),
-    ("consultation_support", "相談支援", "Consultation support"),
-    ("outpatient", "通院・医療", "Outpatient or medical care"),
-    ("trial_stay", "体験宿泊", "Trial stay"),
-    ("peer_support", "ピアサポート", "Peer support"),
-    ("day_activity", "日中活動の場", "Day activity place"),
-    ("employment_support", "就労支援", "Employment support"),
-    ("home_help", "ホームヘルプ", "Home help"),
-    ("other", "その他", "Other"),
-)
+REFERRAL_PURPOSES = _labelled(ReferralPurpose, {
+    ReferralPurpose.HOUSING_SEARCH: ("住居探し", "Housing search"),
+    ReferralPurpose.GROUP_HOME: ("グループホーム探し", "Group home search"),
+    ReferralPurpose.CONSULTATION_SUPPORT: ("相談支援", "Consultation support"),
+    ReferralPurpose.OUTPATIENT: ("通院・医療", "Outpatient or medical care"),
+    ReferralPurpose.TRIAL_STAY: ("体験宿泊", "Trial stay"),
+    ReferralPurpose.PEER_SUPPORT: ("ピアサポート", "Peer support"),
+    ReferralPurpose.DAY_ACTIVITY: ("日中活動の場", "Day activity place"),
+    ReferralPurpose.EMPLOYMENT_SUPPORT: ("就労支援", "Employment support"),
+    ReferralPurpose.HOME_HELP: ("ホームヘルプ", "Home help"),
+    ReferralPurpose.OTHER: ("その他", "Other"),
+})
 REFERRAL_PRIORITIES = _codes(("routine", "通常", "Routine"), ("urgent", "至急", "Urgent"))
-REFERRAL_STATUSES = _codes(
-    ("draft", "下書き", "Draft"),
-    ("requested", "依頼中", "Requested"),
-    ("received", "受付済", "Received"),
-    ("accepted", "受諾", "Accepted"),
-    ("rejected", "辞退", "Rejected"),
-    ("in_progress", "対応中", "In progress"),
-    ("completed", "完了", "Completed"),
-    ("cancelled", "取消", "Cancelled"),
-    ("failed", "不調", "Failed"),
-)
+REFERRAL_STATUSES = _labelled(ReferralStatus, {
+    ReferralStatus.DRAFT: ("下書き", "Draft"),
+    ReferralStatus.REQUESTED: ("依頼中", "Requested"),
+    ReferralStatus.RECEIVED: ("受付済", "Received"),
+    ReferralStatus.ACCEPTED: ("受諾", "Accepted"),
+    ReferralStatus.REJECTED: ("辞退", "Rejected"),
+    ReferralStatus.IN_PROGRESS: ("対応中", "In progress"),
+    ReferralStatus.COMPLETED: ("完了", "Completed"),
+    ReferralStatus.CANCELLED: ("取消", "Cancelled"),
+    ReferralStatus.FAILED: ("不調", "Failed"),
+})
 REFERRAL_SHARED_FIELDS = _codes(
     ("name", "氏名", "Name", "identity"),
     ("kana", "氏名（カナ）", "Name in kana", "identity"),
@@ -226,6 +270,19 @@ SUPPORT_PLAN_STATUSES = _codes(
     ("draft", "下書き", "Draft"),
     ("published", "公開済み（変更不可）", "Published (immutable)"),
 )
+CORRECTION_SOURCES = _codes(
+    ("client", "本人", "The client"),
+    ("representative", "代理人", "A representative"),
+    ("staff", "職員", "A staff member"),
+)
+CORRECTION_STATUSES = _codes(
+    ("requested", "受付", "Requested"), ("accepted", "訂正済", "Accepted"), ("rejected", "訂正せず", "Rejected"),
+)
+EMERGENCY_ACCESS_REVIEW_STATUSES = _codes(
+    ("pending", "確認待ち", "Awaiting review"),
+    ("justified", "妥当", "Justified"),
+    ("unjustified", "不適切", "Not justified"),
+)
 
 LISTS: Mapping[str, tuple[Code, ...]] = MappingProxyType(
     {
@@ -255,8 +312,44 @@ LISTS: Mapping[str, tuple[Code, ...]] = MappingProxyType(
         "risk-flags": RISK_FLAGS,
         # --- issue 18: support plans ---
         "support-plan-statuses": SUPPORT_PLAN_STATUSES,
+        "emergency-access-review-statuses": EMERGENCY_ACCESS_REVIEW_STATUSES,
+        "correction-sources": CORRECTION_SOURCES,
+        "correction-statuses": CORRECTION_STATUSES,
     }
 )
+
+# ------------------------------------------------------------- the same lists as field types ----
+# Schemas, query parameters and the demo data annotate their fields with these, so each list is
+# written once (above, or as the domain enum it labels); a field's OpenAPI enum is its list's codes.
+
+Sex = Annotated[str, one_of(SEXES)]
+ResidenceType = Annotated[str, one_of(RESIDENCE_TYPES)]
+ActivityKind = Annotated[str, one_of(ACTIVITY_KINDS)]
+AccompanimentPurpose = Annotated[str, one_of(ACCOMPANIMENT_PURPOSES)]
+ClosureReasonCode = Annotated[str, one_of(CLOSURE_REASONS)]
+EpisodeStatusCode = Annotated[str, one_of(EPISODE_STATUSES)]
+EpisodeActionName = Annotated[str, one_of(EpisodeAction)]
+GoalStatus = Annotated[str, one_of(GOAL_STATUSES)]
+TeamRole = Annotated[str, one_of(TEAM_ROLES)]
+ConsentPurpose = Annotated[str, one_of(CONSENT_PURPOSES)]
+DataCategory = Annotated[str, one_of(DATA_CATEGORIES)]
+ConsentRecordedHow = Annotated[str, one_of(CONSENT_RECORDED_HOW)]
+# A consent names recipients by agency type; the council secretariat receives no client data.
+CONSENT_AGENCY_TYPES = tuple(t.value for t in AgencyType if t != AgencyType.council_secretariat)
+ConsentAgencyType = Annotated[str, one_of(CONSENT_AGENCY_TYPES)]
+EmergencyContactKind = Annotated[str, one_of(EMERGENCY_CONTACT_KINDS)]
+ReferralPurposeCode = Annotated[str, one_of(REFERRAL_PURPOSES)]
+ReferralPriority = Annotated[str, one_of(REFERRAL_PRIORITIES)]
+ReferralStatusCode = Annotated[str, one_of(REFERRAL_STATUSES)]
+ReferralActionName = Annotated[str, one_of(ReferralAction)]
+ReferralSharedField = Annotated[str, one_of(REFERRAL_SHARED_FIELDS)]
+EmergencyAccessReason = Annotated[str, one_of(EMERGENCY_ACCESS_REASONS)]
+EmergencyAccessReviewStatus = Annotated[str, one_of(EMERGENCY_ACCESS_REVIEW_STATUSES)]
+CorrectionSource = Annotated[str, one_of(CORRECTION_SOURCES)]
+CorrectionStatus = Annotated[str, one_of(CORRECTION_STATUSES)]
+CorrectableField = Annotated[str, one_of(CORRECTABLE_FIELD_NAMES)]
+AgendaItemKind = Annotated[str, one_of(AGENDA_ITEM_KIND_CODES)]
+CapacityUnit = Annotated[str, one_of(CAPACITY_UNIT_CODES)]
 
 
 def codes_of(values: tuple[Code, ...]) -> frozenset[str]:
@@ -269,3 +362,9 @@ _GROUP_OF = {c.code: c.group or "other" for c in DIAGNOSIS_CODES}
 def diagnosis_group(icd10: str) -> str:
     """The statistics group of an ICD-10 code (F20.0 → F20 → schizophrenia)."""
     return _GROUP_OF.get(icd10.strip().upper()[:3], "other")
+# --- issue 18: households, refusals, service use and risk, support plans ---
+Relationship = Annotated[str, one_of(RELATIONSHIPS)]
+RefusalSource = Annotated[str, one_of(REFUSAL_SOURCES)]
+ServiceUseKind = Annotated[str, one_of(SERVICE_USE_KINDS)]
+RiskFlagCode = Annotated[str, one_of(RISK_FLAGS)]
+SupportPlanStatus = Annotated[str, one_of(SUPPORT_PLAN_STATUSES)]

@@ -20,6 +20,8 @@ __all__ = [
     "EPISODE_TRANSITIONS",
     "OPEN_STATUSES",
     "REQUIREMENTS",
+    "RUNNING_STATUSES",
+    "STARTED_STATUSES",
     "TERMINAL_STATUSES",
     "ActionFacts",
     "ActionRequirements",
@@ -77,6 +79,10 @@ EPISODE_TRANSITIONS: TransitionTable[EpisodeStatus] = TransitionTable(
 TERMINAL_STATUSES: frozenset[EpisodeStatus] = frozenset({_S.FINISHED, _S.CANCELLED})
 # Not yet closed: proposed, running or paused.
 OPEN_STATUSES: frozenset[EpisodeStatus] = frozenset({_S.PROPOSED, _S.ACTIVE, _S.ON_HOLD})
+# Started and not yet closed: support is under way (paused counts), so a planned end can be passed.
+RUNNING_STATUSES: frozenset[EpisodeStatus] = frozenset({_S.ACTIVE, _S.ON_HOLD})
+# Started at some time (running or finished since): the client was supported.
+STARTED_STATUSES: frozenset[EpisodeStatus] = RUNNING_STATUSES | {_S.FINISHED}
 
 
 @dataclass(frozen=True)

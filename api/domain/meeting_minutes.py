@@ -15,10 +15,10 @@ from typing import Any
 
 from api.domain.meeting_transitions import MeetingStatus
 
-__all__ = ["AGENDA_ITEM_KINDS", "MinutesItem", "compose_minutes", "minutes_are_public"]
+__all__ = ["AGENDA_ITEM_KINDS", "AGENDA_ITEM_KIND_CODES", "MinutesItem", "compose_minutes", "minutes_are_public"]
 
-AGENDA_ITEM_KINDS = frozenset({"progress_report", "presentation", "information_exchange", "discussion",
-                               "announcement"})
+AGENDA_ITEM_KIND_CODES = ("progress_report", "presentation", "information_exchange", "discussion", "announcement")
+AGENDA_ITEM_KINDS = frozenset(AGENDA_ITEM_KIND_CODES)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

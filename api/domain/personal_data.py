@@ -12,6 +12,7 @@ from datetime import date
 
 __all__ = [
     "CORRECTABLE_FIELDS",
+    "CORRECTABLE_FIELD_NAMES",
     "ERASED_KANA",
     "ERASED_NAME",
     "coarse_birth_date",
@@ -20,10 +21,11 @@ __all__ = [
 
 # Fields of the client record a correction request may name (the rest are the service's own or
 # decided by procedures of their own: branch, care team, consents, episodes).
-CORRECTABLE_FIELDS: frozenset[str] = frozenset({
+CORRECTABLE_FIELD_NAMES = (
     "name", "kana", "date_of_birth", "sex", "phone", "residence_type", "residence_since", "diagnoses",
     "public_assistance", "emergency_contacts", "notes",
-})
+)
+CORRECTABLE_FIELDS: frozenset[str] = frozenset(CORRECTABLE_FIELD_NAMES)
 ERASED_NAME = "（消去済み）"
 ERASED_KANA = "ショウキョズミ"
 

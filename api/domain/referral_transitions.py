@@ -16,6 +16,7 @@ from typing import Literal
 from api.domain.transitions import TransitionTable
 
 __all__ = [
+    "AWAITING_ANSWER",
     "OPEN_STATUSES",
     "REASON_REQUIRED",
     "REFERRAL_TRANSITIONS",
@@ -93,7 +94,7 @@ TERMINAL_STATUSES: frozenset[ReferralStatus] = frozenset({_S.REJECTED, _S.COMPLE
 
 # Only a referral still waiting for the receiver's answer can be late; once
 # accepted, the due date has done its job of prompting an answer.
-_AWAITING_ANSWER = frozenset({_S.REQUESTED, _S.RECEIVED})
+AWAITING_ANSWER: frozenset[ReferralStatus] = frozenset({_S.REQUESTED, _S.RECEIVED})
 
 
 def missing_requirements(action: ReferralAction, reason: str | None) -> list[str]:
@@ -105,4 +106,4 @@ def missing_requirements(action: ReferralAction, reason: str | None) -> list[str
 
 def is_overdue(status: ReferralStatus, due: date | None, today: date) -> bool:
     """True for a referral awaiting an answer after its due date (the due day itself is on time)."""
-    return due is not None and status in _AWAITING_ANSWER and today > due
+    return due is not None and status in AWAITING_ANSWER and today > due

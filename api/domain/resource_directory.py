@@ -12,6 +12,7 @@ from types import MappingProxyType
 
 __all__ = [
     "CAPACITY_UNITS",
+    "CAPACITY_UNIT_CODES",
     "CATEGORIES",
     "CATEGORY_LABELS",
     "HSDS_STATUS",
@@ -61,7 +62,8 @@ CATEGORY_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
     }
 )
 SERVICE_STATUSES = frozenset(s.value for s in ServiceStatus)
-CAPACITY_UNITS = frozenset({"persons", "rooms", "beds", "places_per_day", "cases"})
+CAPACITY_UNIT_CODES = ("persons", "rooms", "beds", "places_per_day", "cases")
+CAPACITY_UNITS = frozenset(CAPACITY_UNIT_CODES)
 
 # Shown to everyone, without login: a temporarily closed place is still worth knowing about.
 # An inactive listing is withdrawn; only its own agency and the admin still see it.

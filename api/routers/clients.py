@@ -30,9 +30,9 @@ from api.schemas.clients import (
 from api.schemas.common import Tombstone
 from api.services import care_team as team_service
 from api.services import clients as client_service
+from api.services import consent_withdrawal, shaping
 from api.services import consents as consent_service
 from api.services import read_models as views
-from api.services import shaping
 from api.services.shaping import Shaped, shaped_page
 
 router = APIRouter(tags=["clients"], route_class=CommitRoute)
@@ -129,11 +129,11 @@ async def record_consent(client_id: uuid.UUID, body: ConsentCreate, principal: P
              response_model=WithdrawalResult)
 async def withdraw_consent(client_id: uuid.UUID, consent_id: uuid.UUID, body: ConsentWithdraw, expected: IfMatchDep,
                            principal: PrincipalDep, unit: UnitDep) -> Response:
-    consent, closed, cancelled = await consent_service.withdraw(unit, principal, client_id, consent_id,
-                                                                body.withdrawn_on, body.reason, expected)
-    result = WithdrawalResult(consent=views.consent_read(consent), closed_episode_ids=closed,
-                              cancelled_referral_ids=cancelled)
-    return json_response(shaping.shape(principal, result), version=consent.version)
+    done = await consent_withdrawal.withdraw(unit, principal, client_id, consent_id, body.withdrawn_on, body.reason,
+                                             expected)
+    result = WithdrawalResult(consent=views.consent_read(done.consent), closed_episode_ids=done.closed_episode_ids,
+                              cancelled_referral_ids=done.cancelled_referral_ids)
+    return json_response(shaping.shape(principal, result), version=done.consent.version)
 
 
 @router.get("/v1/clients/{client_id}/care-team", operation_id="list_care_team",

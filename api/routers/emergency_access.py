@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from api.conventions import IdempotencyKeyDep, IfMatchDep, idempotent, json_response
 from api.deps import PrincipalDep, UnitDep
+from api.domain import codes
 from api.domain.roles import Role
 from api.routing import CommitRoute
 from api.schemas.clients import CareTeamMemberRead, ClientRead, ConsentRead
@@ -78,7 +79,7 @@ async def get_emergency_view(client_id: uuid.UUID, principal: PrincipalDep, unit
             summary="The review queue: emergency accesses on the caller's clients (all, for auditors)",
             response_model=EmergencyQueue)
 async def list_emergency_access(principal: PrincipalDep, unit: UnitDep,
-                                review_status: Literal["pending", "justified", "unjustified"] | None = None
+                                review_status: codes.EmergencyAccessReviewStatus | None = None
                                 ) -> Response:
     rows = await emergency_service.queue(unit, principal, review_status)
     return json_response(EmergencyQueue(items=[

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.conventions import IdempotencyKeyDep, IfMatchDep, idempotent, json_response, list_response
 from api.deps import PrincipalDep, UnitDep
+from api.domain import codes
 from api.domain.fiscal import today_tokyo
 from api.pagination import Page, PageDep
 from api.routing import CommitRoute
@@ -41,7 +42,7 @@ async def list_episodes(
     page: PageDep,
     programme_code: Annotated[str | None, Query(max_length=64)] = None,
     branch_code: Annotated[str | None, Query(max_length=32)] = None,
-    status: Literal["proposed", "active", "on_hold", "finished", "cancelled"] | None = None,
+    status: codes.EpisodeStatusCode | None = None,
     lead_worker_id: uuid.UUID | None = None,
     client_id: uuid.UUID | None = None,
     planned_end_within_days: Annotated[int | None, Query(ge=0, le=3650)] = None,

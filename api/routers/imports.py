@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from api.conventions import json_response
 from api.deps import PrincipalDep, UnitDep
 from api.messages import msg
-from api.problems import Problem
+from api.problems import invalid_field
 from api.routing import CommitRoute
 from api.schemas.imports import ImportJobRead, ImportKind, ImportReport
 from api.services import imports as import_service
@@ -24,15 +24,11 @@ def _mapping(raw: str | None) -> dict[str, str] | None:
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise Problem("validation", msg("import.mapping_object"),
-                      errors=[{"field": "mapping", "message": msg("import.mapping_object"), "code": "json"}]) from exc
+        raise invalid_field("mapping", msg("import.mapping_object"), "json") from exc
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        raise Problem("validation", msg("import.mapping_object"),
-                      errors=[{"field": "mapping", "message": msg("import.mapping_object"), "code": "type"}])
+        raise invalid_field("mapping", msg("import.mapping_object"), "type")
     if len(value) > 200:
-        raise Problem("validation", msg("import.mapping_too_long", limit=200),
-                      errors=[{"field": "mapping", "message": msg("import.mapping_too_long", limit=200),
-                               "code": "too_long"}])
+        raise invalid_field("mapping", msg("import.mapping_too_long", limit=200), "too_long")
     return value
 
 

@@ -109,8 +109,8 @@ async def get_referral_fhir(referral_id: uuid.UUID, principal: PrincipalDep, uni
              response_model=ReferralDetail | ReferralPartnerDetail)
 async def transition_referral(referral_id: uuid.UUID, body: ReferralTransition, expected: IfMatchDep,
                               principal: PrincipalDep, unit: UnitDep) -> Response:
-    await referral_service.transition(unit, principal, referral_id, body, expected)
-    seen, history = await referral_service.detail(unit, principal, referral_id)
+    seen = await referral_service.transition(unit, principal, referral_id, body, expected)
+    history = await referral_service.history_of(unit, seen)
     vacancy = await referral_vacancy.live_vacancy(unit.session, seen.referral.to_service_id)
     return json_response(views.referral_detail_view(principal, seen, history, vacancy),
                          version=seen.referral.version)

@@ -3,16 +3,17 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator, model_validator
 
+from api.domain import codes
 from api.domain.kana import is_valid_kana, normalize_kana
 from api.messages import invalid
 from api.schemas.common import Code, Input, LongText, Name, Phone, Reason, ShortText
 
-Sex = Literal["female", "male", "other", "unknown"]
-ResidenceType = Literal["psychiatric_ward", "apartment", "group_home", "family_home", "other"]
+Sex = codes.Sex
+ResidenceType = codes.ResidenceType
 Icd10 = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^F[0-9]{2}(\.[0-9]{1,2})?$")]
 # A number, or its decimal string as pydantic also accepts: both forms bounded in the spec.
 Years = Annotated[Decimal, Field(ge=0, le=99, max_digits=4, decimal_places=1), WithJsonSchema({"anyOf": [
@@ -22,7 +23,7 @@ Years = Annotated[Decimal, Field(ge=0, le=99, max_digits=4, decimal_places=1), W
 
 
 class EmergencyContact(Input):
-    kind: Literal["person", "staff"]
+    kind: codes.EmergencyContactKind
     name: Name
     relation: ShortText | None = None
     phone: Phone | None = None
@@ -160,20 +161,13 @@ class DuplicateCandidate(BaseModel):
 class ConsentCreate(Input):
     id: uuid.UUID | None = None
     agency_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
-    agency_types: list[Literal[
-        "ward_branch", "ward_division", "support_centre", "information_centre", "contracted_corporation",
-        "psychiatric_hospital", "consultation_office", "group_home", "workshop", "metropolitan_government",
-    ]] = Field(default_factory=list, max_length=20)
+    agency_types: list[codes.ConsentAgencyType] = Field(default_factory=list, max_length=20)
     programme_codes: list[Code] = Field(default_factory=list, max_length=20)
-    purposes: list[Literal[
-        "programme_enrolment", "care_coordination", "referral", "housing_search", "medical_care", "statistics",
-    ]] = Field(min_length=1, max_length=10)
-    data_categories: list[Literal[
-        "identity", "contact", "needs_summary", "diagnosis", "public_assistance", "case_notes",
-    ]] = Field(min_length=1, max_length=10)
+    purposes: list[codes.ConsentPurpose] = Field(min_length=1, max_length=10)
+    data_categories: list[codes.DataCategory] = Field(min_length=1, max_length=10)
     given_on: date
     expires_on: date | None = None
-    recorded_how: Literal["signed_form", "verbal_with_witness"]
+    recorded_how: codes.ConsentRecordedHow
     witness: Name | None = None
 
     @model_validator(mode="after")
@@ -219,10 +213,7 @@ class WithdrawalResult(BaseModel):
     cancelled_referral_ids: list[uuid.UUID]
 
 
-TeamRole = Literal["caseworker", "mental_care_worker", "public_health_nurse", "home_helper", "nurse", "coordinator",
-                   "peer_supporter", "supervisor", "other",
-                   # --- issue 18: households ---
-                   "child_family_support"]
+TeamRole = codes.TeamRole
 
 
 class CareTeamMemberCreate(Input):

@@ -2,16 +2,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.domain import codes
 from api.messages import invalid
 from api.schemas.common import Input, LongText, Name, Reason, ShortText
 
-EpisodeActionName = Literal["start", "hold", "resume", "extend", "finish", "cancel"]
-ClosureReasonName = Literal["goal_achieved", "moved_away", "assistance_ended", "client_withdrew", "hospitalised",
-                            "transferred", "died", "other"]
+EpisodeActionName = codes.EpisodeActionName
+ClosureReasonName = codes.ClosureReasonCode
 
 
 class EpisodeCreate(Input):
@@ -103,7 +102,7 @@ class EpisodeDetail(EpisodeRead):
     decisions: list[DecisionRead]
 
 
-GoalStatus = Literal["proposed", "active", "achieved", "dropped"]
+GoalStatus = codes.GoalStatus
 
 
 class GoalCreate(Input):
@@ -130,9 +129,8 @@ class GoalRead(BaseModel):
     version: int
 
 
-ActivityKind = Literal["home_visit", "office_interview", "accompaniment", "phone_call", "case_conference",
-                       "trial_stay", "peer_support", "other"]
-AccompanimentPurpose = Literal["outpatient", "housing", "procedure", "outing", "shopping", "other"]
+ActivityKind = codes.ActivityKind
+AccompanimentPurpose = codes.AccompanimentPurpose
 
 
 class Participant(Input):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api.domain import codes
 from api.schemas.common import Input, Name, Phone
 
-Relationship = Literal["mother", "father", "sibling", "child", "spouse", "partner", "grandparent", "grandchild",
-                       "other_relative", "cohabitant", "friend", "other"]
+Relationship = codes.Relationship
 Note = Annotated[str, StringConstraints(max_length=2000)]
 
 

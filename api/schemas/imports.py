@@ -6,7 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ImportKind = Literal["clients", "consents", "activities"]
+from api.domain.import_rows import ImportKind
+
+__all__ = ["ImportJobRead", "ImportKind", "ImportReport", "ImportRowError"]
 
 
 class ImportRowError(BaseModel):

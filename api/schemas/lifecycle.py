@@ -6,15 +6,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.domain import codes
 from api.schemas.common import Input, Reason
 
 
 class CorrectionCreate(Input):
-    field: Literal["name", "kana", "date_of_birth", "sex", "phone", "residence_type", "residence_since",
-                   "diagnoses", "public_assistance", "emergency_contacts", "notes"]
+    field: codes.CorrectableField
     requested_value: Any = Field(description="The value the person asks for, as the client record's field takes it")
     reason: Reason
-    source: Literal["client", "representative", "staff"] = "client"
+    source: codes.CorrectionSource = "client"
     received_on: date
 
 
@@ -34,7 +34,7 @@ class CorrectionRead(BaseModel):
     received_on: date
     requested_by: uuid.UUID
     requested_at: datetime
-    status: Literal["requested", "accepted", "rejected"]
+    status: codes.CorrectionStatus
     decided_by: uuid.UUID | None
     decided_at: datetime | None
     decision_reason: str | None
@@ -64,7 +64,7 @@ class EmergencyAccessOpen(Input):
     client_id: uuid.UUID | None = None
     kana: str | None = Field(default=None, min_length=1, max_length=100)
     date_of_birth: date | None = None
-    reason_code: Literal["crisis_call", "safety_risk", "emergency_admission", "missing_person", "other"]
+    reason_code: codes.EmergencyAccessReason
     reason_text: Reason
 
     @model_validator(mode="after")
@@ -90,7 +90,7 @@ class EmergencyAccessRead(BaseModel):
     reason_text: str
     opened_at: datetime
     expires_at: datetime
-    review_status: Literal["pending", "justified", "unjustified"]
+    review_status: codes.EmergencyAccessReviewStatus
     reviewed_by: uuid.UUID | None
     reviewed_at: datetime | None
     review_note: str | None

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
+from api.domain import codes
 from api.domain.fiscal import TOKYO, era_label
 from api.domain.meeting_minutes import minutes_are_public
 from api.domain.meeting_transitions import MEETING_TRANSITIONS, MeetingStatus
@@ -23,7 +24,7 @@ def _in_tokyo(value: datetime) -> datetime:
 TokyoTime = Annotated[datetime, AfterValidator(_in_tokyo)]
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-AgendaKind = Literal["progress_report", "presentation", "information_exchange", "discussion", "announcement"]
+AgendaKind = codes.AgendaItemKind
 Summary = Annotated[str, Field(max_length=20000)]
 
 

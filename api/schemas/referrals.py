@@ -2,19 +2,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from api.domain import codes
 from api.messages import invalid
 from api.schemas.common import Input, Reason
 
-ReferralPurpose = Literal["housing_search", "group_home", "consultation_support", "outpatient", "trial_stay",
-                          "peer_support", "day_activity", "employment_support", "home_help", "other"]
-SharedField = Literal["name", "kana", "date_of_birth", "contact", "needs_summary", "diagnosis_group"]
-ReferralActionName = Literal["send", "receive", "accept", "reject", "start", "complete", "cancel", "fail"]
-ReferralStatusName = Literal["draft", "requested", "received", "accepted", "rejected", "in_progress", "completed",
-                             "cancelled", "failed"]
+ReferralPurpose = codes.ReferralPurposeCode
+SharedField = codes.ReferralSharedField
+ReferralActionName = codes.ReferralActionName
+ReferralStatusName = codes.ReferralStatusCode
 BusinessStatus = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 MessageBody = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 
@@ -33,7 +32,7 @@ class ReferralCreate(Input):
     part_of: uuid.UUID | None = Field(
         default=None, description="The referral this one continues (hospital → consultation office → group home)")
     purpose: ReferralPurpose
-    priority: Literal["routine", "urgent"] = "routine"
+    priority: codes.ReferralPriority = "routine"
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
     due_on: date | None = Field(default=None, description="The answer is due by this day (Asia/Tokyo)")
     shared_fields: list[SharedField] = Field(

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.domain import codes
 from api.domain.fiscal import today_tokyo
 from api.messages import invalid
 from api.schemas.clients import TeamRole
 from api.schemas.common import Input, Reason, ShortText
 from api.schemas.households import Note
 
-RefusalSource = Literal["client", "family", "care_team", "other_agency", "other"]
+RefusalSource = codes.RefusalSource
 
 
 class RefusalCreate(Input):

@@ -8,12 +8,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from api.domain import codes
 from api.domain.kana import is_valid_kana, normalize_kana
 from api.domain.resource_directory import ServiceCategory, ServiceStatus
 from api.messages import invalid
 from api.schemas.common import Input
 
-CapacityUnit = Literal["persons", "rooms", "beds", "places_per_day", "cases"]
+CapacityUnit = codes.CapacityUnit
 Count = Annotated[int, Field(ge=0, le=100_000)]
 Age = Annotated[int, Field(ge=0, le=150)]
 LanguageCode = Annotated[str, Field(min_length=2, max_length=16, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.domain import codes
 from api.messages import invalid
 from api.schemas.common import Input, Reason, ShortText
 from api.schemas.households import Note
 
-ServiceUseKind = Literal["day_activity", "workshop", "employment_support", "home_help", "group_home", "day_care",
-                         "visiting_nursing", "outpatient", "other"]
-RiskFlagCode = Literal["sudden_departure", "self_neglect", "treatment_interruption", "relapse_signs", "self_harm",
-                       "housing_loss", "financial_exploitation", "isolation", "family_crisis", "other"]
+ServiceUseKind = codes.ServiceUseKind
+RiskFlagCode = codes.RiskFlagCode
 
 
 class ServiceUseCreate(Input):

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from api.domain import codes
 from api.schemas.clients import TeamRole
 from api.schemas.common import Input, Reason
 
@@ -50,7 +51,7 @@ class SupportPlanRead(BaseModel):
     episode_id: uuid.UUID
     client_id: uuid.UUID
     number: int = Field(description="Version number within the episode's plan, from 1")
-    status: str = Field(description="draft, or published (then immutable)")
+    status: codes.SupportPlanStatus = Field(description="draft, or published (then immutable)")
     current: bool = Field(description="The highest published version: the one the team is to read")
     policy: str
     goals: list[str]

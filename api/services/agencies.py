@@ -10,25 +10,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Agency, Branch
 from api.db.unit import RequestUnit
-from api.messages import Msg, msg
+from api.messages import msg
 from api.pagination import PageParams, keyset
-from api.problems import Problem, id_taken, not_found
+from api.problems import Problem, id_taken, invalid_field, not_found
 from api.schemas.identity import AgencyCreate, AgencyUpdate
 from api.services.auth import cut_off_tokens
 
 _MAX_PARENT_DEPTH = 32
 
 
-def invalid_field(field: str, message: Msg) -> Problem:
-    """A body field that names something that does not exist: 422 in the same shape as any invalid field."""
-    return Problem("validation", message,
-                   errors=[{"field": f"body.{field}", "message": message, "code": "reference"}])
-
-
 async def require_agency(session: AsyncSession, agency_id: uuid.UUID, field: str = "agency_id") -> Agency:
     agency = await session.get(Agency, agency_id)
     if agency is None:
-        raise invalid_field(field, msg("field.unknown_reference", what=msg("what.agency")))
+        raise invalid_field(field, msg("field.unknown_reference", what=msg("what.agency")), "reference")
     return agency
 
 
@@ -38,7 +32,7 @@ async def require_branches(session: AsyncSession, codes: Sequence[str], field: s
     known = set((await session.scalars(select(Branch.code).where(Branch.code.in_(list(codes))))).all())
     unknown = sorted(set(codes) - known)
     if unknown:
-        raise invalid_field(field, msg("field.unknown_codes", what=msg("what.branch"), codes=unknown))
+        raise invalid_field(field, msg("field.unknown_codes", what=msg("what.branch"), codes=unknown), "reference")
 
 
 async def get(session: AsyncSession, agency_id: uuid.UUID) -> Agency:
@@ -67,12 +61,12 @@ async def _check_parent(session: AsyncSession, agency_id: uuid.UUID | None, pare
         if current is None:
             return
         if current == agency_id:
-            raise invalid_field("parent_id", msg("agency.own_ancestor"))
+            raise invalid_field("parent_id", msg("agency.own_ancestor"), "reference")
         parent = await session.get(Agency, current)
         if parent is None:
-            raise invalid_field("parent_id", msg("field.unknown_reference", what=msg("what.agency")))
+            raise invalid_field("parent_id", msg("field.unknown_reference", what=msg("what.agency")), "reference")
         current = parent.parent_id
-    raise invalid_field("parent_id", msg("agency.too_deep"))
+    raise invalid_field("parent_id", msg("agency.too_deep"), "reference")
 
 
 async def create(unit: RequestUnit, body: AgencyCreate) -> Agency:

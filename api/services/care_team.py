@@ -15,7 +15,7 @@ from api.domain.access_rules import Action, may_join_care_team
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
 from api.messages import msg
-from api.problems import Problem
+from api.problems import Problem, invalid_field
 from api.schemas.clients import CareTeamMemberCreate
 from api.services import clients as client_service
 from api.services import refusals as refusal_service
@@ -36,9 +36,7 @@ async def add_member(unit: RequestUnit, principal: Principal, client_id: uuid.UU
     require(unit, principal, Action.care_team_manage, resource_type="care_team", client_id=client_id)
     user = await unit.session.get(UserAccount, body.user_id)
     if user is None or not user.active or not may_join_care_team(user.role):
-        raise Problem("validation", msg("care_team.not_staff"),
-                      errors=[{"field": "body.user_id", "message": msg("care_team.not_staff.field"),
-                               "code": "invalid"}])
+        raise invalid_field("user_id", msg("care_team.not_staff.field"), detail=msg("care_team.not_staff"))
     # --- issue 18: refusals --- a profession or agency the client refused: 409 unless overridden.
     override = await refusal_service.check_member(unit, client_id, {body.team_role, user.role}, user.agency_id,
                                                   body.refusal_override_reason)

@@ -22,7 +22,7 @@ from api.domain.principal import Principal
 from api.domain.roles import Role
 from api.messages import msg
 from api.pagination import PageParams, after, cut, keyset, typed_cursor
-from api.problems import Problem, id_taken
+from api.problems import Problem, id_taken, invalid_field
 from api.schemas.clients import ClientCreate, ClientUpdate, DuplicateCandidate
 from api.services.guard import invisible, require
 
@@ -49,20 +49,15 @@ async def _check_references(session: AsyncSession, branch_code: str | None, hosp
     if branch_code is not None and await session.get(Branch, branch_code) is None:
         allowed = list((await session.scalars(select(Branch.code).order_by(Branch.code))).all())
         unknown = msg("client.unknown_branch", code=branch_code, allowed=allowed)
-        raise Problem("validation", unknown,
-                      errors=[{"field": "body.branch_code", "message": unknown, "code": "unknown"}])
+        raise invalid_field("branch_code", unknown, "unknown")
     if hospital_id is not None:
         agency = await session.get(Agency, hospital_id)
         if agency is None or agency.type != "psychiatric_hospital":
-            raise Problem("validation", msg("client.not_hospital"),
-                          errors=[{"field": "body.hospital_agency_id", "message": msg("client.not_hospital"),
-                                   "code": "unknown"}])
+            raise invalid_field("hospital_agency_id", msg("client.not_hospital"), "unknown")
     if caseworker_id is not None:
         user = await session.get(UserAccount, caseworker_id)
         if user is None or not may_be_caseworker(user.role):
-            raise Problem("validation", msg("client.not_caseworker"),
-                          errors=[{"field": "body.caseworker_id", "message": msg("client.not_caseworker"),
-                                   "code": "unknown"}])
+            raise invalid_field("caseworker_id", msg("client.not_caseworker"), "unknown")
 
 
 async def create(unit: RequestUnit, principal: Principal, body: ClientCreate) -> Client:
@@ -116,8 +111,8 @@ async def update(unit: RequestUnit, principal: Principal, client_id: uuid.UUID, 
                             changes.get("caseworker_id"))
     for field in ("name", "kana", "date_of_birth", "sex", "branch_code", "residence_type"):
         if field in changes and changes[field] is None:
-            raise Problem("validation", msg("field.cannot_be_null", field=field),
-                          errors=[{"field": f"body.{field}", "message": msg("field.required"), "code": "missing"}])
+            raise invalid_field(field, msg("field.required"), "missing",
+                                detail=msg("field.cannot_be_null", field=field))
     if "emergency_contacts" in changes:
         changes["emergency_contacts"] = [c.model_dump(mode="json") for c in body.emergency_contacts or []]
     for field, value in changes.items():

@@ -20,7 +20,7 @@ from api.domain.access_rules import Action
 from api.domain.personal_data import CORRECTABLE_FIELDS
 from api.domain.principal import Principal
 from api.messages import msg
-from api.problems import Problem
+from api.problems import Problem, field_error, invalid_fields
 from api.schemas.clients import ClientUpdate
 from api.schemas.lifecycle import CorrectionCreate, CorrectionDecision
 from api.services import clients as client_service
@@ -37,13 +37,12 @@ async def request(unit: RequestUnit, principal: Principal, client_id: uuid.UUID,
     require(unit, principal, Action.correction_request, resource_type="correction_request", client_id=client_id)
     if body.field not in CORRECTABLE_FIELDS:
         problem = msg("correction.not_correctable", field=body.field, choices=sorted(CORRECTABLE_FIELDS))
-        raise Problem("validation", problem, errors=[{"field": "body.field", "message": problem, "code": "choice",
-                                                      "choices": sorted(CORRECTABLE_FIELDS)}])
+        raise invalid_fields(problem, [field_error("field", problem, "choice", choices=sorted(CORRECTABLE_FIELDS))])
     try:
         normalised = ClientUpdate.model_validate({body.field: body.requested_value}).model_dump(mode="json")
     except ValidationError as exc:
-        raise Problem("validation", msg("correction.invalid_value", field=body.field),
-                      errors=[{"field": "body.requested_value", "message": e["msg"], "code": e["type"]}
+        raise invalid_fields(msg("correction.invalid_value", field=body.field),
+                             [field_error("requested_value", e["msg"], e["type"])
                               for e in exc.errors(include_url=False)]) from exc
     correction = CorrectionRequest(
         client_id=client_id, field=body.field, requested_value=normalised[body.field], reason=body.reason,

@@ -11,13 +11,16 @@ from sqlalchemy import Date, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.conventions import check_version
-from api.db.models import Agency, Decision, Episode, EpisodeStatusChange, Programme, UserAccount
+from api.db.models import Agency, Consent, Decision, Episode, EpisodeStatusChange, Programme, UserAccount
 from api.db.models.base import OPEN_END_SQL
 from api.db.scopes import episodes_visible_to
 from api.db.unit import RequestUnit
+from api.domain import consent_rules
 from api.domain.access_rules import Action, can
 from api.domain.episode_transitions import (
     EPISODE_TRANSITIONS,
+    OPEN_STATUSES,
+    RUNNING_STATUSES,
     ActionFacts,
     ClosureReason,
     EpisodeAction,
@@ -30,7 +33,7 @@ from api.domain.principal import Principal
 from api.domain.transitions import IllegalTransition
 from api.messages import msg
 from api.pagination import PageParams, cut, keyset, typed_cursor
-from api.problems import Problem, id_taken, illegal_transition
+from api.problems import Problem, field_error, id_taken, illegal_transition, invalid_field, invalid_fields
 from api.schemas.episodes import EpisodeCreate, TransitionRequest
 from api.services import clients as client_service
 from api.services import consents as consent_service
@@ -65,8 +68,7 @@ async def programme_by_code(session: AsyncSession, code: str) -> Programme:
         active = list((await session.scalars(select(Programme.code).where(Programme.active)
                                              .order_by(Programme.code))).all())
         unknown = msg("episode.unknown_programme", code=code, allowed=active)
-        raise Problem("validation", unknown,
-                      errors=[{"field": "body.programme_code", "message": unknown, "code": "unknown"}])
+        raise invalid_field("programme_code", unknown, "unknown")
     return programme
 
 
@@ -76,10 +78,8 @@ async def _operating_choices(session: AsyncSession, programme: Programme, key: s
                                       .order_by(Agency.code))).all()
     choices = [{"id": str(a.id), "code": a.code, "name_ja": a.name_ja, "name_en": a.name_en} for a in agencies]
     listed = [f"{a.code} ({a.id})" for a in agencies]
-    return Problem("validation", msg(key, programme=programme.code, allowed=listed),
-                   errors=[{"field": "body.operating_agency_id",
-                            "message": msg(key, programme=programme.code, allowed=listed), "code": "choose"}],
-                   choices=choices)
+    return invalid_field("operating_agency_id", msg(key, programme=programme.code, allowed=listed), "choose",
+                         choices=choices)
 
 
 async def propose(unit: RequestUnit, principal: Principal, body: EpisodeCreate) -> tuple[Episode, Programme]:
@@ -97,14 +97,12 @@ async def propose(unit: RequestUnit, principal: Principal, body: EpisodeCreate) 
     elif programme.operating_agency_ids and operating not in programme.operating_agency_ids:
         raise await _operating_choices(session, programme, "episode.agency_not_operating")
     if await session.get(Agency, operating) is None:
-        raise Problem("validation", msg("field.unknown_reference", what=msg("what.agency")),
-                      errors=[{"field": "body.operating_agency_id", "code": "unknown",
-                               "message": msg("field.unknown_reference", what=msg("what.agency"))}])
+        raise invalid_field("operating_agency_id", msg("field.unknown_reference", what=msg("what.agency")), "unknown")
     if body.lead_worker_id is not None and await session.get(UserAccount, body.lead_worker_id) is None:
         raise Problem("validation", msg("episode.unknown_lead"))
     open_same = await session.scalar(select(Episode.id).where(
         Episode.client_id == client.id, Episode.programme_id == programme.id,
-        Episode.status.in_(["proposed", "active", "on_hold"])))
+        Episode.status.in_(sorted(OPEN_STATUSES))))
     if open_same is not None:
         raise Problem("conflict", msg("episode.open_exists"),
                       existing_episode_id=str(open_same))
@@ -144,10 +142,10 @@ async def transition(unit: RequestUnit, principal: Principal, episode_id: uuid.U
     if action == EpisodeAction.START and programme.consent_required:
         agency = await unit.session.get(Agency, episode.operating_agency_id)
         consent = next((c for c in await consent_service.active_consents(unit.session, episode.client_id)
-                        if consent_service.covers(c, effective, purpose="programme_enrolment",
-                                                  agency_id=episode.operating_agency_id,
-                                                  agency_type=agency.type if agency else None,
-                                                  programme_code=programme.code)), None)
+                        if consent_rules.covers(c, effective, purpose=consent_rules.ENROLMENT_PURPOSE,
+                                                agency_id=episode.operating_agency_id,
+                                                agency_type=agency.type if agency else None,
+                                                programme_code=programme.code)), None)
         if consent is None:
             raise Problem("consent-missing",
                           msg("episode.consent_needed", programme=programme.code),
@@ -168,10 +166,9 @@ async def transition(unit: RequestUnit, principal: Principal, episode_id: uuid.U
     if missing:
         names = {"has_decision": "decision", "new_planned_end": "decision.planned_end"}
         fields = [names.get(m, m) for m in missing]
-        raise Problem("validation", msg("episode.needs", action=action.value, fields=fields),
-                      errors=[{"field": f"body.{names.get(m, m)}", "code": "missing",
-                               "message": msg("episode.later_end") if m == "new_planned_end" else msg("field.required")}
-                              for m in missing])
+        raise invalid_fields(msg("episode.needs", action=action.value, fields=fields),
+                             [field_error(names.get(m, m), msg("episode.later_end") if m == "new_planned_end"
+                                          else msg("field.required"), "missing") for m in missing])
     decision = None
     if body.decision is not None:
         decision = Decision(episode_id=episode.id, action=action.value, recorded_by=principal.id,
@@ -183,9 +180,7 @@ async def transition(unit: RequestUnit, principal: Principal, episode_id: uuid.U
     if action == EpisodeAction.START:
         if body.decision is not None and body.decision.planned_end is not None \
                 and body.decision.planned_end < effective:
-            raise Problem("validation", msg("episode.planned_end_before_start"),
-                          errors=[{"field": "body.decision.planned_end", "code": "before_start",
-                                   "message": msg("episode.planned_end_before_start")}])
+            raise invalid_field("decision.planned_end", msg("episode.planned_end_before_start"), "before_start")
         episode.started_on = effective
         episode.planned_end = planned_end_for(effective, programme.default_duration_months,
                                               body.decision.planned_end if body.decision else None)
@@ -209,6 +204,46 @@ async def transition(unit: RequestUnit, principal: Principal, episode_id: uuid.U
     unit.audit("transition", "episode", resource_id=episode.id, client_id=episode.client_id,
                detail={"action": action.value, "from": current.value, "to": target})
     return episode, programme
+
+
+async def end_uncovered(unit: RequestUnit, principal: Principal, client_id: uuid.UUID,
+                        remaining: Sequence[Consent], today: date) -> list[uuid.UUID]:
+    """After a withdrawal: every open episode of the client whose programme needs consent and that
+    no *remaining* consent covers ends today, through EPISODE_TRANSITIONS like any other change
+    (consent_rules decides which action). Returns the ids ended."""
+    session = unit.session
+    rows = (await session.execute(
+        select(Episode, Programme).join(Programme, Programme.id == Episode.programme_id)
+        .where(Episode.client_id == client_id, Episode.status.in_(sorted(OPEN_STATUSES)),
+               Programme.consent_required.is_(True))
+        .order_by(Episode.proposed_on, Episode.id)
+        .with_for_update(of=Episode)
+    )).all()
+    ended = []
+    for episode, programme in rows:
+        if any(consent_rules.covers(c, today, purpose=consent_rules.ENROLMENT_PURPOSE,
+                                    agency_id=episode.operating_agency_id, programme_code=programme.code)
+               for c in remaining):
+            continue
+        current = EpisodeStatus(episode.status)
+        action = consent_rules.episode_action_on_withdrawal(current)
+        target = EPISODE_TRANSITIONS.target(current, action)
+        episode.ended_on = today
+        if action == EpisodeAction.FINISH:
+            episode.closure_reason = consent_rules.EPISODE_CLOSURE_ON_WITHDRAWAL
+            episode.living_situation_at_closure = consent_rules.LIVING_SITUATION_ON_WITHDRAWAL
+        episode.status = target
+        session.add(EpisodeStatusChange(
+            episode_id=episode.id, action=action.value, from_status=current, to_status=target,
+            reason=consent_rules.WITHDRAWAL_REASON, previous_planned_end=episode.planned_end,
+            planned_end=episode.planned_end, by_principal=principal.id,
+        ))
+        unit.audit("transition", "episode", resource_id=episode.id, client_id=client_id,
+                   detail={"action": action.value, "from": current.value, "to": target,
+                           "cause": "consent withdrawn"})
+        ended.append(episode.id)
+    await session.flush()
+    return ended
 
 
 async def detail(unit: RequestUnit, principal: Principal, episode_id: uuid.UUID
@@ -241,10 +276,10 @@ async def list_visible(unit: RequestUnit, principal: Principal, page: PageParams
     if client_id:
         filters.append(Episode.client_id == client_id)
     if planned_end_within_days is not None:
-        filters += [Episode.status.in_(["active", "on_hold"]), Episode.planned_end >= today,
+        filters += [Episode.status.in_(sorted(RUNNING_STATUSES)), Episode.planned_end >= today,
                     Episode.planned_end <= today + timedelta(days=planned_end_within_days)]
     if overdue is not None:
-        is_overdue = Episode.status.in_(["active", "on_hold"]) & (Episode.planned_end < today)
+        is_overdue = Episode.status.in_(sorted(RUNNING_STATUSES)) & (Episode.planned_end < today)
         filters.append(is_overdue if overdue else ~is_overdue)
     if page.updated_since is not None:
         filters.append(Episode.updated_at > page.updated_since)
@@ -269,4 +304,4 @@ async def list_visible(unit: RequestUnit, principal: Principal, page: PageParams
 
 def is_overdue(episode: Episode, today: date | None = None) -> bool:
     day = today or today_tokyo()
-    return episode.status in ("active", "on_hold") and episode.planned_end is not None and episode.planned_end < day
+    return episode.status in RUNNING_STATUSES and episode.planned_end is not None and episode.planned_end < day

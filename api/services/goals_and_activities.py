@@ -13,6 +13,7 @@ from api.db.models import Activity, Goal
 from api.db.scopes import activities_visible_to, day_activities_visible_to
 from api.db.unit import RequestUnit
 from api.domain.access_rules import Action, On
+from api.domain.episode_transitions import TERMINAL_STATUSES
 from api.domain.fiscal import TOKYO
 from api.domain.principal import Principal
 from api.messages import msg
@@ -35,7 +36,7 @@ async def list_goals(unit: RequestUnit, principal: Principal, episode_id: uuid.U
 async def add_goal(unit: RequestUnit, principal: Principal, episode_id: uuid.UUID, body: GoalCreate) -> Goal:
     episode, _ = await episode_service.get_visible(unit, principal, episode_id)
     require(unit, principal, Action.goal_write, resource_type="goal", client_id=episode.client_id)
-    if episode.status in ("finished", "cancelled"):
+    if episode.status in TERMINAL_STATUSES:
         raise Problem("conflict", msg("episode.closed_for_goals"))
     if body.id is not None and await unit.session.get(Goal, body.id) is not None:
         raise id_taken()

@@ -20,7 +20,7 @@ from api.db.unit import RequestUnit
 from api.domain.access_rules import Action
 from api.domain.principal import Principal
 from api.messages import msg
-from api.problems import Problem, id_taken
+from api.problems import id_taken, invalid_field
 from api.schemas.households import RelatedPersonCreate, RelatedPersonRead, RelatedPersonUpdate
 from api.services import clients as client_service
 from api.services.guard import invisible, require
@@ -66,9 +66,7 @@ async def _linked_seen(unit: RequestUnit, principal: Principal, person_id: uuid.
 async def _check_link_target(unit: RequestUnit, principal: Principal, client_id: uuid.UUID,
                              linked_id: uuid.UUID) -> None:
     if linked_id == client_id:
-        raise Problem("validation", msg("household.link_self"),
-                      errors=[{"field": "body.linked_client_id", "message": msg("household.link_self"),
-                               "code": "invalid"}])
+        raise invalid_field("linked_client_id", msg("household.link_self"))
     seen = await unit.session.scalar(select(Client.id).where(Client.id == linked_id, clients_visible_to(principal)))
     if seen is None:  # linking needs the writer to see both clients; an unseen one answers as a random id
         raise await invisible(unit, "client", linked_id)

@@ -34,6 +34,7 @@ from api.db.models import Agency, Branch, Client, Episode, ImportJob, Programme,
 from api.db.scopes import clients_visible_to, episodes_visible_to
 from api.db.unit import RequestUnit
 from api.domain.access_rules import Action
+from api.domain.episode_transitions import OPEN_STATUSES
 from api.domain.import_rows import (
     KINDS,
     CellError,
@@ -48,7 +49,7 @@ from api.domain.kana import normalize_kana
 from api.domain.principal import Principal
 from api.domain.roles import Role
 from api.messages import Msg, Text, msg
-from api.problems import Problem
+from api.problems import Problem, invalid_field
 from api.schemas.clients import ClientCreate, ConsentCreate
 from api.schemas.episodes import ActivityCreate
 from api.services import clients as client_service
@@ -60,7 +61,6 @@ log = logging.getLogger("api.imports")
 
 # The report names every failed row; past this many errors it says how many more there were.
 MAX_REPORTED_ERRORS = 10_000
-_OPEN_EPISODE = ("active", "on_hold", "proposed")
 _DUPLICATE_EN = ("A client with the same kana and date of birth exists. If this is a different person, write yes in "
                  "the 重複確認済み (confirm_not_duplicate) column.")
 _PROBLEM_JA: Mapping[str, str] = {
@@ -102,7 +102,7 @@ class Report:
 
 def _file_problem(exc: SheetError) -> Problem:
     reason = msg("import.file", reason=Text(exc.en, exc.ja))
-    return Problem("validation", reason, errors=[{"field": "file", "message": reason, "code": "file"}])
+    return invalid_field("file", reason, "file")
 
 
 def parse(kind: str, data: bytes, mapping: Mapping[str, str] | None, settings: Settings
@@ -152,7 +152,7 @@ async def _episode_of(unit: RequestUnit, principal: Principal, values: dict[str,
             values.pop(key, None)
         return uuid.UUID(str(episode_id))
     client_id = await _client_of(unit, principal, values)
-    stmt = select(Episode.id).where(Episode.client_id == client_id, Episode.status.in_(_OPEN_EPISODE),
+    stmt = select(Episode.id).where(Episode.client_id == client_id, Episode.status.in_(sorted(OPEN_STATUSES)),
                                     episodes_visible_to(principal))
     if programme is not None:
         stmt = stmt.join(Programme, Programme.id == Episode.programme_id).where(Programme.code == programme)

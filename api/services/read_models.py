@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from api.db.models import Activity, CareTeamMember, Client, Consent, Episode, Goal, Programme
+from api.domain import consent_rules
 from api.domain.access_rules import is_third_party
 from api.domain.episode_transitions import EPISODE_TRANSITIONS, EpisodeStatus
 from api.domain.fiscal import today_tokyo
@@ -34,7 +35,6 @@ from api.schemas.referrals import (
     ServiceVacancy,
 )
 from api.schemas.referrals import StatusChangeRead as ReferralStatusChangeRead
-from api.services import consents as consent_service
 from api.services import episodes as episode_service
 from api.services.referrals import Seen
 from api.services.shaping import Shaped, shape
@@ -52,7 +52,7 @@ def client_view(principal: Principal, client: Client) -> Shaped:
 
 def consent_read(consent: Consent) -> ConsentRead:
     fields = {k: getattr(consent, k) for k in ConsentRead.model_fields if k != "status"}
-    return ConsentRead(**fields, status=consent_service.status_of(consent, today_tokyo()))
+    return ConsentRead(**fields, status=consent_rules.status_of(consent, today_tokyo()).value)
 
 
 def consent_view(principal: Principal, consent: Consent) -> Shaped:

@@ -11,12 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.db.models import Referral, ReferralStatusChange
 from api.db.unit import RequestUnit
+from api.domain import codes
 from api.domain import statistics as rules
 from api.domain.access_rules import Action
 from api.domain.cell_key import publish as publish_cell
 from api.domain.cell_key import tally, with_margins
 from api.domain.fiscal import TOKYO, fiscal_year_bounds, today_tokyo
 from api.domain.principal import Principal
+from api.domain.referral_transitions import AWAITING_ANSWER, ReferralStatus
 from api.domain.resource_directory import ReferralPurpose
 from api.problems import Problem
 from api.schemas.stats import Figure, FiscalYearLabel, ReferralPurposeRow, ReferralStats
@@ -24,14 +26,9 @@ from api.services.guard import require
 from api.services.stats import Protection, cube_key, figure_of
 from api.services.stats_releases import Fresh, release
 
-STATUSES = ["requested", "received", "accepted", "rejected", "in_progress", "completed", "cancelled", "failed"]
-_PURPOSE_LABELS = {
-    "housing_search": ("住居探し", "Housing search"), "group_home": ("グループホーム", "Group home"),
-    "consultation_support": ("相談支援", "Consultation support"), "outpatient": ("通院・医療", "Outpatient care"),
-    "trial_stay": ("体験宿泊", "Trial stay"), "peer_support": ("ピアサポート", "Peer support"),
-    "day_activity": ("日中活動の場", "Day activity place"), "employment_support": ("就労支援", "Employment support"),
-    "home_help": ("ホームヘルプ", "Home help"), "other": ("その他", "Other"),
-}
+# Every status a sent referral can have (a draft is not sent), in the list's order.
+STATUSES = [s.value for s in ReferralStatus if s != ReferralStatus.DRAFT]
+_PURPOSE_LABELS = {c.code: (c.ja, c.en) for c in codes.REFERRAL_PURPOSES}
 PURPOSES = [p.value for p in ReferralPurpose]
 
 
@@ -44,7 +41,7 @@ async def _counts(session: AsyncSession, start: datetime, end: datetime, today_s
         .group_by(Referral.purpose, Referral.status))).all()}
     overdue = {("overdue", r.purpose): tally(int(r.n), int(r.key)) for r in (await session.execute(
         select(Referral.purpose, func.count().label("n"), key)
-        .where(sent, Referral.status.in_(["requested", "received"]), Referral.due_on < today_start.date())
+        .where(sent, Referral.status.in_(sorted(AWAITING_ANSWER)), Referral.due_on < today_start.date())
         .group_by(Referral.purpose))).all()}
     accepted_at = (select(ReferralStatusChange.referral_id, func.min(ReferralStatusChange.at).label("at"))
                    .where(ReferralStatusChange.to_status == "accepted")

@@ -29,10 +29,18 @@ from api.db.scopes import (
 )
 from api.db.unit import RequestUnit
 from api.domain.access_rules import Action, On, can, is_third_party
+from api.domain.consent_rules import (
+    REFERRAL_ACTION_ON_WITHDRAWAL,
+    WITHDRAWAL_REASON,
+    ConsentStatus,
+    covers,
+    status_of,
+)
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
 from api.domain.referral_sharing import consent_purposes_for, data_categories_for, snapshot_of
 from api.domain.referral_transitions import (
+    AWAITING_ANSWER,
     OPEN_STATUSES,
     REFERRAL_TRANSITIONS,
     SIDE_OF_ACTION,
@@ -42,9 +50,9 @@ from api.domain.referral_transitions import (
     missing_requirements,
 )
 from api.domain.transitions import IllegalTransition
-from api.messages import Msg, msg
+from api.messages import msg
 from api.pagination import PageParams, cut, keyset, typed_cursor
-from api.problems import Problem, id_taken, illegal_transition
+from api.problems import Problem, id_taken, illegal_transition, invalid_field
 from api.schemas.referrals import ReferralCreate, ReferralTransition
 from api.services import consents as consent_service
 from api.services import referral_vacancy
@@ -61,7 +69,6 @@ EVENT_OF_ACTION = {
 # Only a referral the caller has taken on can be continued to a third agency.
 _CONTINUABLE = (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS)
 _FAR_FUTURE = date(9999, 12, 31)
-WITHDRAWAL_REASON = "本人の同意撤回 (consent withdrawn)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,10 +113,6 @@ async def get_visible(unit: RequestUnit, principal: Principal, referral_id: uuid
     return seen_from_row(row)
 
 
-def _invalid(field: str, message: Msg) -> Problem:
-    return Problem("validation", message, errors=[{"field": f"body.{field}", "message": message, "code": "invalid"}])
-
-
 async def create(unit: RequestUnit, principal: Principal, body: ReferralCreate) -> Seen:
     session = unit.session
     # A refusal by role names the client too, so it shows in that client's access log.
@@ -118,16 +121,16 @@ async def create(unit: RequestUnit, principal: Principal, body: ReferralCreate) 
     if body.part_of is not None:
         parent = await get_visible(unit, principal, body.part_of)
         if not parent.receiver:
-            raise _invalid("part_of", msg("referral.onward_needs_received"))
+            raise invalid_field("part_of", msg("referral.onward_needs_received"))
         if parent.referral.status not in _CONTINUABLE:
             raise Problem("conflict", msg("referral.accept_first"))
         beyond = sorted(set(body.shared_fields) - set(parent.referral.shared_fields))
         if beyond:
             # The onward sender only ever received the parent's snapshot: it cannot pass on more.
-            raise _invalid("shared_fields", msg("referral.onward_shares_more", fields=beyond))
+            raise invalid_field("shared_fields", msg("referral.onward_shares_more", fields=beyond))
         client_id = parent.referral.client_id
         if body.episode_id is not None:
-            raise _invalid("episode_id", msg("referral.onward_no_episode"))
+            raise invalid_field("episode_id", msg("referral.onward_no_episode"))
     else:
         assert body.client_id is not None
         found = await session.scalar(select(Client.id).where(Client.id == body.client_id,
@@ -137,16 +140,16 @@ async def create(unit: RequestUnit, principal: Principal, body: ReferralCreate) 
         client_id = found
         if body.episode_id is not None and await session.scalar(select(Episode.id).where(
                 Episode.id == body.episode_id, Episode.client_id == client_id, episodes_visible_to(principal))) is None:
-            raise _invalid("episode_id", msg("referral.unknown_episode"))
+            raise invalid_field("episode_id", msg("referral.unknown_episode"))
     to_agency = await session.get(Agency, body.to_agency_id)
     if to_agency is None or not to_agency.active:
-        raise _invalid("to_agency_id", msg("referral.unknown_agency"))
+        raise invalid_field("to_agency_id", msg("referral.unknown_agency"))
     if to_agency.id == principal.agency_id:
-        raise _invalid("to_agency_id", msg("referral.same_agency"))
+        raise invalid_field("to_agency_id", msg("referral.same_agency"))
     if body.to_service_id is not None:
         service = await session.get(Service, body.to_service_id)
         if service is None or service.agency_id != to_agency.id or service.status == "inactive":
-            raise _invalid("to_service_id", msg("referral.not_open_service"))
+            raise invalid_field("to_service_id", msg("referral.not_open_service"))
         await referral_vacancy.check_vacancy(session, body.to_service_id, body.confirm_no_vacancy)
     # --- issue 18: refusals --- an agency the client refused: 409 unless overridden.
     override = await refusal_service.check_referral(unit, client_id, to_agency.id, body.refusal_override_reason,
@@ -171,6 +174,10 @@ async def create(unit: RequestUnit, principal: Principal, body: ReferralCreate) 
 
 async def transition(unit: RequestUnit, principal: Principal, referral_id: uuid.UUID, body: ReferralTransition,
                      expected_version: int) -> Seen:
+    """One read of the referral, locked (SELECT ... FOR UPDATE) for the whole change; the next status
+    is decided once here and applied as decided. The returned Seen is that row as changed: the
+    caller's relation to it stands (a status change moves no referral out of its sender's sight, and
+    only `send` leaves draft, which a sender cannot receive: sending to one's own agency is refused)."""
     seen = await get_visible(unit, principal, referral_id, for_update=True)
     referral = seen.referral
     action = ReferralAction(body.action)
@@ -181,13 +188,13 @@ async def transition(unit: RequestUnit, principal: Principal, referral_id: uuid.
             resource_type="referral", resource_id=referral.id, client_id=referral.client_id)
     check_version(referral.version, expected_version)
     if body.business_status is not None and side != "receiver":
-        raise _invalid("business_status", msg("referral.business_status_receiver"))
+        raise invalid_field("business_status", msg("referral.business_status_receiver"))
     try:
-        REFERRAL_TRANSITIONS.target(ReferralStatus(referral.status), action)
+        target = REFERRAL_TRANSITIONS.target(ReferralStatus(referral.status), action)
     except IllegalTransition as exc:
         raise illegal_transition(referral.status, action.value, seen.allowed_actions()) from exc
     if missing_requirements(action, body.reason):
-        raise _invalid("reason", msg("referral.reason_required", action=action.value))
+        raise invalid_field("reason", msg("referral.reason_required", action=action.value))
     if action == ReferralAction.SEND:
         # --- issue 18: refusals --- recorded since the draft was made.
         override = await refusal_service.check_referral(
@@ -199,16 +206,17 @@ async def transition(unit: RequestUnit, principal: Principal, referral_id: uuid.
         await _send(unit, principal, referral)
     if body.business_status is not None:
         referral.business_status = body.business_status
-    await apply(unit, principal, referral, action, body.reason)
-    return await get_visible(unit, principal, referral_id)
+    await apply(unit, principal, referral, action, target, body.reason)
+    return seen
 
 
 async def apply(unit: RequestUnit, principal: Principal, referral: Referral, action: ReferralAction,
-                reason: str | None) -> None:
-    """The status change, its history row, audit event and webhook event: every path changes a
-    referral's status through here (a withdrawal of consent too)."""
+                target: ReferralStatus, reason: str | None) -> None:
+    """The status change to *target* (decided by the caller from REFERRAL_TRANSITIONS, on the locked
+    row), its history row, audit event and webhook event: every path changes a referral's status
+    through here (a withdrawal of consent too)."""
     previous = referral.status
-    referral.status = REFERRAL_TRANSITIONS.target(ReferralStatus(previous), action)
+    referral.status = target
     referral.status_reason = reason
     unit.session.add(ReferralStatusChange(referral_id=referral.id, action=action.value, from_status=previous,
                                           to_status=referral.status, reason=reason, by_principal=principal.id,
@@ -269,16 +277,16 @@ async def _covering_consent(session: AsyncSession, client_id: uuid.UUID, agency:
     """The newest active consent covering the recipient, every purpose and every category; else
     what the closest consent lacks (names of codes only, never client data)."""
     active = [c for c in await consent_service.active_consents(session, client_id)
-              if consent_service.status_of(c, today) == "active"]
+              if status_of(c, today) == ConsentStatus.ACTIVE]
     for consent in active:
-        if all(consent_service.covers(consent, today, purpose=p, agency_id=agency.id, agency_type=agency.type,
+        if all(covers(consent, today, purpose=p, agency_id=agency.id, agency_type=agency.type,
                                       data_categories=categories) for p in purposes):
             return consent, []
     if not active:
         return None, ["active_consent"]
     gaps = []
     for consent in active:
-        missing = [] if consent_service.covers(consent, today, purpose=consent.purposes[0], agency_id=agency.id,
+        missing = [] if covers(consent, today, purpose=consent.purposes[0], agency_id=agency.id,
                                                agency_type=agency.type) else [f"recipient:{agency.type}"]
         missing += [f"purpose:{p}" for p in purposes if p not in consent.purposes]
         missing += [f"data_category:{c}" for c in categories if c not in consent.data_categories]
@@ -287,32 +295,37 @@ async def _covering_consent(session: AsyncSession, client_id: uuid.UUID, agency:
 
 
 async def cancel_relying_on(unit: RequestUnit, principal: Principal, consent: Consent) -> list[uuid.UUID]:
-    """Withdrawal hook: the client's wish ends every open referral sent on this consent."""
+    """After a withdrawal: the client's wish ends every open referral sent on this consent, through
+    REFERRAL_TRANSITIONS (the action consent_rules names). Returns the ids cancelled."""
     referrals = (await unit.session.scalars(
         select(Referral).where(Referral.consent_id == consent.id, Referral.status.in_(sorted(OPEN_STATUSES)))
         .order_by(Referral.created_at, Referral.id).with_for_update()
     )).all()
+    action = REFERRAL_ACTION_ON_WITHDRAWAL
     for referral in referrals:
-        await apply(unit, principal, referral, ReferralAction.CANCEL, WITHDRAWAL_REASON)
+        target = REFERRAL_TRANSITIONS.target(ReferralStatus(referral.status), action)
+        await apply(unit, principal, referral, action, target, WITHDRAWAL_REASON)
     return [r.id for r in referrals]
-
-
-if cancel_relying_on not in consent_service.WITHDRAWAL_HOOKS:
-    consent_service.WITHDRAWAL_HOOKS.append(cancel_relying_on)
 
 
 async def detail(unit: RequestUnit, principal: Principal, referral_id: uuid.UUID
                  ) -> tuple[Seen, Sequence[ReferralStatusChange]]:
     seen = await get_visible(unit, principal, referral_id)
+    return seen, await history_of(unit, seen)
+
+
+async def history_of(unit: RequestUnit, seen: Seen) -> Sequence[ReferralStatusChange]:
+    """The status history of a referral already read (and so already checked), recorded as a read."""
+    referral_id = seen.referral.id
     history = (await unit.session.scalars(
         select(ReferralStatusChange).where(ReferralStatusChange.referral_id == referral_id)
         .order_by(ReferralStatusChange.at, ReferralStatusChange.id))).all()
     unit.audit("read", "referral", resource_id=referral_id, client_id=seen.referral.client_id)
-    return seen, history
+    return history
 
 
 def overdue_clause(today: date) -> ColumnElement[bool]:
-    return Referral.status.in_(["requested", "received"]) & (Referral.due_on < today)
+    return Referral.status.in_(sorted(AWAITING_ANSWER)) & (Referral.due_on < today)
 
 
 async def list_visible(unit: RequestUnit, principal: Principal, page: PageParams, *, box: str | None,

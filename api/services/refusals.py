@@ -18,7 +18,7 @@ from api.domain.access_rules import Action
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
 from api.messages import Msg, Text, msg
-from api.problems import Problem, id_taken
+from api.problems import Problem, id_taken, invalid_field
 from api.schemas.refusals import RefusalCreate, RefusalRead
 from api.services import clients as client_service
 from api.services.guard import invisible, require
@@ -50,9 +50,7 @@ async def record(unit: RequestUnit, principal: Principal, client_id: uuid.UUID, 
     await client_service.get_visible(unit, principal, client_id, for_update=True)
     require(unit, principal, Action.refusal_record, resource_type="refusal", client_id=client_id)
     if body.agency_id is not None and await unit.session.get(Agency, body.agency_id) is None:
-        raise Problem("validation", msg("refusal.unknown_agency"),
-                      errors=[{"field": "body.agency_id", "message": msg("refusal.unknown_agency"),
-                               "code": "unknown"}])
+        raise invalid_field("agency_id", msg("refusal.unknown_agency"), "unknown")
     if body.id is not None and await unit.session.get(ClientRefusal, body.id) is not None:
         raise id_taken()
     refusal = ClientRefusal(id=body.id or uuid.uuid4(), client_id=client_id, team_role=body.team_role,

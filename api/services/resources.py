@@ -26,9 +26,9 @@ from api.domain.access_rules import Action, On, sees_listing
 from api.domain.kana import kana_sort_key
 from api.domain.principal import Principal
 from api.domain.resource_directory import ServiceStatus
-from api.messages import Msg, msg
+from api.messages import msg
 from api.pagination import Page, PageParams, cut, keyset, typed_cursor
-from api.problems import Problem, id_taken, not_found
+from api.problems import id_taken, invalid_field, not_found
 from api.schemas.resources import (
     AgencySummary,
     CapacityHistoryRead,
@@ -51,10 +51,6 @@ from api.services.guard import invisible, require
 class Near:
     lat: float
     lon: float
-
-
-def _invalid(field: str, message: Msg) -> Problem:
-    return Problem("validation", message, errors=[{"field": field, "message": message, "code": "invalid"}])
 
 
 # ------------------------------------------------------------------------------- shaping ----
@@ -146,7 +142,7 @@ async def _check_locations(unit: RequestUnit, agency_id: uuid.UUID, ids: list[uu
     for i, location_id in enumerate(ids):
         location = found.get(location_id)
         if location is None or location.agency_id != agency_id:
-            raise _invalid(f"body.location_ids.{i}", msg("resource.unknown_location"))
+            raise invalid_field(f"location_ids.{i}", msg("resource.unknown_location"))
 
 
 async def create_service(unit: RequestUnit, principal: Principal, body: ServiceCreate) -> Service:
@@ -154,7 +150,7 @@ async def create_service(unit: RequestUnit, principal: Principal, body: ServiceC
     require(unit, principal, Action.listing_edit, On(agency_id=agency_id), resource_type="service",
             resource_id=body.id)
     if await unit.session.get(Agency, agency_id) is None:
-        raise _invalid("body.agency_id", msg("field.unknown_reference", what=msg("what.agency")))
+        raise invalid_field("agency_id", msg("field.unknown_reference", what=msg("what.agency")))
     if body.id is not None and await unit.session.get(Service, body.id) is not None:
         raise id_taken()
     await _check_locations(unit, agency_id, body.location_ids)
@@ -182,11 +178,11 @@ async def update_service(unit: RequestUnit, principal: Principal, service_id: uu
     sent = body.model_fields_set
     for required in ("name_ja", "name_kana", "category", "status", "languages", "schedule"):
         if required in sent and getattr(body, required) is None:
-            raise _invalid(f"body.{required}", msg("field.cannot_be_null", field=required))
+            raise invalid_field(f"{required}", msg("field.cannot_be_null", field=required))
     min_age = body.min_age if "min_age" in sent else service.min_age
     max_age = body.max_age if "max_age" in sent else service.max_age
     if min_age is not None and max_age is not None and min_age > max_age:
-        raise _invalid("body.min_age", msg("resource.ages_reversed"))
+        raise invalid_field("min_age", msg("resource.ages_reversed"))
     if body.location_ids is not None:
         await _check_locations(unit, service.agency_id, body.location_ids)
     changes = body.model_dump(include=sent - {"location_ids", "schedule"})
@@ -211,7 +207,7 @@ async def update_service(unit: RequestUnit, principal: Principal, service_id: uu
 def _record_capacity(unit: RequestUnit, principal: Principal, service_id: uuid.UUID, values: CapacityWrite,
                      *, create: bool, capacity: ServiceCapacity | None = None) -> ServiceCapacity:
     if values.maximum is not None and values.available > values.maximum:
-        raise _invalid("body.available", msg("resource.available_above_max"))
+        raise invalid_field("available", msg("resource.available_above_max"))
     fields = values.model_dump()
     who = {"updated_by_id": principal.id, "updated_by_kind": principal.kind, "updated_by_name": principal.name}
     if create:
@@ -258,7 +254,7 @@ async def update_capacity(unit: RequestUnit, principal: Principal, service_id: u
     merged = current.model_copy(update=body.model_dump(include=body.model_fields_set))
     for field in ("unit", "available", "waitlist"):
         if getattr(merged, field) is None:
-            raise _invalid(f"body.{field}", msg("field.cannot_be_null", field=field))
+            raise invalid_field(f"{field}", msg("field.cannot_be_null", field=field))
     _record_capacity(unit, principal, service.id, merged, create=False, capacity=capacity)
     await unit.session.flush()
     unit.audit("update", "service_capacity", resource_id=service.id,
@@ -302,9 +298,9 @@ async def create_location(unit: RequestUnit, principal: Principal, body: Locatio
     require(unit, principal, Action.listing_edit, On(agency_id=agency_id), resource_type="location",
             resource_id=body.id)
     if await unit.session.get(Agency, agency_id) is None:
-        raise _invalid("body.agency_id", msg("field.unknown_reference", what=msg("what.agency")))
+        raise invalid_field("agency_id", msg("field.unknown_reference", what=msg("what.agency")))
     if not await _branch_exists(unit.session, body.branch_code):
-        raise _invalid("body.branch_code", msg("field.unknown_reference", what=msg("what.branch_area")))
+        raise invalid_field("branch_code", msg("field.unknown_reference", what=msg("what.branch_area")))
     if body.id is not None and await unit.session.get(Location, body.id) is not None:
         raise id_taken()
     location = Location(**body.model_dump(exclude={"id", "agency_id"}), id=body.id or uuid.uuid4(),
@@ -324,13 +320,13 @@ async def update_location(unit: RequestUnit, principal: Principal, location_id: 
     sent = body.model_fields_set
     for required in ("name", "address", "branch_code"):
         if required in sent and getattr(body, required) is None:
-            raise _invalid(f"body.{required}", msg("field.cannot_be_null", field=required))
+            raise invalid_field(f"{required}", msg("field.cannot_be_null", field=required))
     if body.branch_code is not None and not await _branch_exists(unit.session, body.branch_code):
-        raise _invalid("body.branch_code", msg("field.unknown_reference", what=msg("what.branch_area")))
+        raise invalid_field("branch_code", msg("field.unknown_reference", what=msg("what.branch_area")))
     lat = body.latitude if "latitude" in sent else location.latitude
     lon = body.longitude if "longitude" in sent else location.longitude
     if (lat is None) != (lon is None):
-        raise _invalid("body.latitude", msg("resource.lat_lon_together"))
+        raise invalid_field("latitude", msg("resource.lat_lon_together"))
     for name, value in body.model_dump(include=sent).items():
         setattr(location, name, value)
     location.updated_at = func.now()

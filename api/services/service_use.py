@@ -17,7 +17,7 @@ from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
 from api.messages import msg
 from api.pagination import PageParams, cut, keyset, typed_cursor
-from api.problems import Problem, id_taken
+from api.problems import Problem, id_taken, invalid_field
 from api.schemas.service_use import (
     RiskFlagCreate,
     RiskFlagRead,
@@ -31,8 +31,7 @@ from api.services.guard import invisible, require
 
 
 def _invalid(field: str, key: str, **params: object) -> Problem:
-    return Problem("validation", msg(key, **params),
-                   errors=[{"field": f"body.{field}", "message": msg(key, **params), "code": "invalid"}])
+    return invalid_field(field, msg(key, **params))
 
 
 # ---- service use ----

@@ -18,6 +18,7 @@ from api.db.unit import RequestUnit
 from api.domain import statistics as rules
 from api.domain.access_rules import Action, can, sees_worker_load
 from api.domain.cell_key import Tally, publish, tally, with_margins
+from api.domain.episode_transitions import RUNNING_STATUSES, STARTED_STATUSES, EpisodeStatus
 from api.domain.fiscal import age_band, fiscal_year, fiscal_year_bounds, today_tokyo
 from api.domain.principal import Principal
 from api.messages import msg
@@ -92,7 +93,7 @@ def supported_persons_query(principal: Principal, period: rules.Period, today: d
     """Persons with an episode under way at any time in the fiscal year, by diagnosis group."""
     fy = _fy_series(period)
     return _persons(principal, func.coalesce(Client.diagnosis_group, "unknown"), fy).where(
-        Episode.status.in_(["active", "on_hold", "finished"]),
+        Episode.status.in_(sorted(STARTED_STATUSES)),
         Episode.started_on <= func.make_date(fy + 1, 3, 31),
         func.coalesce(Episode.ended_on, date.max) >= func.make_date(fy, 4, 1),
     )
@@ -103,13 +104,13 @@ def age_band_query(principal: Principal, period: rules.Period, today: date) -> S
     fy = _fiscal_year_of(Episode.started_on)
     age = cast(func.date_part("year", func.age(Episode.started_on, Client.date_of_birth)), Integer)
     return _persons(principal, func.least(age // 10 * 10, 80), fy).where(
-        Episode.status != "cancelled", fy.between(period.first, period.last))
+        Episode.status != EpisodeStatus.CANCELLED, fy.between(period.first, period.last))
 
 
 def _closed(principal: Principal, period: rules.Period, category: Any) -> Select[Any]:
     fy = _fiscal_year_of(Episode.ended_on)
     return _episodes(principal, category, fy).where(
-        Episode.status == "finished", Episode.ended_on.is_not(None), fy.between(period.first, period.last))
+        Episode.status == EpisodeStatus.FINISHED, Episode.ended_on.is_not(None), fy.between(period.first, period.last))
 
 
 def duration_query(principal: Principal, period: rules.Period, today: date) -> Select[Any]:
@@ -132,7 +133,7 @@ def closure_query(principal: Principal, period: rules.Period, today: date) -> Se
 def episode_state_query(principal: Principal, period: rules.Period, today: date) -> Select[Any]:
     """Episodes active or on hold today, within or past their planned end."""
     state = case((Episode.planned_end < today, "overdue"), else_="on_schedule")
-    return _episodes(principal, state, literal(fiscal_year(today))).where(Episode.status.in_(["active", "on_hold"]))
+    return _episodes(principal, state, literal(fiscal_year(today))).where(Episode.status.in_(sorted(RUNNING_STATUSES)))
 
 
 STATISTICS: Mapping[str, Statistic] = {
@@ -273,7 +274,7 @@ def caseload_query(principal: Principal) -> Select[Any]:
                Client.id.label("record"), Client.stat_key.label("key"))
         .distinct()
         .join(Client, Client.id == Episode.client_id)
-        .where(episodes_counted_for_statistics(principal), Episode.status.in_(["active", "on_hold"]),
+        .where(episodes_counted_for_statistics(principal), Episode.status.in_(sorted(RUNNING_STATUSES)),
                Episode.lead_worker_id.is_not(None))
     ).subquery()
     return (select(records.c.worker, records.c.branch, func.count().label("n"), func.sum(records.c.key).label("key"))

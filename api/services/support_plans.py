@@ -25,7 +25,7 @@ from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
 from api.messages import msg
 from api.pagination import PageParams, cut, keyset, typed_cursor
-from api.problems import Problem, id_taken
+from api.problems import Problem, id_taken, invalid_field
 from api.schemas.support_plans import (
     Assignment,
     AssignmentRead,
@@ -96,8 +96,7 @@ async def _check_assignees(unit: RequestUnit, client_id: uuid.UUID, assignments:
     for index, assignment in enumerate(assignments):
         if assignment.user_id is not None and assignment.user_id not in members:
             message = msg("support_plan.assignee_not_on_team", user_id=str(assignment.user_id))
-            raise Problem("validation", message, errors=[{
-                "field": f"body.assignments.{index}.user_id", "message": message, "code": "invalid"}])
+            raise invalid_field(f"assignments.{index}.user_id", message)
 
 
 def _assignments(assignments: list[Assignment]) -> list[dict[str, Any]]:

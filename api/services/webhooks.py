@@ -26,7 +26,7 @@ from api.domain.principal import Principal
 from api.domain.webhook_delivery import DEAD, PENDING
 from api.messages import msg
 from api.pagination import PageParams, cut, keyset, typed_cursor
-from api.problems import Problem, id_taken
+from api.problems import Problem, id_taken, invalid_field
 from api.secret_box import PREFIX, SecretBox, secret_box
 from api.services.guard import invisible, require
 from api.services.webhook_targets import TargetRefused, check_at_registration
@@ -38,13 +38,12 @@ def new_secret() -> str:
     return webhook_delivery.new_secret(secrets.token_bytes(32))
 
 
-async def check_url(settings: Settings, url: str, field: str = "body.url") -> None:
+async def check_url(settings: Settings, url: str, field: str = "url") -> None:
     try:
         await check_at_registration(url, settings.webhook_allowed_hosts)
     except TargetRefused as exc:
-        raise Problem("validation", msg("webhook.public_only"), errors=[
-            {"field": field, "message": msg("webhook.host_refused", reason=str(exc)), "code": "address_not_allowed"}]
-        ) from exc
+        raise invalid_field(field, msg("webhook.host_refused", reason=str(exc)), "address_not_allowed",
+                            detail=msg("webhook.public_only")) from exc
 
 
 def readable_subscriptions(principal: Principal) -> Select[WebhookSubscription]:
@@ -98,8 +97,7 @@ async def create_subscription(
         raise Problem("validation", msg("webhook.agency_required"))
     elif await unit.session.scalar(select(Agency.id).where(Agency.id == agency_id)) is None:
         unknown = msg("field.unknown_reference", what=msg("what.agency"))
-        raise Problem("validation", unknown,
-                      errors=[{"field": "body.agency_id", "message": unknown, "code": "not_found"}])
+        raise invalid_field("agency_id", unknown, "not_found")
     await check_url(settings, url)
     if subscription_id is not None and await unit.session.get(WebhookSubscription, subscription_id) is not None:
         raise id_taken()

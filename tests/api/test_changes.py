@@ -5,60 +5,26 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import Column, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.sql import visitors
 
-from api.config import Settings
 from api.db.models import CareTeamMember, Episode, Programme
 from api.db.scopes import clients_visible_to
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
 from api.domain.roles import Role
-from api.main import create_app
 from api.services.changes import FEED
+from tests.change_feed_harness import _drain, live  # noqa: F401  (the fixture)
 from tests.scenario import make_client
 from tests.world import World
 
 
-@pytest.fixture
-async def live(settings: Settings, engine: AsyncEngine) -> AsyncIterator[tuple[httpx.AsyncClient, list[uuid.UUID]]]:
-    """An app on the real database, and a list to put the ids of clients the test commits."""
-    app = create_app(settings)
-    created: list[uuid.UUID] = []
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
-            yield http, created
-    finally:
-        await app.state.engine.dispose()
-        async with engine.begin() as conn:
-            ids = {"ids": created}
-            for table in ("care_team_member", "client"):
-                key = "id" if table == "client" else "client_id"
-                await conn.execute(text(f"DELETE FROM {table} WHERE {key} = ANY(:ids)"), ids)
-            await conn.execute(text("DELETE FROM change_log WHERE client_id = ANY(:ids)"), ids)
-
-
-async def _drain(http: httpx.AsyncClient, auth: dict[str, str], cursor: str | None = None
-                 ) -> tuple[list[dict[str, Any]], str]:
-    items: list[dict[str, Any]] = []
-    while True:
-        page = await http.get("/v1/changes", headers=auth, params={"cursor": cursor} if cursor else {})
-        assert page.status_code == 200, page.text
-        body = page.json()
-        items += body["items"]
-        cursor = body["next_cursor"]
-        if not body["has_more"]:
-            return items, cursor
-
-
-async def test_feed_shows_creates_updates_and_tombstones(live: Any, world: World) -> None:
+async def test_feed_shows_creates_updates_and_tombstones(live: Any, world: World) -> None:  # noqa: F811
     http, created = live
     auth = world.auth("caseworker")
     _, start = await _drain(http, auth)
@@ -91,7 +57,7 @@ async def test_feed_shows_creates_updates_and_tombstones(live: Any, world: World
     assert all(i.get("client_id") != client_id for i in others)
 
 
-async def test_leaving_the_care_team_is_a_tombstone(live: Any, world: World, engine: AsyncEngine) -> None:
+async def test_leaving_the_care_team_is_a_tombstone(live: Any, world: World, engine: AsyncEngine) -> None:  # noqa: F811
     http, created = live
     auth = world.auth("mental_care_worker")
     _, start = await _drain(http, auth)
@@ -120,7 +86,7 @@ FEED_READERS = ("supervisor", "caseworker", "caseworker2", "mental_care_worker",
 
 
 async def test_tombstones_only_for_records_the_caller_saw_and_lost(
-        live: Any, world: World, engine: AsyncEngine) -> None:
+        live: Any, world: World, engine: AsyncEngine) -> None:  # noqa: F811
     """Issue 14, finding 1: the feed gave every same-agency or same-branch reader tombstones (ids
     and change times) of clients they never could see, on inserts and on every update."""
     http, created = live
@@ -165,7 +131,7 @@ async def test_tombstones_only_for_records_the_caller_saw_and_lost(
 
 
 async def test_a_change_that_keeps_the_record_in_sight_is_no_tombstone(
-        live: Any, world: World, engine: AsyncEngine) -> None:
+        live: Any, world: World, engine: AsyncEngine) -> None:  # noqa: F811
     """A supervisor who reads after a client moved away hears one tombstone, for the move: the
     earlier updates (while the client was in the branch) answer nothing of their own."""
     http, created = live
@@ -196,7 +162,7 @@ async def test_a_change_that_keeps_the_record_in_sight_is_no_tombstone(
 
 
 async def test_no_change_is_skipped_when_transactions_commit_out_of_order(
-        live: Any, world: World, engine: AsyncEngine) -> None:
+        live: Any, world: World, engine: AsyncEngine) -> None:  # noqa: F811
     http, created = live
     auth = world.auth("supervisor")  # sees every Karasuyama client
     _, start = await _drain(http, auth)
@@ -250,7 +216,7 @@ async def test_the_log_keeps_every_column_the_scope_rules_read(engine: AsyncEngi
 
 
 async def test_an_episode_cancelled_takes_the_client_from_its_coordinator_only(
-        live: Any, world: World, engine: AsyncEngine) -> None:
+        live: Any, world: World, engine: AsyncEngine) -> None:  # noqa: F811
     """The coordinator saw the client through its agency's episode: its cancellation is one client
     tombstone for the coordinator, and nothing for the peer supporter of the same agency (who
     never saw the client) nor for anyone else."""

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from api.db.models import CareTeamMember, Episode, Programme, Referral, SupportPlan, UserAccount
 from api.domain.fiscal import today_tokyo
-from tests.api.test_changes import _drain, live  # noqa: F401  (the fixture)
+from tests.change_feed_harness import _drain, live  # noqa: F401  (the fixture)
 from tests.scenario import make_client
 from tests.world import World
 

@@ -198,7 +198,7 @@ async def test_a_mapping_names_columns_and_a_client_not_visible_is_a_row_error(
 async def test_file_level_problems_and_limits(client: httpx.AsyncClient, world: World, app: FastAPI) -> None:
     garbage = await _post(client, world, b"\x81\x00\xff\xfe" * 10, validate_only=True)
     assert garbage.status_code == 422
-    assert garbage.json()["errors"][0]["field"] == "file"
+    assert garbage.json()["errors"][0]["field"] == "body.file"
     empty = await _post(client, world, b"", validate_only=True)
     assert empty.status_code == 422
     # Above the general 1 MiB body limit but within the import limit: accepted and read. (Rows whose

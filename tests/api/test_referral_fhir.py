@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import AuditEvent
-from tests.api.test_referrals import SECRETS, _act, _client, _draft, _sent, etag
+from tests.referral_steps import SECRETS, _act, _client, _draft, _sent, etag
 from tests.world import World
 
 FHIR = "application/fhir+json"

@@ -195,6 +195,158 @@ def test_test_files_are_suites_and_helpers_are_not_named_as_tests() -> None:
     for path in TESTS.rglob("*.py"):
         imported |= {m for m in imports_of(path) if m.startswith("tests.")}
     named_as_tests = sorted(m for m in imported if m.rsplit(".", 1)[-1].startswith("test_"))
-    # The referral steps (_draft, _sent, ...) move to a helper module after the referral send path
-    # (issue 16 part 4), which rewrites them, has landed; the set must only shrink.
-    assert set(named_as_tests) <= {"tests.api.test_referrals"}, f"helpers named like test files: {named_as_tests}"
+    assert named_as_tests == [], f"helpers named like test files: {named_as_tests}"
+# ---------------------------------------------------------------- one fact, one place (issue 16) ----
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(API.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(paths: list[Path]) -> dict[str, set[str]]:
+    """Which of *paths*' modules each imports (anywhere in it, a function-level import too: a late
+    import that dodges a circle is still the circle)."""
+    names = {_module_name(p): p for p in paths}
+    graph: dict[str, set[str]] = {}
+    for name, path in names.items():
+        deps: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                deps.update(a.name for a in node.names if a.name in names)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                for alias in node.names:
+                    full = f"{node.module}.{alias.name}"
+                    if full in names:
+                        deps.add(full)
+                    elif node.module in names:
+                        deps.add(node.module)
+        deps.discard(name)
+        graph[name] = deps
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_cycle_between_service_modules() -> None:
+    found = cycles(import_graph(sorted((API / "services").rglob("*.py"))))
+    assert not found, (f"service modules import each other in a circle: {found}. Put the use case that needs "
+                       "both in one orchestrating module they are both imported into (as consent_withdrawal does)")
+
+
+def test_a_cycle_is_caught() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+_MUTATORS = {"append", "extend", "add", "update", "insert", "setdefault", "register", "__setitem__"}
+# Third-party registries a module has to fill (not ours to shape): SQLAlchemy's reflection type names.
+_REGISTRY_ALLOWED = {("db/models/changes.py", "ischema_names")}
+
+
+def _top_level(stmts: list[ast.stmt]) -> list[ast.AST]:
+    """What runs at import: module statements, descending into if/for/with/try but not into defs."""
+    out: list[ast.AST] = []
+    for stmt in stmts:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(stmt, (ast.If, ast.For, ast.While, ast.With, ast.Try)):
+            out.extend(getattr(stmt, f) for f in ("test", "iter") if hasattr(stmt, f))
+            for field in ("body", "orelse", "finalbody"):
+                out.extend(_top_level(getattr(stmt, field, []) or []))
+            for handler in getattr(stmt, "handlers", []):
+                out.extend(_top_level(handler.body))
+        else:
+            out.append(stmt)
+    return out
+
+
+def registries_filled_at_import(source: str) -> list[tuple[int, str]]:
+    """Module-level statements that add to a container (a hook list, a registry) as the module is
+    imported: what is registered then depends on which modules happen to be imported."""
+    found: list[tuple[int, str]] = []
+    for stmt in _top_level(ast.parse(source).body):
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MUTATORS:
+                found.append((node.lineno, ast.unparse(node.func.value)))
+            targets = node.targets if isinstance(node, ast.Assign) else \
+                [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
+            found += [(t.lineno, ast.unparse(t.value)) for t in targets if isinstance(t, ast.Subscript)]
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(API.rglob("*.py")), ids=lambda p: p.relative_to(API).as_posix())
+def test_no_registry_filled_at_import(path: Path) -> None:
+    where = path.relative_to(API).as_posix()
+    found = [(line, what) for line, what in registries_filled_at_import(path.read_text(encoding="utf-8"))
+             if (where, what) not in _REGISTRY_ALLOWED]
+    assert not found, (f"{where} fills a module-level container at import at {found}: build it whole where it is "
+                       "defined, or call the other module explicitly from the use case")
+
+
+@pytest.mark.parametrize("snippet", [
+    "consents.WITHDRAWAL_HOOKS.append(cancel)",
+    "if cancel not in HOOKS:\n    HOOKS.append(cancel)",
+    "for k in KINDS:\n    BY_STATUS.setdefault(k.status, k)",
+    "REGISTRY['x'] = handler",
+])
+def test_a_new_registry_is_caught(snippet: str) -> None:
+    assert registries_filled_at_import(snippet)
+
+
+def test_registries_inside_functions_are_not_import_time() -> None:
+    assert not registries_filled_at_import("def f():\n    HOOKS.append(1)\nX = [1]\nY = {k: 1 for k in X}")
+
+
+def test_field_problems_are_built_by_the_one_helper() -> None:
+    """A 422 naming fields is built by api.problems.field_error/invalid_field(s), so every `field`
+    carries FastAPI's location prefix ("body.x", "query.x")."""
+    found = []
+    for path in sorted(API.rglob("*.py")):
+        if path.relative_to(API).as_posix() == "problems.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and any(k.arg == "errors" for k in node.keywords) and \
+                    isinstance(node.func, ast.Name) and node.func.id == "Problem":
+                found.append(f"{path.relative_to(API)}:{node.lineno}")
+            keys = {k.value for k in node.keys if isinstance(k, ast.Constant)} if isinstance(node, ast.Dict) else set()
+            if {"field", "message", "code"} <= keys and "row" not in keys:  # an import report's row errors differ
+                found.append(f"{path.relative_to(API)}:{node.lineno}")
+    assert not found, f"hand-built field problems at {found}: use api.problems.invalid_field / field_error"
+
+
+def test_consent_rules_live_in_the_domain() -> None:
+    """status_of and covers are defined once, in api/domain/consent_rules.py."""
+    defined = [f"{p.relative_to(API)}:{n.name}" for p in sorted(API.rglob("*.py"))
+               for n in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+               if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name in {"status_of", "covers"}]
+    assert defined == ["domain/consent_rules.py:status_of", "domain/consent_rules.py:covers"]

@@ -9,11 +9,17 @@ import dataclasses
 import re
 from collections import Counter
 from datetime import date, timedelta
-from typing import get_args
+from typing import Any
 
 import pytest
 
 from api.demo import newsletter as nl
+from api.domain.codes import OneOf
+
+
+def get_args(alias: Any) -> tuple[str, ...]:
+    """The codes of a demo field type (the domain's list it is annotated with)."""
+    return next(m for m in alias.__metadata__ if isinstance(m, OneOf)).values
 
 KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc\u30fb]+( [\u30a1-\u30fa\u30fc\u30fb]+)*")
 FY2007_START = date(2007, 4, 1)

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import get_args
 
-from api.domain import codes
 from api.domain.refusals import Refusal, blocking_agency, blocking_member
-from api.schemas import households, refusals, service_use
 
 NURSE = Refusal(id=uuid.uuid4(), team_role="public_health_nurse", agency_id=None, refused_on=date(2009, 4, 10),
                 ended_on=None)
@@ -30,9 +27,3 @@ def test_an_agency_refusal_holds_until_the_day_it_ended() -> None:
     assert blocking_member([AN_AGENCY], date(2010, 5, 31), {"caseworker"}, AGENCY) == [AN_AGENCY]
     assert blocking_agency([AN_AGENCY], date(2010, 5, 31), uuid.uuid4()) == []
 
-
-def test_schema_literals_match_the_reference_lists() -> None:
-    assert set(get_args(households.Relationship)) == codes.codes_of(codes.RELATIONSHIPS)
-    assert set(get_args(refusals.RefusalSource)) == codes.codes_of(codes.REFUSAL_SOURCES)
-    assert set(get_args(service_use.ServiceUseKind)) == codes.codes_of(codes.SERVICE_USE_KINDS)
-    assert set(get_args(service_use.RiskFlagCode)) == codes.codes_of(codes.RISK_FLAGS)

@@ -17,7 +17,7 @@ from api.db.models import (
 )
 from api.db.unit import RequestUnit
 from api.messages import msg
-from api.problems import Problem, id_taken, not_found
+from api.problems import Problem, id_taken, invalid_field, not_found
 from api.schemas.meetings import AgendaItemCreate, AgendaItemUpdate, AgendaOrder
 from api.services.meetings import lifecycle as meeting_service
 from api.services.meetings import queries
@@ -30,9 +30,8 @@ async def _check_presenter_agencies(unit: RequestUnit, presenters: list[Any]) ->
     # The presenters arrive JSON-dumped (ids as text) because they are stored as JSONB; compare as UUIDs.
     ids = {uuid.UUID(str(p["agency_id"])) for p in presenters if p.get("agency_id") is not None}
     if ids - await queries.known_agencies(unit.session, ids):
-        raise Problem("validation", msg("agenda.unknown_presenter_agency"),
-                      errors=[{"field": "body.presenters", "code": "unknown",
-                               "message": msg("field.unknown_reference", what=msg("what.agency"))}])
+        raise invalid_field("presenters", msg("field.unknown_reference", what=msg("what.agency")), "unknown",
+                            detail=msg("agenda.unknown_presenter_agency"))
 
 
 async def add(unit: RequestUnit, meeting_id: uuid.UUID, data: AgendaItemCreate) -> AgendaItem:
@@ -73,8 +72,7 @@ async def update(unit: RequestUnit, item_id: uuid.UUID, expected_version: int, d
     changes = data.model_dump(mode="json", exclude_unset=True)
     for required in ("kind", "title_ja", "presenters", "public"):
         if required in changes and changes[required] is None:
-            raise Problem("validation", msg("field.cannot_be_null", field=required),
-                          errors=[{"field": f"body.{required}", "message": msg("field.null"), "code": "null"}])
+            raise invalid_field(required, msg("field.null"), "null", detail=msg("field.cannot_be_null", field=required))
     if "presenters" in changes:
         await _check_presenter_agencies(unit, changes["presenters"])
     if "figures" in changes:
@@ -106,10 +104,8 @@ async def reorder(unit: RequestUnit, meeting_id: uuid.UUID, expected_version: in
     items = await queries.agenda(unit.session, meeting.id)
     by_id = {i.id: i for i in items}
     if len(set(data.item_ids)) != len(data.item_ids) or set(data.item_ids) != set(by_id):
-        raise Problem("validation", msg("agenda.not_permutation"),
-                      errors=[{"field": "body.item_ids", "message": msg("agenda.not_permutation.field"),
-                               "code": "not_a_permutation"}],
-                      expected_count=len(by_id))
+        raise invalid_field("item_ids", msg("agenda.not_permutation.field"), "not_a_permutation",
+                            detail=msg("agenda.not_permutation"), expected_count=len(by_id))
     await _write_positions(unit.session, [by_id[i] for i in data.item_ids])
     await meeting_service.touch(unit, meeting)
     unit.audit("reorder", "meeting", resource_id=meeting.id)

@@ -16,14 +16,14 @@ from api.db.models import (
 )
 from api.db.unit import RequestUnit
 from api.messages import msg
-from api.problems import Problem, id_taken, not_found
+from api.problems import Problem, id_taken, invalid_field, not_found
 from api.schemas.meetings import CouncilCreate, NoticeSubscriptionCreate, SubcommitteeCreate
 from api.services.meetings import queries
 
 
 def _unknown(field: str, what: str) -> Problem:
     message = msg("field.unknown_reference", what=msg(what))
-    return Problem("validation", message, errors=[{"field": f"body.{field}", "message": message, "code": "unknown"}])
+    return invalid_field(field, message, "unknown")
 
 
 async def list_councils(unit: RequestUnit) -> list[tuple[Council, list[Subcommittee]]]:

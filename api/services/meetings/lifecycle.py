@@ -35,7 +35,7 @@ from api.domain.meeting_transitions import (
 from api.domain.transitions import IllegalTransition
 from api.messages import msg
 from api.pagination import PageParams, cut, keyset, typed_cursor
-from api.problems import Problem, id_taken, illegal_transition, not_found
+from api.problems import Problem, field_error, id_taken, illegal_transition, invalid_field, invalid_fields, not_found
 from api.schemas.meetings import MeetingCreate, MeetingTransition, MeetingUpdate
 from api.services import events
 from api.services.meetings import queries
@@ -106,9 +106,7 @@ async def touch(unit: RequestUnit, meeting: Meeting) -> None:
 
 def _check_times(starts_at: datetime, ends_at: datetime) -> None:
     if ends_at <= starts_at:
-        raise Problem("validation", msg("meeting.ends_before_start"),
-                      errors=[{"field": "body.ends_at", "message": msg("meeting.ends_before_start"),
-                               "code": "ends_before_start"}])
+        raise invalid_field("ends_at", msg("meeting.ends_before_start"), "ends_before_start")
 
 
 async def create(unit: RequestUnit, data: MeetingCreate) -> MeetingView:
@@ -116,15 +114,13 @@ async def create(unit: RequestUnit, data: MeetingCreate) -> MeetingView:
     subcommittee = await queries.subcommittee(session, data.subcommittee_id)
     if subcommittee is None:
         unknown = msg("field.unknown_reference", what=msg("what.subcommittee"))
-        raise Problem("validation", unknown,
-                      errors=[{"field": "body.subcommittee_id", "message": unknown, "code": "unknown"}])
+        raise invalid_field("subcommittee_id", unknown, "unknown")
     if data.id is not None and await queries.meeting(session, data.id) is not None:
         raise id_taken()
     _check_times(data.starts_at, data.ends_at)
     venue = data.venue_ja or subcommittee.default_venue_ja
     if venue is None:
-        raise Problem("validation", msg("meeting.venue_required"),
-                      errors=[{"field": "body.venue_ja", "message": msg("field.required"), "code": "missing"}])
+        raise invalid_field("venue_ja", msg("field.required"), "missing", detail=msg("meeting.venue_required"))
     fy = fiscal_year_of_instant(data.starts_at)
     sequence = data.sequence or await _next_sequence(session, subcommittee.id, fy)
     if await _sequence_taken(session, subcommittee.id, fy, sequence):
@@ -149,8 +145,7 @@ async def update(unit: RequestUnit, meeting_id: uuid.UUID, expected_version: int
     changes = data.model_dump(exclude_unset=True)
     for required in ("title_ja", "starts_at", "ends_at", "venue_ja", "sequence"):
         if required in changes and changes[required] is None:
-            raise Problem("validation", msg("field.cannot_be_null", field=required),
-                          errors=[{"field": f"body.{required}", "message": msg("field.null"), "code": "null"}])
+            raise invalid_field(required, msg("field.null"), "null", detail=msg("field.cannot_be_null", field=required))
     starts_at = changes.get("starts_at", meeting.starts_at)
     _check_times(starts_at, changes.get("ends_at", meeting.ends_at))
     fy = fiscal_year_of_instant(starts_at)
@@ -198,16 +193,15 @@ _REQUIREMENT_FIELDS = {"attendance": "attendance_count"}
 
 def _check_transition_body(action: MeetingAction, data: MeetingTransition) -> None:
     errors: list[dict[str, Any]] = [
-        {"field": f"body.{_REQUIREMENT_FIELDS.get(f, f)}", "message": msg("field.required"), "code": "missing"}
+        field_error(_REQUIREMENT_FIELDS.get(f, f), msg("field.required"), "missing")
         for f in missing_requirements(action, data.attendance_count)]
     if action != MeetingAction.HOLD:
-        errors += [{"field": f"body.{f}", "message": msg("field.not_used", action=action.value), "code": "unexpected"}
+        errors += [field_error(f, msg("field.not_used", action=action.value), "unexpected")
                    for f in ("attendance_count", "represented_agency_ids") if f in data.model_fields_set]
     if action != MeetingAction.CANCEL and data.reason is not None:
-        errors.append({"field": "body.reason", "message": msg("field.not_used", action=action.value),
-                       "code": "unexpected"})
+        errors.append(field_error("reason", msg("field.not_used", action=action.value), "unexpected"))
     if errors:
-        raise Problem("validation", msg("validation.fields_for", count=len(errors), action=action.value), errors=errors)
+        raise invalid_fields(msg("validation.fields_for", count=len(errors), action=action.value), errors)
 
 
 async def _hold(unit: RequestUnit, meeting: Meeting, data: MeetingTransition, now: datetime) -> None:
@@ -216,8 +210,7 @@ async def _hold(unit: RequestUnit, meeting: Meeting, data: MeetingTransition, no
     unknown = set(data.represented_agency_ids) - await queries.known_agencies(unit.session, data.represented_agency_ids)
     if unknown:
         message = msg("field.unknown_among", what=msg("what.agency"), field="represented_agency_ids")
-        raise Problem("validation", message,
-                      errors=[{"field": "body.represented_agency_ids", "message": message, "code": "unknown"}])
+        raise invalid_field("represented_agency_ids", message, "unknown")
     meeting.attendance_count = data.attendance_count
     meeting.held_at = now
     await _replace_represented_agencies(unit.session, meeting.id, data.represented_agency_ids)
