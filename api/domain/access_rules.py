@@ -62,6 +62,9 @@ class Action(StrEnum):
     retention_preview = "retention.preview"  # which records the next retention run would erase
     emergency_access_open = "emergency_access.open"  # break-the-glass: time-limited read of any client
     emergency_access_review = "emergency_access.review"  # the review queue: justified or not
+    # --- issue 18: schedules ---
+    schedule_read = "schedule.read"  # a worker's working pattern, leave and days against capacity
+    schedule_manage = "schedule.manage"  # set a worker's working pattern and leave
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +198,11 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
         # need no staff list; the secretariat needs agencies (presenters, notice lists), not people.
         Action.directory_agencies: Rule(CARE_ROLES | {_R.secretariat, _R.admin}),
         Action.directory_users: Rule(CARE_ROLES | {_R.admin}),
+        # --- issue 18: schedules ---
+        # Everyone who works with clients sees its own schedule; a supervisor also those of the workers
+        # of its own branch offices (sees_worker_schedule), whose patterns and leave it keeps.
+        Action.schedule_read: Rule(CARE_ROLES, condition=_others_day_for_supervisors),
+        Action.schedule_manage: Rule(frozenset({_R.supervisor})),
     }
 )
 NO_FACTS = On()
@@ -279,3 +287,9 @@ def sees_listing(principal: Principal | None, status: str, agency_id: uuid.UUID)
 def sees_worker_load(principal: Principal, worker_branches: list[str]) -> bool:
     """A supervisor sees the workload of the workers of its own branch offices, no one else's."""
     return allowed(principal, Action.workload_per_worker_read) and bool(principal.branches & set(worker_branches))
+
+
+# --- issue 18: schedules ---
+def sees_worker_schedule(principal: Principal, worker_id: uuid.UUID, worker_branches: list[str]) -> bool:
+    """One's own schedule; otherwise the rule of named workload: a supervisor of the worker's branch."""
+    return worker_id == principal.id or sees_worker_load(principal, worker_branches)

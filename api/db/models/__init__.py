@@ -4,6 +4,7 @@ from api.db.models.audit import AuditCheckpoint, AuditEvent, AuditLeaf, AuditSub
 from api.db.models.base import Base
 from api.db.models.changes import ChangeLog, WorkerDayLoad
 from api.db.models.clients import CareTeamMember, Client, Consent, Programme
+from api.db.models.episode_alerts import EpisodeAlertSent  # issue 18
 from api.db.models.episodes import Activity, Decision, Episode, EpisodeStatusChange, Goal
 from api.db.models.identity import (
     Agency,
@@ -29,6 +30,7 @@ from api.db.models.meetings import (
 from api.db.models.oauth import AuthorizationCode, OAuthClient, RecoveryCode, TotpEnrolment
 from api.db.models.referrals import Referral, ReferralMessage, ReferralStatusChange, ThirdPartyProvision
 from api.db.models.resources import CapacityHistory, Location, Service, ServiceAtLocation, ServiceCapacity
+from api.db.models.schedules import WorkLeave, WorkPattern  # issue 18
 from api.db.models.stats_snapshot import StatsSnapshot
 from api.db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
@@ -54,6 +56,7 @@ __all__ = [
     "Decision",
     "EmergencyAccess",
     "Episode",
+    "EpisodeAlertSent",
     "EpisodeStatusChange",
     "Goal",
     "IdempotencyRecord",
@@ -84,5 +87,7 @@ __all__ = [
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookSubscription",
+    "WorkLeave",
+    "WorkPattern",
     "WorkerDayLoad",
 ]
