@@ -514,7 +514,6 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "schedule.on_leave": (
         "{date}: the worker is on leave. Send confirm_elsewhere: true to book it anyway.",
         "{date}：この職員は休暇中です。それでも登録するには confirm_elsewhere: true を指定してください。"),
-    "episode_endings.window": ("within_days runs from 1 to {max}.", "within_days は 1〜{max} で指定してください。"),
 }
 
 
