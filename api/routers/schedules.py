@@ -20,6 +20,7 @@ from api.schemas.schedules import (
     WorkLeaveRead,
     WorkPatternCreate,
     WorkPatternRead,
+    WorkPatternUpdate,
 )
 from api.services import schedule_stats
 from api.services import schedules as schedule_service
@@ -47,6 +48,14 @@ async def create_work_pattern(worker_id: uuid.UUID, body: WorkPatternCreate, pri
                              location=f"/v1/workers/{worker_id}/work-patterns")
 
     return await idempotent(unit, principal, idempotency_key, body, create)
+
+
+@router.patch("/v1/workers/{worker_id}/work-patterns/{pattern_id}", operation_id="update_work_pattern",
+              summary="End a working pattern or change its visits per day (If-Match)", response_model=WorkPatternRead)
+async def update_work_pattern(worker_id: uuid.UUID, pattern_id: uuid.UUID, body: WorkPatternUpdate,
+                              expected: IfMatchDep, principal: PrincipalDep, unit: UnitDep) -> Response:
+    pattern = await schedule_service.update_pattern(unit, principal, worker_id, pattern_id, body, expected)
+    return json_response(WorkPatternRead.model_validate(pattern), version=pattern.version)
 
 
 @router.delete("/v1/workers/{worker_id}/work-patterns/{pattern_id}", operation_id="delete_work_pattern",

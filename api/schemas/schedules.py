@@ -36,6 +36,13 @@ class WorkPatternCreate(Input):
         return self
 
 
+class WorkPatternUpdate(Input):
+    """End a pattern (`valid_to`, null reopens it) or change what its days hold; If-Match."""
+
+    valid_to: date | None = None
+    visits_per_day: int | None = Field(default=None, ge=1, le=20)
+
+
 class WorkPatternRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID

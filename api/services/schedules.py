@@ -18,7 +18,7 @@ from api.domain.access_rules import Action, On, sees_worker_load, sees_worker_sc
 from api.domain.principal import Principal
 from api.messages import msg
 from api.problems import Problem, id_taken
-from api.schemas.schedules import ScheduleDay, WorkerSchedule, WorkLeaveCreate, WorkPatternCreate
+from api.schemas.schedules import ScheduleDay, WorkerSchedule, WorkLeaveCreate, WorkPatternCreate, WorkPatternUpdate
 from api.services.guard import invisible, require
 
 
@@ -108,6 +108,31 @@ async def add_pattern(unit: RequestUnit, principal: Principal, worker_id: uuid.U
     unit.session.add(pattern)
     await unit.session.flush()
     unit.audit("create", "work_pattern", resource_id=pattern.id, detail={"worker_id": str(worker_id)})
+    await unit.session.refresh(pattern)
+    return pattern
+
+
+async def update_pattern(unit: RequestUnit, principal: Principal, worker_id: uuid.UUID, pattern_id: uuid.UUID,
+                         body: WorkPatternUpdate, expected: int) -> WorkPattern:
+    await _worker(unit, principal, worker_id, manage=True)
+    await unit.session.execute(select(UserAccount.id).where(UserAccount.id == worker_id).with_for_update())
+    pattern = await unit.session.scalar(select(WorkPattern).where(
+        WorkPattern.id == pattern_id, WorkPattern.worker_id == worker_id).with_for_update())
+    if pattern is None:
+        raise await invisible(unit, "work_pattern", pattern_id)
+    check_version(pattern.version, expected)
+    changes = body.model_dump(exclude_unset=True)
+    if changes.get("visits_per_day", 0) is None:
+        raise Problem("validation", msg("field.cannot_be_null", field="visits_per_day"))
+    if "valid_to" in changes and changes["valid_to"] is not None and changes["valid_to"] < pattern.valid_from:
+        raise Problem("validation", msg("schedule.period_reversed"))
+    for field, value in changes.items():
+        setattr(pattern, field, value)
+    for other in await patterns_of(unit.session, worker_id):
+        if other.id != pattern.id and rules.overlaps(pattern, other):
+            raise Problem("conflict", msg("schedule.overlap", other=str(other.id)), other_id=str(other.id))
+    await unit.session.flush()
+    unit.audit("update", "work_pattern", resource_id=pattern.id, detail={"worker_id": str(worker_id)})
     await unit.session.refresh(pattern)
     return pattern
 

@@ -62,11 +62,19 @@ async def test_patterns_refuse_overlaps_and_branches_the_worker_lacks(client: ht
                               headers=world.auth("mental_care_worker"))
     assert [p["weekdays"] for p in listed.json()] == [[1, 3]]
     pattern = listed.json()[0]
+    ended = await client.patch(f"/v1/workers/{world.users['mental_care_worker']}/work-patterns/{pattern['id']}",
+                               headers={**world.auth("supervisor"), "If-Match": '"1"'}, json={"valid_to": "2030-04-30"})
+    assert ended.status_code == 200, ended.text
+    assert (ended.json()["valid_to"], ended.headers["ETag"]) == ("2030-04-30", '"2"')
+    # Ended in April: from May its Wednesdays are free for a new pattern.
+    assert (await _pattern(client, world, "mental_care_worker", "karasuyama", [3],
+                           valid_from="2030-05-01")).status_code == 201
+    pattern = {**pattern, "version": 2}
     stale = await client.delete(f"/v1/workers/{world.users['mental_care_worker']}/work-patterns/{pattern['id']}",
                                 headers={**world.auth("supervisor"), "If-Match": '"9"'})
     assert stale.status_code == 412
     gone = await client.delete(f"/v1/workers/{world.users['mental_care_worker']}/work-patterns/{pattern['id']}",
-                               headers={**world.auth("supervisor"), "If-Match": '"1"'})
+                               headers={**world.auth("supervisor"), "If-Match": '"2"'})
     assert gone.status_code == 204
 
 

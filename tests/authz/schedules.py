@@ -46,6 +46,11 @@ async def _delete_pattern(ctx: Any, in_scope: bool) -> Call:
     return Call(path=f"/v1/workers/{worker}/work-patterns/{pattern.id}", headers={"If-Match": '"1"'})
 
 
+async def _update_pattern(ctx: Any, in_scope: bool) -> Call:
+    call = await _delete_pattern(ctx, in_scope)
+    return Call(path=call.path, headers=call.headers, json={"valid_to": "2030-09-30"})
+
+
 async def _capacity_use(ctx: Any, in_scope: bool) -> Call:
     return Call(path="/v1/stats/capacity-use", params={"branch_code": "karasuyama" if in_scope else "setagaya"})
 
@@ -57,6 +62,8 @@ CASES = [
     RouteCase("POST", "/v1/workers/{worker_id}/work-patterns", _new_pattern, MANAGE),
     RouteCase("DELETE", "/v1/workers/{worker_id}/work-patterns/{pattern_id}", _delete_pattern,
               expect(403, anonymous=401, supervisor=(204, 404))),
+    RouteCase("PATCH", "/v1/workers/{worker_id}/work-patterns/{pattern_id}", _update_pattern,
+              expect(403, anonymous=401, supervisor=(200, 404))),
     RouteCase("GET", "/v1/workers/{worker_id}/leave", _read("leave"), READ),
     RouteCase("POST", "/v1/workers/{worker_id}/leave", _new_leave, MANAGE),
     RouteCase("GET", "/v1/workers/{worker_id}/schedule", _read("schedule"), READ),
