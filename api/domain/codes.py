@@ -170,6 +170,19 @@ EMERGENCY_ACCESS_REASONS = _codes(
     ("other", "その他", "Other"),
 )
 
+# --- issue 18: schedules (item 1) and ending support (item 8) ---
+# Why a visit does not fit a worker's day (the `reason` of the 409; api.domain.schedules).
+SCHEDULE_CONFLICTS = _codes(
+    ("elsewhere", "他の総合支所の勤務日", "At another branch office that day"),
+    ("not_working", "勤務日でない", "Not a working day"),
+    ("on_leave", "休暇中", "On leave"),
+    ("over_capacity", "訪問件数の上限", "Day full (visit capacity reached)"),
+)
+EPISODE_ENDING_CONDITIONS = _codes(
+    ("ending_soon", "終了予定日が近い支援", "Planned end approaching"),
+    ("long_running", "長期化している支援", "Running long"),
+)
+
 LISTS: Mapping[str, tuple[Code, ...]] = MappingProxyType(
     {
         "sexes": SEXES,
@@ -191,6 +204,9 @@ LISTS: Mapping[str, tuple[Code, ...]] = MappingProxyType(
         "referral-statuses": REFERRAL_STATUSES,
         "referral-shared-fields": REFERRAL_SHARED_FIELDS,
         "emergency-access-reasons": EMERGENCY_ACCESS_REASONS,
+        # --- issue 18: schedules and ending support ---
+        "schedule-conflicts": SCHEDULE_CONFLICTS,
+        "episode-ending-conditions": EPISODE_ENDING_CONDITIONS,
     }
 )
 

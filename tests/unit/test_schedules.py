@@ -56,3 +56,11 @@ def test_demo_weekdays_match_the_newsletters_days_per_week() -> None:
     for user in nl.USERS:
         expected = {w.branch_code: w.days_per_week for w in user.work_pattern}
         assert {b: len(d) for b, d in nl.WEEKDAYS.get(user.username, {}).items()} == expected, user.username
+
+
+def test_reference_lists_name_exactly_the_rules_codes() -> None:
+    from api.domain import codes, episode_endings
+
+    assert codes.codes_of(codes.SCHEDULE_CONFLICTS) == {rules.ELSEWHERE, rules.NOT_WORKING, rules.ON_LEAVE,
+                                                        rules.OVER_CAPACITY}
+    assert codes.codes_of(codes.EPISODE_ENDING_CONDITIONS) == episode_endings.CONDITIONS
