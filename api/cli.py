@@ -276,6 +276,24 @@ def cmd_access_tables(args: argparse.Namespace) -> None:
     print(f"wrote the access tables into {readme}")
 
 
+# --- issue 18: ending support ---
+def cmd_episode_alerts(args: argparse.Namespace) -> None:
+    from api.db.engine import create_engine, create_sessionmaker
+    from api.services.episode_endings import EpisodeAlerts
+
+    settings = _settings_with_db()
+
+    async def run() -> dict[str, int]:
+        engine = create_engine(settings.database_url or "", settings, pool_size=1)
+        try:
+            return await EpisodeAlerts(create_sessionmaker(engine), settings).run_once()
+        finally:
+            await engine.dispose()
+
+    sent = asyncio.run(run())
+    print("episode events queued: " + ", ".join(f"{k} {v}" for k, v in sent.items()))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m api")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -325,5 +343,7 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("access-tables", help="print (or --write into README.md) what each role sees and may do")
     p.add_argument("--write", action="store_true")
     p.set_defaults(func=cmd_access_tables)
+    p = sub.add_parser("episode-alerts", help="queue episode.ending_soon / episode.long_running events once")
+    p.set_defaults(func=cmd_episode_alerts)
     args = parser.parse_args(argv)
     args.func(args)

@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(default=None, description="Keep rate counters in Redis instead of PostgreSQL.")
 
     daily_visit_capacity: int = Field(default=5, ge=1, le=20)
+    # --- issue 18: ending support ---
+    episode_ending_window_days: int = Field(
+        default=30, ge=1, le=366, description="An episode whose planned end is this near is 'ending soon'.")
+    episode_long_running_days: int = Field(
+        default=730, ge=30, le=20 * 366, description="An episode running this long is 'long running' (2 years).")
+    episode_alert_interval_s: float = Field(
+        default=3600.0, gt=0, description="How often the background pass sends episode.ending_soon/long_running.")
     stats_suppression_threshold: int = Field(default=5, ge=1, le=10,
                                              description="Perturbed counts from 1 up to this are hidden")
     stats_noise_bound: int = Field(default=2, ge=0, le=5, description="Most any published count moves from the truth")

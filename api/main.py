@@ -46,6 +46,7 @@ from api.rate_limiting import CounterStore, PostgresCounterStore, RateLimiter, R
 from api.secret_box import secret_box
 from api.security import KeyRing, TokenService
 from api.services.audit_sealer import AuditSealer
+from api.services.episode_endings import EpisodeAlerts
 from api.services.imports import ImportRunner
 from api.services.retention import RetentionPurge
 from api.services.webhook_dispatcher import WebhookDispatcher
@@ -131,7 +132,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.run_background_workers:
         # Every worker process runs one; SKIP LOCKED claims keep them from delivering a row twice.
         app.state.background = [WebhookDispatcher(app.state.sessionmaker, settings),
-                                ImportRunner(app.state.sessionmaker, settings)]
+                                ImportRunner(app.state.sessionmaker, settings),
+                                # --- issue 18: ending support ---
+                                EpisodeAlerts(app.state.sessionmaker, settings)]
         app.state.retention = RetentionPurge(app.state.sessionmaker, settings)
         # Every worker runs one; the sealer lock lets one of them (across instances too) do the work.
         app.state.sealer = AuditSealer(app.state.engine, settings, app.state.tokens.keys)

@@ -552,6 +552,35 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
                                     "この支援の支援方針はまだ公開されていません。"),
     "support_plan.episode_closed": ("The episode has ended: its support plan no longer changes.",
                                     "この支援は終了しているため、支援方針は変更できません。"),
+    # --- issue 18: schedules (item 1) and ending support (item 8) ---
+    "action.schedule.read": ("read another worker's schedule", "他の職員の勤務予定を見る"),
+    "action.schedule.manage": ("set workers' working patterns and leave", "職員の勤務パターンと休暇を設定する"),
+    "what.worker": ("worker", "職員"),
+    "what.work_pattern": ("working pattern", "勤務パターン"),
+    "schedule.weekdays": ("Weekdays are ISO numbers 1 (Monday) to 7 (Sunday), each at most once.",
+                          "曜日は 1（月）〜7（日）の番号で、重複なく指定してください。"),
+    "schedule.period_reversed": ("The period ends before it begins.", "期間の終わりが始まりより前です。"),
+    "schedule.range": ("A schedule covers 1 to {max} days: `to` must not be before `from`.",
+                       "勤務予定は 1〜{max} 日分です。to は from より前にできません。"),
+    "schedule.branch_not_workers": ("The worker does not work for branch office {code} (its branches: {allowed}).",
+                                    "この職員は{code}の担当ではありません（担当: {allowed}）。"),
+    "schedule.overlap": ("This pattern overlaps pattern {other} on the same weekdays: end that one first.",
+                         "同じ曜日に勤務パターン {other} と重なっています。先にそちらを終了してください。"),
+    "schedule.over_capacity": (
+        "{date}: the worker already has {visits} of {capacity} visits booked. Send confirm_over_capacity: true "
+        "to book it anyway.",
+        "{date}：この職員はすでに訪問{visits}件（上限{capacity}件）が入っています。それでも登録するには "
+        "confirm_over_capacity: true を指定してください。"),
+    "schedule.elsewhere": (
+        "{date}: the worker is at branch office {at}, not {branch}. Send confirm_elsewhere: true to book it anyway.",
+        "{date}：この職員は{at}の勤務日で、{branch}ではありません。それでも登録するには confirm_elsewhere: true "
+        "を指定してください。"),
+    "schedule.not_working": (
+        "{date} is not one of the worker's working days. Send confirm_elsewhere: true to book it anyway.",
+        "{date}はこの職員の勤務日ではありません。それでも登録するには confirm_elsewhere: true を指定してください。"),
+    "schedule.on_leave": (
+        "{date}: the worker is on leave. Send confirm_elsewhere: true to book it anyway.",
+        "{date}：この職員は休暇中です。それでも登録するには confirm_elsewhere: true を指定してください。"),
 }
 
 

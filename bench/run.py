@@ -145,8 +145,10 @@ def _episodes(fx: Fixtures, token: Callable[[uuid.UUID], str]) -> list[Line]:
 
 
 def _activity(fx: Fixtures, token: Callable[[uuid.UUID], str]) -> list[Line]:
+    # The same day over and over: confirmed past the worker's five visits (issue 18's 409 otherwise).
     body = json.dumps({"kind": "home_visit", "occurred_at": "2026-03-30T10:00:00+09:00", "duration_minutes": 60,
-                       "travel_minutes": 30, "note": "訪問。服薬確認。"}, ensure_ascii=False)
+                       "travel_minutes": 30, "note": "訪問。服薬確認。", "confirm_over_capacity": True},
+                      ensure_ascii=False)
     return [("POST", f"/v1/episodes/{e}/activities", token(u), "application/json", body)
             for u, e in fx.caseworker_episodes]
 

@@ -135,7 +135,8 @@ async def db(conn: AsyncConnection) -> AsyncIterator[AsyncSession]:
 # Routes that carry one client's data, and lists of client data: a successful request on any of
 # them must leave an audit row naming a client, with the request's id (checked for every test).
 _ONE_CLIENT = re.compile(r"^/v1/(clients|episodes|referrals)/[0-9a-f-]{36}(/.*)?$")
-_CLIENT_LISTS = re.compile(r"^/v1/(clients|episodes|referrals|exports/(clients|episodes|activities|referrals))$")
+_CLIENT_LISTS = re.compile(
+    r"^/v1/(clients|episodes|referrals|episode-endings|exports/(clients|episodes|activities|referrals))$")
 
 
 def _has_rows(response: httpx.Response) -> bool:

@@ -23,7 +23,9 @@ SEED_STEPS = ("seed_cases", "seed_meetings", "seed_resources", "seed_referrals",
               # --- issue 18: households, refusals, service use and risk ---
               "seed_households",
               # --- issue 18: support plans ---
-              "seed_support_plans")
+              "seed_support_plans",
+              # --- issue 18: schedules ---
+              "seed_schedules")
 
 
 @dataclass

@@ -2108,3 +2108,17 @@ SUPPORT_PLANS: Final[tuple[SupportPlanVersion, ...]] = (
         acknowledged_by=("mcw.karasuyama", "phn.karasuyama"),
     ),
 )
+# --- issue 18: schedules ---
+# Which weekdays (ISO: 1 = Monday) each worker with a work_pattern is at each branch office, from the
+# start of FY2010: 中野さん (mcw.setagaya) at 世田谷 three days and 北沢 two, 為我井さん (mcw.tamagawa)
+# three days at 玉川, and 烏山's worker twice a week; five visits a day at most (「1日5件が限度」).
+SCHEDULE_FROM: Final = date(2010, 4, 1)
+WEEKDAYS: Final[Mapping[str, Mapping[str, tuple[int, ...]]]] = MappingProxyType({
+    "mcw.setagaya": {"setagaya": (1, 3, 5), "kitazawa": (2, 4)},
+    "mcw.tamagawa": {"tamagawa": (1, 2, 4)},
+    "mcw.karasuyama": {"karasuyama": (2, 5)},
+})
+# Summer leave (夏季休暇), so the demo week views show a day taken out.
+LEAVE: Final[Mapping[str, tuple[tuple[date, date, str], ...]]] = MappingProxyType({
+    "mcw.tamagawa": ((date(2010, 8, 16), date(2010, 8, 17), "夏季休暇"),),
+})

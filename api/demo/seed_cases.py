@@ -123,7 +123,9 @@ async def _seed_episode(session: AsyncSession, refs: DemoRefs, client: Client, c
         session.add(EpisodeStatusChange(
             episode_id=episode.id, action=action, from_status=before, to_status=after, decision_id=decision_id,
             reason=e.status_reason_ja if action in ("hold", "cancel") else None, planned_end=e.planned_end_on,
-            readmission=e.readmitted and action == "hold", by_principal=lead))
+            readmission=e.readmitted and action == "hold", by_principal=lead,
+            # issue 18: a readmission is counted in the fiscal year it happened (the newsletter's June).
+            **({"at": datetime(2010, 6, 1, 10, tzinfo=nl.JST)} if e.readmitted and action == "hold" else {})))
 
 
 async def _seed_work(session: AsyncSession, refs: DemoRefs, client: Client, c: nl.Client, episode: Episode,

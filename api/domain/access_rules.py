@@ -74,6 +74,9 @@ class Action(StrEnum):
     # --- issue 18: support plans ---
     support_plan_write = "support_plan.write"  # draft, edit and publish a version of the shared plan
     support_plan_acknowledge = "support_plan.acknowledge"  # "I have read the current version"
+    # --- issue 18: schedules ---
+    schedule_read = "schedule.read"  # a worker's working pattern, leave and days against capacity
+    schedule_manage = "schedule.manage"  # set a worker's working pattern and leave
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +226,11 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
         # included, acknowledges having read it.
         Action.support_plan_write: Rule(PROFESSIONALS),
         Action.support_plan_acknowledge: Rule(CARE_ROLES),
+        # --- issue 18: schedules ---
+        # Everyone who works with clients sees its own schedule; a supervisor also those of the workers
+        # of its own branch offices (sees_worker_schedule), whose patterns and leave it keeps.
+        Action.schedule_read: Rule(CARE_ROLES, condition=_others_day_for_supervisors),
+        Action.schedule_manage: Rule(frozenset({_R.supervisor})),
     }
 )
 NO_FACTS = On()
@@ -307,3 +315,9 @@ def sees_listing(principal: Principal | None, status: str, agency_id: uuid.UUID)
 def sees_worker_load(principal: Principal, worker_branches: list[str]) -> bool:
     """A supervisor sees the workload of the workers of its own branch offices, no one else's."""
     return allowed(principal, Action.workload_per_worker_read) and bool(principal.branches & set(worker_branches))
+
+
+# --- issue 18: schedules ---
+def sees_worker_schedule(principal: Principal, worker_id: uuid.UUID, worker_branches: list[str]) -> bool:
+    """One's own schedule; otherwise the rule of named workload: a supervisor of the worker's branch."""
+    return worker_id == principal.id or sees_worker_load(principal, worker_branches)

@@ -283,6 +283,18 @@ EMERGENCY_ACCESS_REVIEW_STATUSES = _codes(
     ("justified", "妥当", "Justified"),
     ("unjustified", "不適切", "Not justified"),
 )
+# --- issue 18: schedules (item 1) and ending support (item 8) ---
+# Why a visit does not fit a worker's day (the `reason` of the 409; api.domain.schedules).
+SCHEDULE_CONFLICTS = _codes(
+    ("elsewhere", "他の総合支所の勤務日", "At another branch office that day"),
+    ("not_working", "勤務日でない", "Not a working day"),
+    ("on_leave", "休暇中", "On leave"),
+    ("over_capacity", "訪問件数の上限", "Day full (visit capacity reached)"),
+)
+EPISODE_ENDING_CONDITIONS = _codes(
+    ("ending_soon", "終了予定日が近い支援", "Planned end approaching"),
+    ("long_running", "長期化している支援", "Running long"),
+)
 
 LISTS: Mapping[str, tuple[Code, ...]] = MappingProxyType(
     {
@@ -315,6 +327,9 @@ LISTS: Mapping[str, tuple[Code, ...]] = MappingProxyType(
         "emergency-access-review-statuses": EMERGENCY_ACCESS_REVIEW_STATUSES,
         "correction-sources": CORRECTION_SOURCES,
         "correction-statuses": CORRECTION_STATUSES,
+        # --- issue 18: schedules and ending support ---
+        "schedule-conflicts": SCHEDULE_CONFLICTS,
+        "episode-ending-conditions": EPISODE_ENDING_CONDITIONS,
     }
 )
 
@@ -368,3 +383,4 @@ RefusalSource = Annotated[str, one_of(REFUSAL_SOURCES)]
 ServiceUseKind = Annotated[str, one_of(SERVICE_USE_KINDS)]
 RiskFlagCode = Annotated[str, one_of(RISK_FLAGS)]
 SupportPlanStatus = Annotated[str, one_of(SUPPORT_PLAN_STATUSES)]
+EpisodeEndingCondition = Annotated[str, one_of(EPISODE_ENDING_CONDITIONS)]

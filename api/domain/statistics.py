@@ -45,6 +45,13 @@ EPISODE_STATES = (
     Category("on_schedule", "期間内", "Within the planned period"),
     Category("overdue", "期間超過", "Past the planned end"),
 )
+# --- issue 18: ending support ---
+# Readmissions during an episode, by how far into the support they came.
+READMISSION_TIMING = (
+    Category("within_6_months", "支援開始から6か月以内", "Within 6 months of the start"),
+    Category("within_1_year", "1年以内", "Within 1 year"),
+    Category("later", "1年超", "Later than 1 year"),
+)
 ALL = Category("all", "計", "All")
 
 

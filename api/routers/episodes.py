@@ -123,10 +123,11 @@ async def list_episode_activities(episode_id: uuid.UUID, principal: PrincipalDep
 @router.post("/v1/episodes/{episode_id}/activities", operation_id="record_activity",
              summary="Record a visit, accompaniment, call, conference, trial stay or peer support",
              status_code=201, response_model=ActivityRead)
-async def record_activity(episode_id: uuid.UUID, body: ActivityCreate, principal: PrincipalDep, unit: UnitDep,
-                          idempotency_key: IdempotencyKeyDep = None) -> Response:
+async def record_activity(request: Request, episode_id: uuid.UUID, body: ActivityCreate, principal: PrincipalDep,
+                          unit: UnitDep, idempotency_key: IdempotencyKeyDep = None) -> Response:
     async def create() -> Response:
-        activity = await work_service.record_activity(unit, principal, episode_id, body)
+        activity = await work_service.record_activity(unit, principal, episode_id, body,
+                                                      request.app.state.settings.daily_visit_capacity)
         return json_response(views.activity_view(principal, activity), status_code=201,
                              version=activity.version)
 
@@ -140,8 +141,8 @@ async def get_worker_day(request: Request, principal: PrincipalDep, unit: UnitDe
                          performer_id: uuid.UUID | None = None, on: date | None = None) -> Response:
     who = performer_id or principal.id
     day = on or today_tokyo()
-    activities, visits, minutes = await work_service.worker_day(unit, principal, who, day)
-    capacity = request.app.state.settings.daily_visit_capacity
+    activities, visits, minutes, capacity = await work_service.worker_day(
+        unit, principal, who, day, request.app.state.settings.daily_visit_capacity)
     return json_response(shaping.shape(principal, WorkerDay(
         performer_id=who, date=day, visits=visits, capacity=capacity, remaining=max(0, capacity - visits),
         minutes_with_travel=minutes, activities=[views.activity_read(a) for a in activities])))

@@ -27,6 +27,8 @@ _SUMMARIES = {
     "support-durations": "Closed episodes by support duration (≤6 months, ≤1 year, ≤2 years, longer)",
     "closure-reasons": "Closed episodes by closure reason",
     "episode-status": "Episodes active or on hold today, within or past their planned end",
+    # --- issue 18: ending support ---
+    "readmissions": "Readmissions to hospital during an episode, by how far into the support they came",
 }
 
 

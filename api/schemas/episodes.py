@@ -150,6 +150,12 @@ class ActivityCreate(Input):
     participants: list[Participant] = Field(default_factory=list, max_length=20)
     note: LongText | None = None
     next_step: ShortText | None = None
+    # --- issue 18: schedules ---
+    confirm_elsewhere: bool = Field(
+        default=False, description="Book the visit although the worker is at another branch office, off or on "
+        "leave that day (else 409)")
+    confirm_over_capacity: bool = Field(
+        default=False, description="Book the visit although the worker's day is full (else 409)")
 
     @model_validator(mode="after")
     def _rules(self) -> ActivityCreate:

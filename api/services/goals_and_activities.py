@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from api.conventions import check_version
-from api.db.models import Activity, Goal
+from api.db.models import Activity, Goal, UserAccount
 from api.db.scopes import activities_visible_to, day_activities_visible_to
 from api.db.unit import RequestUnit
 from api.domain.access_rules import Action, On
@@ -20,6 +20,7 @@ from api.messages import msg
 from api.problems import Problem, id_taken
 from api.schemas.episodes import ActivityCreate, GoalCreate, GoalUpdate
 from api.services import episodes as episode_service
+from api.services import schedules
 from api.services.guard import invisible, require
 
 # The work a mental-care worker's capacity ("about five visits a day") is counted in.
@@ -74,7 +75,7 @@ async def list_activities(unit: RequestUnit, principal: Principal, episode_id: u
 
 
 async def record_activity(unit: RequestUnit, principal: Principal, episode_id: uuid.UUID,
-                          body: ActivityCreate) -> Activity:
+                          body: ActivityCreate, default_capacity: int) -> Activity:
     episode, _ = await episode_service.get_visible(unit, principal, episode_id)
     require(unit, principal, Action.activity_record, On(kind=body.kind), resource_type="activity",
             client_id=episode.client_id)
@@ -82,18 +83,36 @@ async def record_activity(unit: RequestUnit, principal: Principal, episode_id: u
         raise Problem("conflict", msg("episode.cancelled"))
     if body.id is not None and await unit.session.get(Activity, body.id) is not None:
         raise id_taken()
+    confirmed = await _fits_the_day(unit, principal, body, episode.branch_code, default_capacity)
     activity = Activity(
         id=body.id or uuid.uuid4(), client_id=episode.client_id, episode_id=episode.id, performer_id=principal.id,
-        **body.model_dump(mode="json", exclude={"id", "occurred_at"}), occurred_at=body.occurred_at,
+        **body.model_dump(mode="json", exclude={"id", "occurred_at", "confirm_elsewhere", "confirm_over_capacity"}),
+        occurred_at=body.occurred_at,
     )
     unit.session.add(activity)
     await unit.session.flush()
-    unit.audit("create", "activity", resource_id=activity.id, client_id=episode.client_id)
+    unit.audit("create", "activity", resource_id=activity.id, client_id=episode.client_id,
+               detail={"confirmed": confirmed} if confirmed else None)
     return activity
 
 
+async def _fits_the_day(unit: RequestUnit, principal: Principal, body: ActivityCreate, branch_code: str,
+                        default_capacity: int) -> list[str]:
+    """A visit must fit the performer's day: at the client's branch office, within the day's capacity
+    (api.domain.schedules), or be confirmed; the reasons confirmed go into the audit row."""
+    if body.kind not in VISIT_KINDS:
+        return []
+    # One booking at a time per worker, so two concurrent sixth visits cannot both pass the count.
+    await unit.session.execute(select(UserAccount.id).where(UserAccount.id == principal.id).with_for_update())
+    day = body.occurred_at.astimezone(TOKYO).date()
+    plan = await schedules.plan(unit.session, principal.id, day, default_capacity)
+    booked = (await schedules.visits_on(unit.session, principal.id, day, day)).get(day, 0)
+    return schedules.check_visit(plan, booked, branch_code, confirm_elsewhere=body.confirm_elsewhere,
+                                 confirm_over_capacity=body.confirm_over_capacity)
+
+
 async def worker_day(unit: RequestUnit, principal: Principal, performer_id: uuid.UUID,
-                     day: date) -> tuple[Sequence[Activity], int, int]:
+                     day: date, default_capacity: int) -> tuple[Sequence[Activity], int, int, int]:
     """A worker's activities on one Tokyo calendar day; other people's days only for supervisors,
     and only of the clients the supervisor may see."""
     require(unit, principal, Action.worker_day_read, On(user_id=performer_id), resource_type="activity",
@@ -107,4 +126,6 @@ async def worker_day(unit: RequestUnit, principal: Principal, performer_id: uuid
         unit.audit("read", "activity", resource_id=a.id, client_id=a.client_id, subject="worker-day")
     visits = sum(1 for a in activities if a.kind in VISIT_KINDS)
     minutes = sum(a.duration_minutes + a.travel_minutes for a in activities)
-    return activities, visits, minutes
+    # The day's capacity from the worker's pattern; the ward-wide one for a worker without one.
+    capacity = (await schedules.plan(unit.session, performer_id, day, default_capacity)).capacity
+    return activities, visits, minutes, capacity

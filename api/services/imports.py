@@ -48,6 +48,7 @@ from api.domain.import_rows import (
 from api.domain.kana import normalize_kana
 from api.domain.principal import Principal
 from api.domain.roles import Role
+from api.domain.schedules import MAX_VISITS_PER_DAY
 from api.messages import Msg, Text, msg
 from api.problems import Problem, invalid_field
 from api.schemas.clients import ClientCreate, ConsentCreate
@@ -176,7 +177,10 @@ async def _apply_row(unit: RequestUnit, principal: Principal, kind: str, values:
         client_id = await _client_of(unit, principal, values)
         return (await consent_service.record(unit, principal, client_id, ConsentCreate.model_validate(values))).id
     episode_id = await _episode_of(unit, principal, values)
-    return (await work_service.record_activity(unit, principal, episode_id, ActivityCreate.model_validate(values))).id
+    # A sheet records work already done, not a booking: the schedule check (issue 18) has nothing to refuse.
+    activity = ActivityCreate.model_validate(values).model_copy(
+        update={"confirm_elsewhere": True, "confirm_over_capacity": True})
+    return (await work_service.record_activity(unit, principal, episode_id, activity, MAX_VISITS_PER_DAY)).id
 
 
 def _both(value: object, fallback_ja: str) -> tuple[str, str]:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Date, Integer, Select, case, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.db.models import Branch, Client, Episode, Programme, UserAccount, WorkerDayLoad
+from api.db.models import Branch, Client, Episode, EpisodeStatusChange, Programme, UserAccount, WorkerDayLoad
 from api.db.scopes import episodes_counted_for_statistics
 from api.db.unit import RequestUnit
 from api.domain import statistics as rules
@@ -136,6 +136,22 @@ def episode_state_query(principal: Principal, period: rules.Period, today: date)
     return _episodes(principal, state, literal(fiscal_year(today))).where(Episode.status.in_(sorted(RUNNING_STATUSES)))
 
 
+# --- issue 18: ending support ---
+def readmissions_query(principal: Principal, period: rules.Period, today: date) -> Select[Any]:
+    """Readmissions to hospital during an episode (a hold recorded with readmission), in the fiscal year
+    of the hold, by how far into the support they came. Each readmission counts once."""
+    day = cast(func.timezone("Asia/Tokyo", EpisodeStatusChange.at), Date)
+    fy = _fiscal_year_of(day)
+    timing = case(
+        (day <= Episode.started_on + func.make_interval(0, 6), "within_6_months"),
+        (day <= Episode.started_on + func.make_interval(1), "within_1_year"),
+        else_="later",
+    )
+    return (_base(principal, timing, fy, EpisodeStatusChange.id, Episode.stat_key)
+            .join(EpisodeStatusChange, EpisodeStatusChange.episode_id == Episode.id)
+            .where(EpisodeStatusChange.readmission.is_(True), fy.between(period.first, period.last)))
+
+
 STATISTICS: Mapping[str, Statistic] = {
     s.name: s for s in (
         Statistic("supported-persons", "person supported in the fiscal year (per programme)",
@@ -148,6 +164,9 @@ STATISTICS: Mapping[str, Statistic] = {
         Statistic("support-durations", "episode closed in the fiscal year", rules.DURATION_BANDS, duration_query),
         Statistic("closure-reasons", "episode closed in the fiscal year", rules.CLOSURE_REASONS, closure_query),
         Statistic("episode-status", "episode active or on hold today", rules.EPISODE_STATES, episode_state_query),
+        # --- issue 18: ending support ---
+        Statistic("readmissions", "readmission during an episode in the fiscal year", rules.READMISSION_TIMING,
+                  readmissions_query),
     )
 }
 

@@ -155,9 +155,10 @@ REFERENCE_FIELDS = {
     "service-use-kinds": ["/components/schemas/ServiceUseCreate/properties/kind"],
     "risk-flags": ["/components/schemas/RiskFlagCreate/properties/code"],
     "support-plan-statuses": ["/components/schemas/SupportPlanRead/properties/status"],
+    "episode-ending-conditions": ["/paths/~1v1~1episode-endings/get/parameters/0/schema"],
 }
 # Lists that label values a schema field does not take as an enum (free codes checked by the service).
-NOT_AN_ENUM = {"diagnosis-groups", "diagnosis-codes"}
+NOT_AN_ENUM = {"diagnosis-groups", "diagnosis-codes", "schedule-conflicts"}
 
 
 @pytest.mark.parametrize("name", sorted(set(codes.LISTS) - NOT_AN_ENUM), ids=str)

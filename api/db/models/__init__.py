@@ -4,6 +4,7 @@ from api.db.models.audit import AuditCheckpoint, AuditEvent, AuditLeaf, AuditSub
 from api.db.models.base import Base
 from api.db.models.changes import ChangeLog, WorkerDayLoad
 from api.db.models.clients import CareTeamMember, Client, Consent, Programme
+from api.db.models.episode_alerts import EpisodeAlertSent  # issue 18
 from api.db.models.episodes import Activity, Decision, Episode, EpisodeStatusChange, Goal
 from api.db.models.households import RelatedPerson, RelatedPersonLink
 from api.db.models.identity import (
@@ -31,6 +32,7 @@ from api.db.models.oauth import AuthorizationCode, OAuthClient, RecoveryCode, To
 from api.db.models.referrals import Referral, ReferralMessage, ReferralStatusChange, ThirdPartyProvision
 from api.db.models.refusals import ClientRefusal
 from api.db.models.resources import CapacityHistory, Location, Service, ServiceAtLocation, ServiceCapacity
+from api.db.models.schedules import WorkLeave, WorkPattern  # issue 18
 from api.db.models.service_use import RiskFlag, ServiceUse
 from api.db.models.stats_snapshot import StatsSnapshot
 from api.db.models.support_plans import SupportPlan, SupportPlanAcknowledgement  # issue 18: support plans
@@ -59,6 +61,7 @@ __all__ = [
     "Decision",
     "EmergencyAccess",
     "Episode",
+    "EpisodeAlertSent",
     "EpisodeStatusChange",
     "Goal",
     "IdempotencyRecord",
@@ -95,5 +98,7 @@ __all__ = [
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookSubscription",
+    "WorkLeave",
+    "WorkPattern",
     "WorkerDayLoad",
 ]
