@@ -62,6 +62,14 @@ class Action(StrEnum):
     retention_preview = "retention.preview"  # which records the next retention run would erase
     emergency_access_open = "emergency_access.open"  # break-the-glass: time-limited read of any client
     emergency_access_review = "emergency_access.review"  # the review queue: justified or not
+    # --- issue 18: consultations without a client record, and intakes ---
+    advice_ask = "advice_request.ask"  # ask a specialist for advice (「専門的な視点で助言してほしい」)
+    advice_answer = "advice_request.answer"  # answer a request addressed to oneself
+    advice_read = "advice_request.read"  # the inboxes: requests one asked or was asked
+    staff_activity_record = "staff_activity.record"  # staff work tied to no client
+    intake_record = "intake.record"  # record, update and triage enquiries (相談受付)
+    intake_read = "intake.read"
+    intake_convert = "intake.convert"  # register the person as a client
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +124,27 @@ def _on_its_side(principal: Principal, on: On) -> Msg | None:
         who = msg("side.sending" if on.side == "sender" else "side.receiving")
         return msg("forbidden.referral_side", side=who, action=on.step or "act on")
     return None
+
+
+# --- issue 18: consultations without a client record, and intakes ---
+# Whom a caseworker may ask for professional advice: the mental-care workers and public health nurses.
+SPECIALISTS = frozenset({_R.mental_care_worker, _R.public_health_nurse})
+
+
+def _addressed_to_oneself(principal: Principal, on: On) -> Msg | None:
+    if on.user_id is not None and on.user_id != principal.id:
+        return msg("forbidden.advice_not_yours")
+    return None
+
+
+def _own_staff_activity(principal: Principal, on: On) -> Msg | None:
+    if on.user_id is not None and on.user_id != principal.id:
+        return msg("forbidden.staff_activity_not_yours")
+    return None
+
+
+def may_be_asked_for_advice(role: str) -> bool:
+    return role in SPECIALISTS
 
 
 def _not_ones_own(principal: Principal, on: On) -> Msg | None:
@@ -195,6 +224,18 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
         # need no staff list; the secretariat needs agencies (presenters, notice lists), not people.
         Action.directory_agencies: Rule(CARE_ROLES | {_R.secretariat, _R.admin}),
         Action.directory_users: Rule(CARE_ROLES | {_R.admin}),
+        # --- issue 18: consultations without a client record, and intakes ---
+        # Caseworkers (and their supervisors) ask; the specialist addressed answers. Both sides read.
+        Action.advice_ask: Rule(frozenset({_R.supervisor, _R.caseworker})),
+        Action.advice_answer: Rule(SPECIALISTS, condition=_addressed_to_oneself),
+        Action.advice_read: Rule(frozenset({_R.supervisor, _R.caseworker}) | SPECIALISTS),
+        Action.staff_activity_record: Rule(PROFESSIONALS, condition=_own_staff_activity),
+        # An enquiry is about a person not (yet) in support: the professions take and triage it; peer
+        # supporters, partners and the aggregate roles never see it. Registering the person as a
+        # client is for those who may register clients.
+        Action.intake_record: Rule(PROFESSIONALS),
+        Action.intake_read: Rule(PROFESSIONALS),
+        Action.intake_convert: Rule(frozenset({_R.supervisor, _R.caseworker})),
     }
 )
 NO_FACTS = On()

@@ -23,6 +23,7 @@ from api.domain.roles import Role
 from api.schemas.changes import Change, ChangePage
 from api.schemas.clients import AccessLogEntry, CareTeamMemberRead, ClientRead, ConsentRead, WithdrawalResult
 from api.schemas.common import Tombstone
+from api.schemas.consultations import AdviceRequestRead, StaffActivityRead
 from api.schemas.episodes import (
     ActivityRead,
     DecisionRead,
@@ -32,6 +33,7 @@ from api.schemas.episodes import (
     StatusChangeRead,
     WorkerDay,
 )
+from api.schemas.intakes import IntakeConversion, IntakeRead
 from api.schemas.referrals import (
     ChainEntry,
     MessageRead,
@@ -72,6 +74,11 @@ KIND_OF: dict[type[BaseModel], str] = {
     Change: "change",
     ChangePage: "change_page",
     WebhookEvent: "webhook_event",
+    # --- issue 18: consultations without a client record, and intakes ---
+    AdviceRequestRead: "advice_request",
+    StaffActivityRead: "staff_activity",
+    IntakeRead: "intake",
+    IntakeConversion: "intake_conversion",
 }
 
 

@@ -73,6 +73,11 @@ TABLE: dict[str, tuple[Any, set[str], set[str]]] = {
     "change": (ALL, ALL, set()),
     "change_page": (ALL, ALL, set()),
     "webhook_event": (set(), set(), ALL),  # and the admin: it subscribes for agencies
+    # --- issue 18: consultations without a client record, and intakes ---
+    "advice_request": (ALL, set(), set()),
+    "staff_activity": (ALL, set(), set()),
+    "intake": (ALL, set(), set()),
+    "intake_conversion": (ALL, set(), set()),
 }
 MODELS = {kind: model for model, kind in KIND_OF.items()}
 

@@ -4,6 +4,7 @@ from api.db.models.audit import AuditCheckpoint, AuditEvent, AuditLeaf, AuditSub
 from api.db.models.base import Base
 from api.db.models.changes import ChangeLog, WorkerDayLoad
 from api.db.models.clients import CareTeamMember, Client, Consent, Programme
+from api.db.models.consultations import AdviceRequest, StaffActivity
 from api.db.models.episodes import Activity, Decision, Episode, EpisodeStatusChange, Goal
 from api.db.models.identity import (
     Agency,
@@ -16,6 +17,7 @@ from api.db.models.identity import (
 )
 from api.db.models.imports import ImportJob
 from api.db.models.infra import IdempotencyRecord, RateCounter
+from api.db.models.intakes import Intake
 from api.db.models.lifecycle import CorrectionRequest, EmergencyAccess
 from api.db.models.meetings import (
     AgendaItem,
@@ -34,6 +36,7 @@ from api.db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubsc
 
 __all__ = [
     "Activity",
+    "AdviceRequest",
     "Agency",
     "AgendaItem",
     "ApiClient",
@@ -58,6 +61,7 @@ __all__ = [
     "Goal",
     "IdempotencyRecord",
     "ImportJob",
+    "Intake",
     "Location",
     "Meeting",
     "MeetingAgency",
@@ -76,6 +80,7 @@ __all__ = [
     "Service",
     "ServiceAtLocation",
     "ServiceCapacity",
+    "StaffActivity",
     "StatsSnapshot",
     "Subcommittee",
     "ThirdPartyProvision",
