@@ -199,7 +199,8 @@ def staff_activities_visible_to(principal: Principal) -> ColumnElement[bool]:
         return false()
     own = StaffActivity.performer_id == principal.id
     if principal.role == Role.supervisor:
-        branch_staff = select(UserAccount.id).where(UserAccount.branch_codes.overlap(sorted(principal.branches)))
+        branch_staff = select(UserAccount.id).where(
+            or_(false(), *[literal(b) == any_(UserAccount.branch_codes) for b in sorted(principal.branches)]))
         return or_(own, StaffActivity.performer_id.in_(branch_staff))
     return own
 

@@ -85,6 +85,7 @@ async def _visible(unit: RequestUnit, principal: Principal, request_id: uuid.UUI
 
 
 async def read(unit: RequestUnit, principal: Principal, request_id: uuid.UUID) -> AdviceRequest:
+    require(unit, principal, Action.advice_read, resource_type="advice_request", resource_id=request_id)
     req = await _visible(unit, principal, request_id)
     _audit_read(unit, req)
     return req
@@ -92,6 +93,7 @@ async def read(unit: RequestUnit, principal: Principal, request_id: uuid.UUID) -
 
 async def answer(unit: RequestUnit, principal: Principal, request_id: uuid.UUID, body: AdviceAnswer,
                  expected_version: int) -> AdviceRequest:
+    require(unit, principal, Action.advice_answer, resource_type="advice_request", resource_id=request_id)
     req = await _visible(unit, principal, request_id, for_update=True)
     require(unit, principal, Action.advice_answer, On(user_id=req.specialist_id), resource_type="advice_request",
             resource_id=req.id, client_id=req.client_id)
@@ -150,11 +152,13 @@ async def _visible_activity(unit: RequestUnit, principal: Principal, activity_id
 
 
 async def read_staff_activity(unit: RequestUnit, principal: Principal, activity_id: uuid.UUID) -> StaffActivity:
+    require(unit, principal, Action.staff_activity_record, resource_type="staff_activity", resource_id=activity_id)
     return await _visible_activity(unit, principal, activity_id)
 
 
 async def update_staff_activity(unit: RequestUnit, principal: Principal, activity_id: uuid.UUID,
                                 body: StaffActivityUpdate, expected_version: int) -> StaffActivity:
+    require(unit, principal, Action.staff_activity_record, resource_type="staff_activity", resource_id=activity_id)
     activity = await _visible_activity(unit, principal, activity_id, for_update=True)
     require(unit, principal, Action.staff_activity_record, On(user_id=activity.performer_id),
             resource_type="staff_activity", resource_id=activity.id)

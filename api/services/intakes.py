@@ -68,6 +68,7 @@ async def _visible(unit: RequestUnit, principal: Principal, intake_id: uuid.UUID
 
 
 async def read(unit: RequestUnit, principal: Principal, intake_id: uuid.UUID) -> Intake:
+    require(unit, principal, Action.intake_read, resource_type="intake", resource_id=intake_id)
     intake = await _visible(unit, principal, intake_id)
     _audit_read(unit, intake)
     return intake
@@ -80,8 +81,8 @@ def _still_open(intake: Intake) -> None:
 
 async def update(unit: RequestUnit, principal: Principal, intake_id: uuid.UUID, body: IntakeUpdate,
                  expected_version: int) -> Intake:
+    require(unit, principal, Action.intake_record, resource_type="intake", resource_id=intake_id)
     intake = await _visible(unit, principal, intake_id, for_update=True)
-    require(unit, principal, Action.intake_record, resource_type="intake", resource_id=intake.id)
     check_version(intake.version, expected_version)
     _still_open(intake)
     changes = body.model_dump(exclude_unset=True)
@@ -101,8 +102,8 @@ async def update(unit: RequestUnit, principal: Principal, intake_id: uuid.UUID, 
 
 async def triage(unit: RequestUnit, principal: Principal, intake_id: uuid.UUID, body: IntakeTriage,
                  expected_version: int) -> Intake:
+    require(unit, principal, Action.intake_record, resource_type="intake", resource_id=intake_id)
     intake = await _visible(unit, principal, intake_id, for_update=True)
-    require(unit, principal, Action.intake_record, resource_type="intake", resource_id=intake.id)
     check_version(intake.version, expected_version)
     _still_open(intake)
     intake.triage_outcome = body.triage_outcome
@@ -153,8 +154,8 @@ def _client_body(intake: Intake, body: IntakeConvert) -> ClientCreate:
 
 async def convert(unit: RequestUnit, principal: Principal, intake_id: uuid.UUID, body: IntakeConvert,
                   expected_version: int) -> tuple[Intake, Client]:
+    require(unit, principal, Action.intake_convert, resource_type="intake", resource_id=intake_id)
     intake = await _visible(unit, principal, intake_id, for_update=True)
-    require(unit, principal, Action.intake_convert, resource_type="intake", resource_id=intake.id)
     check_version(intake.version, expected_version)
     _still_open(intake)
     # The one client-creation use case: kana normalisation, the duplicate check, the care team, its audit row.
