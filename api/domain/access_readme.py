@@ -37,6 +37,11 @@ RECORDS: dict[str, str] = {
     "change": "change-feed item (`GET /v1/changes`; `record` shaped as its own kind)",
     "change_page": "change-feed page",
     "webhook_event": "webhook delivery body",
+    # --- issue 18: consultations without a client record, and intakes ---
+    "advice_request": "advice request (`/v1/advice-requests`; its asker and the specialist asked only)",
+    "staff_activity": "staff activity tied to no client (`/v1/staff-activities`)",
+    "intake": "enquiry, 相談受付 (`/v1/intakes`)",
+    "intake_conversion": "answer to registering an enquiry's person as a client",
 }
 
 
