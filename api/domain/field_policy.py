@@ -112,7 +112,7 @@ FIELDS: Mapping[str, Grants] = MappingProxyType({
     # the client appears as its id and the asker's own summary, never the record.
     "advice_request": grant(CARE, "id", "asker_id", "asker_agency_id", "specialist_id", "specialist_agency_id",
                             "client_id", "subject", "question", "client_summary", "status", "asked_at", "answer",
-                            "answered_at", "turnaround_hours", "created_at", "updated_at", "version"),
+                            "answered_at", "turnaround_minutes", "created_at", "updated_at", "version"),
     "staff_activity": grant(CARE, "id", "performer_id", "agency_id", "kind", "occurred_at", "duration_minutes",
                             "off_hours", "counterpart", "note", "created_at", "updated_at", "version"),
     # An enquiry is personal data about someone not (yet) a client: the professions only, like a client record.

@@ -54,7 +54,7 @@ class AdviceRequestRead(BaseModel):
     asked_at: datetime
     answer: str | None
     answered_at: datetime | None
-    turnaround_hours: float | None = Field(description="From asking to answering; null while open")
+    turnaround_minutes: int | None = Field(description="From asking to answering, in whole minutes; null while open")
     created_at: datetime
     updated_at: datetime
     version: int

@@ -37,11 +37,11 @@ from api.services.guard import invisible, require
 
 
 def advice_read(req: AdviceRequest) -> AdviceRequestRead:
-    hours = None
+    minutes = None
     if req.answered_at is not None:
-        hours = round((req.answered_at - req.asked_at).total_seconds() / 3600, 1)
+        minutes = int((req.answered_at - req.asked_at).total_seconds() // 60)
     return AdviceRequestRead.model_validate({**{c: getattr(req, c) for c in AdviceRequestRead.model_fields
-                                                if c != "turnaround_hours"}, "turnaround_hours": hours})
+                                                if c != "turnaround_minutes"}, "turnaround_minutes": minutes})
 
 
 def _audit_read(unit: RequestUnit, req: AdviceRequest, subject: str | None = None) -> None:

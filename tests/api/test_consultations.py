@@ -45,7 +45,7 @@ async def test_advice_request_round_trip(client: httpx.AsyncClient, db: AsyncSes
     assert asked.headers["cache-control"] == "no-store"
     req = asked.json()
     assert req["status"] == "open"
-    assert req["turnaround_hours"] is None
+    assert req["turnaround_minutes"] is None
 
     # The specialist's inbox shows it; a peer supporter has no inbox; another specialist sees nothing of it.
     inbox = await client.get("/v1/advice-requests", params={"box": "incoming"},
@@ -65,8 +65,8 @@ async def test_advice_request_round_trip(client: httpx.AsyncClient, db: AsyncSes
     assert answered.status_code == 200, answered.text
     body = answered.json()
     assert body["status"] == "answered"
-    assert body["turnaround_hours"] is not None
-    assert body["turnaround_hours"] >= 0
+    assert body["turnaround_minutes"] is not None
+    assert body["turnaround_minutes"] >= 0
     again = await client.post(f"/v1/advice-requests/{req['id']}/answer", json={"answer": "再回答"},
                               headers={**world.auth("public_health_nurse"), "If-Match": f'"{body["version"]}"'})
     assert again.status_code == 409

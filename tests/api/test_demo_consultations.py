@@ -63,7 +63,7 @@ async def test_newsletter_scenes_of_consultations_and_intakes(
     inbox = (await http.get("/v1/advice-requests", params={"box": "incoming"}, headers=auth("mcw.setagaya"))).json()
     assert [(i["subject"], i["status"], i["client_id"]) for i in inbox["items"]] == [
         ("服薬を嫌がるときの声かけ", "answered", str(clients["c08"]))]
-    assert inbox["items"][0]["turnaround_hours"] == 30.0
+    assert inbox["items"][0]["turnaround_minutes"] == 30 * 60
     stats = await http.get("/v1/stats/advice-requests", params={"fiscal_year": "2010"}, headers=auth("analyst"))
     assert stats.status_code == 200, stats.text
     assert stats.json()["asked"]["suppressed"] is True
