@@ -75,6 +75,13 @@ class IntakeUpdate(Input):
     def _check_kana(cls, v: str | None) -> str | None:
         return None if v is None else _kana(v)
 
+    @field_validator("birth_date")
+    @classmethod
+    def _not_in_future(cls, v: date | None) -> date | None:
+        if v is not None and v > date.today():
+            raise invalid("intake.birth_in_future")
+        return v
+
 
 class IntakeTriage(Input):
     triage_outcome: TriageOutcome
