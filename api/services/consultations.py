@@ -99,7 +99,7 @@ async def answer(unit: RequestUnit, principal: Principal, request_id: uuid.UUID,
             resource_id=req.id, client_id=req.client_id)
     check_version(req.version, expected_version)
     if req.status != "open":
-        raise Problem("conflict", msg("advice.not_open", status=req.status, action="answer"))
+        raise Problem("conflict", msg("advice.not_open"))
     req.answer = body.answer
     req.answered_at = datetime.now(UTC)
     req.status = "answered"

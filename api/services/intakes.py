@@ -76,7 +76,7 @@ async def read(unit: RequestUnit, principal: Principal, intake_id: uuid.UUID) ->
 
 def _still_open(intake: Intake) -> None:
     if intake.status != "open":
-        raise Problem("conflict", msg("intake.not_open", status=intake.status))
+        raise Problem("conflict", msg(f"intake.not_open.{intake.status}"))
 
 
 async def update(unit: RequestUnit, principal: Principal, intake_id: uuid.UUID, body: IntakeUpdate,
