@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import (
     Activity,
+    AdviceRequest,
     CareTeamMember,
     Client,
     Consent,
@@ -20,6 +21,7 @@ from api.db.models import (
     EmergencyAccess,
     Episode,
     Goal,
+    Intake,
     Referral,
     SupportPlan,
 )
@@ -36,6 +38,9 @@ _OWNER: dict[str, Callable[[uuid.UUID], Select[Any]]] = {
     "emergency_access": lambda rid: select(EmergencyAccess.client_id).where(EmergencyAccess.id == rid),
     # --- issue 18: support plans ---
     "support_plan": lambda rid: select(SupportPlan.client_id).where(SupportPlan.id == rid),
+    # --- issue 18: consultations without a client record, and intakes ---
+    "advice_request": lambda rid: select(AdviceRequest.client_id).where(AdviceRequest.id == rid),
+    "intake": lambda rid: select(Intake.client_id).where(Intake.id == rid),
 }
 
 

@@ -12,14 +12,17 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from api.db.models import (
     Activity,
+    AdviceRequest,
     CareTeamMember,
     Client,
     Consent,
     EmergencyAccess,
     Episode,
     Goal,
+    Intake,
     Referral,
     Service,
+    StaffActivity,
     SupportPlan,
     UserAccount,
     WebhookSubscription,
@@ -188,3 +191,33 @@ def supervisors_of_branch(branch_code: str) -> ColumnElement[bool]:
 def support_plans_visible_to(principal: Principal) -> ColumnElement[bool]:
     """A support plan is seen by whoever sees its episode."""
     return exists(select(Episode.id).where(Episode.id == SupportPlan.episode_id, episodes_visible_to(principal)))
+# --- issue 18: consultations without a client record, and intakes ---
+def advice_requests_visible_to(principal: Principal) -> ColumnElement[bool]:
+    """An advice request is between two people: the one who asked and the specialist asked."""
+    if principal.is_machine or can(principal, Action.advice_read) is not None:
+        return false()
+    return or_(AdviceRequest.asker_id == principal.id, AdviceRequest.specialist_id == principal.id)
+
+
+def staff_activities_visible_to(principal: Principal) -> ColumnElement[bool]:
+    """One's own staff activities; a supervisor also those of the workers of its branch offices."""
+    if principal.is_machine or can(principal, Action.staff_activity_record) is not None:
+        return false()
+    own = StaffActivity.performer_id == principal.id
+    if principal.role == Role.supervisor:
+        branch_staff = select(UserAccount.id).where(
+            or_(false(), *[literal(b) == any_(UserAccount.branch_codes) for b in sorted(principal.branches)]))
+        return or_(own, StaffActivity.performer_id.in_(branch_staff))
+    return own
+
+
+def intakes_visible_to(principal: Principal) -> ColumnElement[bool]:
+    """Enquiries are the receiving agency's: its professional staff see them; a supervisor also the
+    enquiries about people of its branch offices, as with the client list. Peer supporters never."""
+    if principal.is_machine or can(principal, Action.intake_read) is not None:
+        return false()
+    own_agency = Intake.agency_id == principal.agency_id
+    if principal.role == Role.supervisor:
+        return or_(own_agency, Intake.branch_code.in_(sorted(principal.branches)))
+    return own_agency
+

@@ -25,7 +25,9 @@ SEED_STEPS = ("seed_cases", "seed_meetings", "seed_resources", "seed_referrals",
               # --- issue 18: support plans ---
               "seed_support_plans",
               # --- issue 18: schedules ---
-              "seed_schedules")
+              "seed_schedules",
+              # --- issue 18: consultations without a client record, and intakes ---
+              "seed_consultations", "seed_intakes")
 
 
 @dataclass

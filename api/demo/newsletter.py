@@ -2122,3 +2122,139 @@ WEEKDAYS: Final[Mapping[str, Mapping[str, tuple[int, ...]]]] = MappingProxyType(
 LEAVE: Final[Mapping[str, tuple[tuple[date, date, str], ...]]] = MappingProxyType({
     "mcw.tamagawa": ((date(2010, 8, 16), date(2010, 8, 17), "夏季休暇"),),
 })
+
+
+# --- issue 18: consultations without a client record, and intakes ---
+# 「精神保健福祉の専門的な視点で助言してほしい」と言われていましたが、日常で相談を受けることはあまりありません:
+# the caseworkers asked for professional advice, yet a whole fiscal year holds two requests.
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AdviceRequestRecord:
+    key: str
+    asker: str  # username
+    specialist: str
+    client_ref: str | None
+    subject: str
+    question: str
+    client_summary: str | None
+    asked_at: datetime
+    answer: str | None
+    answered_at: datetime | None
+
+
+ADVICE_REQUESTS: Final[tuple[AdviceRequestRecord, ...]] = (
+    AdviceRequestRecord(
+        key="a01", asker="cw.setagaya", specialist="mcw.setagaya", client_ref="c08",
+        subject="服薬を嫌がるときの声かけ",
+        question="ケースワーカーは専門職ではないので、精神保健福祉の専門的な視点で助言してほしい。"
+                 "訪問時に服薬の話をすると表情が硬くなります。どう声をかければよいでしょうか。",
+        client_summary="30代女性、単身。アパート生活5か月目。服薬の話題で緊張する。",
+        asked_at=datetime(2010, 6, 10, 10, 0, tzinfo=JST),
+        answer="服薬そのものより、眠れているか・食事がとれているかから話を始めてみてください。次回の訪問に同席します。",
+        answered_at=datetime(2010, 6, 11, 16, 0, tzinfo=JST)),
+    AdviceRequestRecord(
+        key="a02", asker="cw.karasuyama", specialist="phn.karasuyama", client_ref=None,
+        subject="ひきこもりの方への最初の関わり方",
+        question="家族から相談のあった、ひきこもりの方への最初の訪問はどのように進めればよいでしょうか。",
+        client_summary=None,
+        asked_at=datetime(2010, 10, 5, 9, 30, tzinfo=JST),
+        answer="まず家族との面接を重ね、本人には手紙で訪問を予告してから伺うのがよいと思います。",
+        answered_at=datetime(2010, 10, 5, 15, 0, tzinfo=JST)),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StaffActivityRecord:
+    performer: str  # username
+    kind: str
+    occurred_at: datetime
+    duration_minutes: int
+    off_hours: bool
+    counterpart: str | None
+    note: str | None
+
+
+def _monthly_supporter_support() -> tuple[StaffActivityRecord, ...]:
+    """「月１回、メンタルケア支援員と話す場を設け、悩み相談を受けています」(委託事業所より): the
+    corporation's monthly talk with each of its mental-care workers, FY2010."""
+    out = []
+    for month in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3):
+        year = 2010 if month >= 4 else 2011
+        for username in ("mcw.setagaya", "mcw.tamagawa", "mcw.karasuyama"):
+            out.append(StaffActivityRecord(
+                performer=username, kind="supporter_support",
+                occurred_at=datetime(year, month, 20, 17, 0, tzinfo=JST), duration_minutes=60, off_hours=False,
+                counterpart="委託事業所（こもれび）",
+                note="月1回の悩み相談。ケースワーカーとの支援方針の共有が話題に。"))
+    return tuple(out)
+
+
+# 「勤務日以外でも電話相談などを受けることがあると聞いています」(フロアより).
+STAFF_ACTIVITIES: Final[tuple[StaffActivityRecord, ...]] = (
+    *_monthly_supporter_support(),
+    StaffActivityRecord(performer="mcw.tamagawa", kind="phone_consultation",
+                        occurred_at=datetime(2010, 8, 14, 11, 0, tzinfo=JST), duration_minutes=20, off_hours=True,
+                        counterpart="担当の方から（土曜日）", note="勤務日以外の電話。翌週の訪問を約束。"),
+    StaffActivityRecord(performer="mcw.tamagawa", kind="phone_consultation",
+                        occurred_at=datetime(2010, 11, 3, 19, 30, tzinfo=JST), duration_minutes=30, off_hours=True,
+                        counterpart="担当の方から（祝日）", note="不安の訴え。傾聴。"),
+    StaffActivityRecord(performer="mcw.setagaya", kind="phone_consultation",
+                        occurred_at=datetime(2011, 1, 8, 10, 0, tzinfo=JST), duration_minutes=15, off_hours=True,
+                        counterpart="ケースワーカーから（北沢の勤務日以外）", note="訪問予定の調整。"),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IntakeRecord:
+    """「潜在化している対象者への支援は今後の課題です」(白木係長より): enquiries about people not yet in support."""
+
+    key: str
+    agency_code: str
+    branch_code: str | None
+    received_by: str
+    received_at: datetime
+    name: str | None
+    kana: str | None
+    description: str | None
+    birth_date: date | None
+    birth_date_approximate: bool
+    age_estimate: int | None
+    sex: str | None
+    referrer_type: str
+    referrer_name: str | None
+    urgency: str
+    consent_state: str
+    triage_outcome: str
+    triage_note: str | None
+    status: str
+    client_ref: str | None = None  # converted: the client registered from it
+    converted_at: datetime | None = None
+
+
+INTAKES: Final[tuple[IntakeRecord, ...]] = (
+    # 渡辺 直樹 (c06): the hospital asked about an inpatient whose birth date its referral did not give;
+    # registered three weeks later, before the support meeting of 5 July.
+    IntakeRecord(key="i01", agency_code="karasuyama_seikatsu_shien", branch_code="karasuyama",
+                 received_by="sv.karasuyama", received_at=datetime(2010, 6, 14, 10, 0, tzinfo=JST),
+                 name="渡辺 直樹", kana="ワタナベ ナオキ",
+                 description="はなみずき病院に長期入院中の男性。退院の意向あり。",
+                 birth_date=None, birth_date_approximate=False, age_estimate=38, sex="male",
+                 referrer_type="hospital", referrer_name="はなみずき病院 精神保健福祉士", urgency="soon",
+                 consent_state="verbal", triage_outcome="accept", triage_note="退院支援の対象として検討。",
+                 status="converted", client_ref="c06", converted_at=datetime(2010, 7, 2, 15, 0, tzinfo=JST)),
+    IntakeRecord(key="i02", agency_code="karasuyama_seikatsu_shien", branch_code="karasuyama",
+                 received_by="cw.karasuyama", received_at=datetime(2010, 9, 28, 14, 0, tzinfo=JST),
+                 name=None, kana=None,
+                 description="母親から。30代の息子が10年近く自宅にひきこもっている。本人は相談を知らない。",
+                 birth_date=None, birth_date_approximate=False, age_estimate=35, sex="male",
+                 referrer_type="family", referrer_name="母親", urgency="routine", consent_state="not_possible",
+                 triage_outcome="outreach", triage_note="家族面接を重ね、保健師と訪問を検討。", status="open"),
+    IntakeRecord(key="i03", agency_code="setagaya_seikatsu_shien", branch_code="setagaya",
+                 received_by="cw.setagaya", received_at=datetime(2010, 12, 6, 11, 0, tzinfo=JST),
+                 name=None, kana=None, description="駅前の公園で寝泊まりしている高齢の男性。生年月日不明。",
+                 birth_date=None, birth_date_approximate=False, age_estimate=70, sex="male",
+                 referrer_type="welfare_commissioner", referrer_name="民生委員", urgency="urgent",
+                 consent_state="not_asked", triage_outcome="refer_elsewhere",
+                 triage_note="路上生活者の巡回相談につないだ。", status="closed"),
+)

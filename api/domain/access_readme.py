@@ -48,6 +48,11 @@ RECORDS: dict[str, str] = {
     "support_plan_assignment": "support-plan assignment (who does what)",
     "support_plan_readers": "who has read the current support plan (`.../support-plans/current/readers`)",
     "support_plan_reader": "one care-team member's reading of the current support plan",
+    # --- issue 18: consultations without a client record, and intakes ---
+    "advice_request": "advice request (`/v1/advice-requests`; its asker and the specialist asked only)",
+    "staff_activity": "staff activity tied to no client (`/v1/staff-activities`)",
+    "intake": "enquiry, 相談受付 (`/v1/intakes`)",
+    "intake_conversion": "answer to registering an enquiry's person as a client",
 }
 
 

@@ -77,6 +77,14 @@ class Action(StrEnum):
     # --- issue 18: schedules ---
     schedule_read = "schedule.read"  # a worker's working pattern, leave and days against capacity
     schedule_manage = "schedule.manage"  # set a worker's working pattern and leave
+    # --- issue 18: consultations without a client record, and intakes ---
+    advice_ask = "advice_request.ask"  # ask a specialist for advice (「専門的な視点で助言してほしい」)
+    advice_answer = "advice_request.answer"  # answer a request addressed to oneself
+    advice_read = "advice_request.read"  # the inboxes: requests one asked or was asked
+    staff_activity_record = "staff_activity.record"  # staff work tied to no client
+    intake_record = "intake.record"  # record, update and triage enquiries (相談受付)
+    intake_read = "intake.read"
+    intake_convert = "intake.convert"  # register the person as a client
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +139,27 @@ def _on_its_side(principal: Principal, on: On) -> Msg | None:
         who = msg("side.sending" if on.side == "sender" else "side.receiving")
         return msg("forbidden.referral_side", side=who, action=on.step or "act on")
     return None
+
+
+# --- issue 18: consultations without a client record, and intakes ---
+# Whom a caseworker may ask for professional advice: the mental-care workers and public health nurses.
+SPECIALISTS = frozenset({_R.mental_care_worker, _R.public_health_nurse})
+
+
+def _addressed_to_oneself(principal: Principal, on: On) -> Msg | None:
+    if on.user_id is not None and on.user_id != principal.id:
+        return msg("forbidden.advice_not_yours")
+    return None
+
+
+def _own_staff_activity(principal: Principal, on: On) -> Msg | None:
+    if on.user_id is not None and on.user_id != principal.id:
+        return msg("forbidden.staff_activity_not_yours")
+    return None
+
+
+def may_be_asked_for_advice(role: str) -> bool:
+    return role in SPECIALISTS
 
 
 def _not_ones_own(principal: Principal, on: On) -> Msg | None:
@@ -231,6 +260,18 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
         # of its own branch offices (sees_worker_schedule), whose patterns and leave it keeps.
         Action.schedule_read: Rule(CARE_ROLES, condition=_others_day_for_supervisors),
         Action.schedule_manage: Rule(frozenset({_R.supervisor})),
+        # --- issue 18: consultations without a client record, and intakes ---
+        # Caseworkers (and their supervisors) ask; the specialist addressed answers. Both sides read.
+        Action.advice_ask: Rule(frozenset({_R.supervisor, _R.caseworker})),
+        Action.advice_answer: Rule(SPECIALISTS, condition=_addressed_to_oneself),
+        Action.advice_read: Rule(frozenset({_R.supervisor, _R.caseworker}) | SPECIALISTS),
+        Action.staff_activity_record: Rule(PROFESSIONALS, condition=_own_staff_activity),
+        # An enquiry is about a person not (yet) in support: the professions take and triage it; peer
+        # supporters, partners and the aggregate roles never see it. Registering the person as a
+        # client is for those who may register clients.
+        Action.intake_record: Rule(PROFESSIONALS),
+        Action.intake_read: Rule(PROFESSIONALS),
+        Action.intake_convert: Rule(frozenset({_R.supervisor, _R.caseworker})),
     }
 )
 NO_FACTS = On()

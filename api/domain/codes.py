@@ -295,6 +295,58 @@ EPISODE_ENDING_CONDITIONS = _codes(
     ("ending_soon", "終了予定日が近い支援", "Planned end approaching"),
     ("long_running", "長期化している支援", "Running long"),
 )
+# --- issue 18: consultations without a client record, and intakes (相談受付) ---
+ADVICE_REQUEST_STATUSES = _codes(
+    ("open", "回答待ち", "Awaiting an answer"),
+    ("answered", "回答済み", "Answered"),
+)
+# Staff work tied to no client: counted in the workload statistics beside the visits.
+STAFF_ACTIVITY_KINDS = _codes(
+    ("phone_consultation", "電話相談（利用者記録なし）", "Phone consultation (no client record)"),
+    ("supporter_support", "支援者支援（委託法人職員との面談）", "Supporter support (talk with contracted workers)"),
+    ("case_consultation", "事例相談・助言", "Case consultation or advice"),
+    ("liaison", "関係機関との連絡調整", "Liaison with agencies"),
+    ("training", "研修・勉強会", "Training"),
+    ("other", "その他", "Other"),
+)
+INTAKE_URGENCIES = _codes(
+    ("routine", "通常", "Routine"),
+    ("soon", "早めに対応", "Soon"),
+    ("urgent", "至急", "Urgent"),
+)
+INTAKE_REFERRER_TYPES = _codes(
+    ("self", "本人", "The person themself"),
+    ("family", "家族", "Family"),
+    ("neighbour", "近隣・知人", "Neighbour or acquaintance"),
+    ("welfare_commissioner", "民生委員", "Welfare commissioner"),
+    ("hospital", "病院", "Hospital"),
+    ("ward_staff", "区職員", "Ward staff"),
+    ("agency", "関係機関", "Other agency"),
+    ("police", "警察", "Police"),
+    ("other", "その他", "Other"),
+)
+# The enquiry's own consent state: the person may not know of it yet, or not yet agree.
+INTAKE_CONSENT_STATES = _codes(
+    ("not_asked", "未確認", "Not asked yet"),
+    ("not_possible", "確認できない状態", "Cannot be asked yet"),
+    ("verbal", "口頭で同意", "Agreed verbally"),
+    ("written", "書面で同意", "Agreed in writing"),
+    ("refused", "拒否", "Refused"),
+)
+INTAKE_TRIAGE_OUTCOMES = _codes(
+    ("pending", "未判定", "Not triaged yet"),
+    ("information_only", "情報提供のみ", "Information given only"),
+    ("refer_elsewhere", "他機関へつなぐ", "Referred elsewhere"),
+    ("outreach", "訪問・アウトリーチで把握", "Outreach to find out more"),
+    ("assess", "支援の要否を評価", "Assess for support"),
+    ("accept", "支援対象として受理", "Accepted for support"),
+    ("no_action", "対応不要", "No action needed"),
+)
+INTAKE_STATUSES = _codes(
+    ("open", "受付中", "Open"),
+    ("converted", "利用者登録済み", "Registered as a client"),
+    ("closed", "終了", "Closed"),
+)
 
 LISTS: Mapping[str, tuple[Code, ...]] = MappingProxyType(
     {
@@ -330,6 +382,14 @@ LISTS: Mapping[str, tuple[Code, ...]] = MappingProxyType(
         # --- issue 18: schedules and ending support ---
         "schedule-conflicts": SCHEDULE_CONFLICTS,
         "episode-ending-conditions": EPISODE_ENDING_CONDITIONS,
+        # --- issue 18: consultations without a client record, and intakes ---
+        "advice-request-statuses": ADVICE_REQUEST_STATUSES,
+        "staff-activity-kinds": STAFF_ACTIVITY_KINDS,
+        "intake-urgencies": INTAKE_URGENCIES,
+        "intake-referrer-types": INTAKE_REFERRER_TYPES,
+        "intake-consent-states": INTAKE_CONSENT_STATES,
+        "intake-triage-outcomes": INTAKE_TRIAGE_OUTCOMES,
+        "intake-statuses": INTAKE_STATUSES,
     }
 )
 
@@ -384,3 +444,13 @@ ServiceUseKind = Annotated[str, one_of(SERVICE_USE_KINDS)]
 RiskFlagCode = Annotated[str, one_of(RISK_FLAGS)]
 SupportPlanStatus = Annotated[str, one_of(SUPPORT_PLAN_STATUSES)]
 EpisodeEndingCondition = Annotated[str, one_of(EPISODE_ENDING_CONDITIONS)]
+StaffActivityKind = Annotated[str, one_of(STAFF_ACTIVITY_KINDS)]
+IntakeUrgency = Annotated[str, one_of(INTAKE_URGENCIES)]
+IntakeReferrerType = Annotated[str, one_of(INTAKE_REFERRER_TYPES)]
+IntakeConsentState = Annotated[str, one_of(INTAKE_CONSENT_STATES)]
+IntakeTriageOutcome = Annotated[str, one_of(INTAKE_TRIAGE_OUTCOMES)]
+# What a triage may decide: every outcome but "pending", which only an untriaged intake has.
+INTAKE_TRIAGE_DECISIONS = tuple(c.code for c in INTAKE_TRIAGE_OUTCOMES if c.code != "pending")
+IntakeTriageDecision = Annotated[str, one_of(INTAKE_TRIAGE_DECISIONS)]
+IntakeStatus = Annotated[str, one_of(INTAKE_STATUSES)]
+AdviceRequestStatus = Annotated[str, one_of(ADVICE_REQUEST_STATUSES)]

@@ -134,6 +134,21 @@ FIELDS: Mapping[str, Grants] = MappingProxyType({
     "support_plan_readers": grant(CARE_AND_PEER, "plan_id", "episode_id", "client_id", "number", "published_at",
                                   "acknowledged", "unread"),
     "support_plan_reader": grant(CARE_AND_PEER, "user_id", "name", "team_role", "acknowledged_at"),
+    # --- issue 18: consultations without a client record, and intakes ---
+    # Only the asker and the specialist asked see a request (api.db.scopes.advice_requests_visible_to);
+    # the client appears as its id and the asker's own summary, never the record.
+    "advice_request": grant(CARE, "id", "asker_id", "asker_agency_id", "specialist_id", "specialist_agency_id",
+                            "client_id", "subject", "question", "client_summary", "status", "asked_at", "answer",
+                            "answered_at", "turnaround_minutes", "created_at", "updated_at", "version"),
+    "staff_activity": grant(CARE, "id", "performer_id", "agency_id", "kind", "occurred_at", "duration_minutes",
+                            "off_hours", "counterpart", "note", "created_at", "updated_at", "version"),
+    # An enquiry is personal data about someone not (yet) a client: the professions only, like a client record.
+    "intake": grant(CARE, "id", "agency_id", "branch_code", "received_at", "received_by", "name", "kana",
+                    "description", "birth_date", "birth_date_approximate", "age_estimate", "sex", "phone",
+                    "referrer_type", "referrer_name", "urgency", "consent_state", "consent_noted_on",
+                    "triage_outcome", "triage_note", "triaged_at", "triaged_by", "status", "client_id",
+                    "converted_at", "converted_by", "created_at", "updated_at", "version"),
+    "intake_conversion": grant(CARE, "intake", "client"),
 })
 
 

@@ -56,6 +56,10 @@ class WorkerLoad(BaseModel):
     working_days: int = Field(description="Days in the period with at least one recorded activity")
     visits_per_working_day: float | None
     capacity_use: float | None = Field(description="visits_per_working_day / daily_visit_capacity")
+    # --- issue 18: staff work tied to no client ---
+    staff_activities: int = Field(default=0, description="Staff activities tied to no client in the period "
+                                                         "(phone consultations, 支援者支援 talks, …)")
+    staff_activity_minutes: int = Field(default=0, description="Their minutes")
 
 
 class BranchLoad(BaseModel):
@@ -66,6 +70,10 @@ class BranchLoad(BaseModel):
     working_days: int = Field(description="Worker-days in the period with at least one recorded activity")
     visits_per_working_day: float | None
     capacity_use: float | None = Field(description="visits_per_working_day / daily_visit_capacity")
+    # --- issue 18: staff work tied to no client ---
+    staff_activities: int = Field(default=0, description="Staff activities tied to no client in the period "
+                                                         "(phone consultations, 支援者支援 talks, …)")
+    staff_activity_minutes: int = Field(default=0, description="Their minutes")
 
 
 class Workload(BaseModel):

@@ -23,6 +23,7 @@ from api.domain.roles import Role
 from api.schemas.changes import Change, ChangePage
 from api.schemas.clients import AccessLogEntry, CareTeamMemberRead, ClientRead, ConsentRead, WithdrawalResult
 from api.schemas.common import Tombstone
+from api.schemas.consultations import AdviceRequestRead, StaffActivityRead
 from api.schemas.episodes import (
     ActivityRead,
     DecisionRead,
@@ -33,6 +34,7 @@ from api.schemas.episodes import (
     WorkerDay,
 )
 from api.schemas.households import RelatedPersonRead
+from api.schemas.intakes import IntakeConversion, IntakeRead
 from api.schemas.referrals import (
     ChainEntry,
     MessageRead,
@@ -88,6 +90,11 @@ KIND_OF: dict[type[BaseModel], str] = {
     AssignmentRead: "support_plan_assignment",
     PlanReaders: "support_plan_readers",
     PlanReader: "support_plan_reader",
+    # --- issue 18: consultations without a client record, and intakes ---
+    AdviceRequestRead: "advice_request",
+    StaffActivityRead: "staff_activity",
+    IntakeRead: "intake",
+    IntakeConversion: "intake_conversion",
 }
 
 

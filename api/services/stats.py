@@ -24,6 +24,7 @@ from api.domain.principal import Principal
 from api.messages import msg
 from api.problems import Problem
 from api.schemas.stats import BranchLoad, Figure, FiscalYearLabel, StatRow, StatTable, WorkerLoad, Workload
+from api.services.consultations import staff_work
 from api.services.guard import require
 from api.services.stats_releases import Fresh, Release, release
 
@@ -332,7 +333,8 @@ async def workload(unit: RequestUnit, reader: async_sessionmaker[AsyncSession], 
                              protection.threshold, compute)
     async with reader() as session:
         load = {r.performer_id: r for r in (await session.execute(workload_query(first, last))).all()}
-        users = (await session.scalars(select(UserAccount).where(UserAccount.id.in_(set(load)))
+        off_record = await staff_work(session, first, last)  # issue 18: staff work tied to no client
+        users = (await session.scalars(select(UserAccount).where(UserAccount.id.in_(set(load) | set(off_record)))
                                        .order_by(UserAccount.display_name, UserAccount.id))).all()
         if per_worker:
             led = {k.split("|")[0] for k in caseload.figures if not k.startswith("*")}
@@ -341,16 +343,18 @@ async def workload(unit: RequestUnit, reader: async_sessionmaker[AsyncSession], 
             )).all()
         else:
             staff = []
-    work = {u.id: (int(load[u.id].visits), int(load[u.id].days)) for u in users}
+    work = {u.id: (int(load[u.id].visits), int(load[u.id].days)) if u.id in load else (0, 0) for u in users}
     branches = []
     for code in [branch_code] if branch_code else axes.branches:
         # Visits and working days are staff work, not people: summed over the branch's workers.
         visits = sum(v for u in users for v in [work[u.id][0]] if code in (u.branch_codes or []))
         days = sum(d for u in users for d in [work[u.id][1]] if code in (u.branch_codes or []))
         per_day, use = _load(visits, days, capacity)
+        extra = [off_record.get(u.id, (0, 0)) for u in users if code in (u.branch_codes or [])]
         branches.append(BranchLoad(branch_code=code, active_caseload=figure_of(caseload.figures.get(f"*|{code}")),
                                    visits=visits, working_days=days, visits_per_working_day=per_day,
-                                   capacity_use=use))
+                                   capacity_use=use, staff_activities=sum(n for n, _ in extra),
+                                   staff_activity_minutes=sum(m for _, m in extra)))
     workers = []
     for u in staff:
         codes = list(u.branch_codes or [])
@@ -361,7 +365,8 @@ async def workload(unit: RequestUnit, reader: async_sessionmaker[AsyncSession], 
         workers.append(WorkerLoad(
             worker_id=u.id, name=u.display_name, role=u.role, branch_codes=codes,
             active_caseload=figure_of(caseload.figures.get(f"{u.id}|*")), visits=visits, working_days=days,
-            visits_per_working_day=per_day, capacity_use=use))
+            visits_per_working_day=per_day, capacity_use=use, staff_activities=off_record.get(u.id, (0, 0))[0],
+            staff_activity_minutes=off_record.get(u.id, (0, 0))[1]))
     unit.audit("read", "statistics", subject="workload",
                detail={"fiscal_years": [filters.period.first, filters.period.last], "branch_code": branch_code,
                        "per_worker": per_worker})

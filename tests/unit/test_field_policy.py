@@ -86,6 +86,11 @@ TABLE: dict[str, tuple[Any, set[str], set[str]]] = {
     "support_plan_assignment": (ALL, ALL, set()),
     "support_plan_readers": (ALL, ALL, set()),
     "support_plan_reader": (ALL, ALL, set()),
+    # --- issue 18: consultations without a client record, and intakes ---
+    "advice_request": (ALL, set(), set()),
+    "staff_activity": (ALL, set(), set()),
+    "intake": (ALL, set(), set()),
+    "intake_conversion": (ALL, set(), set()),
 }
 MODELS = {kind: model for model, kind in KIND_OF.items()}
 

@@ -156,6 +156,13 @@ REFERENCE_FIELDS = {
     "risk-flags": ["/components/schemas/RiskFlagCreate/properties/code"],
     "support-plan-statuses": ["/components/schemas/SupportPlanRead/properties/status"],
     "episode-ending-conditions": ["/paths/~1v1~1episode-endings/get/parameters/0/schema"],
+    "advice-request-statuses": ["/components/schemas/AdviceRequestRead/properties/status"],
+    "staff-activity-kinds": ["/components/schemas/StaffActivityCreate/properties/kind"],
+    "intake-urgencies": ["/components/schemas/IntakeCreate/properties/urgency"],
+    "intake-referrer-types": ["/components/schemas/IntakeCreate/properties/referrer_type"],
+    "intake-consent-states": ["/components/schemas/IntakeCreate/properties/consent_state"],
+    "intake-triage-outcomes": ["/components/schemas/IntakeRead/properties/triage_outcome"],
+    "intake-statuses": ["/components/schemas/IntakeRead/properties/status"],
 }
 # Lists that label values a schema field does not take as an enum (free codes checked by the service).
 NOT_AN_ENUM = {"diagnosis-groups", "diagnosis-codes", "schedule-conflicts"}

@@ -4,6 +4,7 @@ from api.db.models.audit import AuditCheckpoint, AuditEvent, AuditLeaf, AuditSub
 from api.db.models.base import Base
 from api.db.models.changes import ChangeLog, WorkerDayLoad
 from api.db.models.clients import CareTeamMember, Client, Consent, Programme
+from api.db.models.consultations import AdviceRequest, StaffActivity
 from api.db.models.episode_alerts import EpisodeAlertSent  # issue 18
 from api.db.models.episodes import Activity, Decision, Episode, EpisodeStatusChange, Goal
 from api.db.models.households import RelatedPerson, RelatedPersonLink
@@ -18,6 +19,7 @@ from api.db.models.identity import (
 )
 from api.db.models.imports import ImportJob
 from api.db.models.infra import IdempotencyRecord, RateCounter
+from api.db.models.intakes import Intake
 from api.db.models.lifecycle import CorrectionRequest, EmergencyAccess
 from api.db.models.meetings import (
     AgendaItem,
@@ -40,6 +42,7 @@ from api.db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubsc
 
 __all__ = [
     "Activity",
+    "AdviceRequest",
     "Agency",
     "AgendaItem",
     "ApiClient",
@@ -66,6 +69,7 @@ __all__ = [
     "Goal",
     "IdempotencyRecord",
     "ImportJob",
+    "Intake",
     "Location",
     "Meeting",
     "MeetingAgency",
@@ -88,6 +92,7 @@ __all__ = [
     "ServiceAtLocation",
     "ServiceCapacity",
     "ServiceUse",
+    "StaffActivity",
     "StatsSnapshot",
     "Subcommittee",
     "SupportPlan",  # issue 18: support plans
