@@ -2008,3 +2008,84 @@ SOCIAL_RESOURCES: Final[tuple[SocialResource, ...]] = (
         note_ja="廃止と聞いている（7月の部会での報告）。新規の受け入れなし。体験宿泊の代わりの場が必要。",
     ),
 )
+
+
+# --- issue 18: what the council reports (item 9) ---
+# The reports count everyone the home-stabilisation programme supported since it began in FY2007:
+# 世田谷 20 and 北沢 24 (the Setagaya/Kitazawa worker's report), 玉川 26 (the Tamagawa worker's).
+# CLIENTS above hold only the people of the stories; the others are fictional past clients whose
+# support ended before FY2010, so the API's cumulative figures are counted from records, like
+# every other statistic. How many each branch gets follows from the reported figures and CLIENTS.
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PastClient:
+    """A fictional person whose home-stabilisation support began and ended between FY2007 and FY2009."""
+
+    ref: str
+    name_kanji: str
+    name_kana: str
+    date_of_birth: date
+    sex: Sex
+    branch_code: str
+    diagnoses: tuple[str, ...]
+    worker_username: str
+    enrolment: Enrolment
+
+
+_PAST_SURNAMES: Final = (("青山", "アオヤマ"), ("石田", "イシダ"), ("上野", "ウエノ"), ("大野", "オオノ"),
+                         ("片山", "カタヤマ"), ("菊地", "キクチ"), ("工藤", "クドウ"), ("小島", "コジマ"),
+                         ("桜井", "サクライ"), ("杉本", "スギモト"), ("千葉", "チバ"), ("平野", "ヒラノ"),
+                         ("宮本", "ミヤモト"))
+_PAST_GIVEN: Final[tuple[tuple[tuple[str, str], Sex], ...]] = ((("誠", "マコト"), "male"), (("恵子", "ケイコ"), "female"), (("隆", "タカシ"), "male"),
+                      (("裕子", "ユウコ"), "female"), (("博", "ヒロシ"), "male"), (("明子", "アキコ"), "female"),
+                      (("聡", "サトシ"), "male"), (("由美", "ユミ"), "female"), (("進", "ススム"), "male"))
+_PAST_REASONS: Final[tuple[ClosureReason, ...]] = ("goal_achieved", "goal_achieved", "moved_away",
+                                                   "assistance_ended", "client_withdrew", "hospitalised")
+_PAST_LIVING: Final[Mapping[str, str]] = MappingProxyType({
+    "goal_achieved": "アパートで単身生活を継続。通院と服薬が自分でできている。",
+    "moved_away": "区外へ転居。転居先の福祉事務所へ引継ぎ。",
+    "assistance_ended": "就労収入により生活保護が廃止となった。",
+    "client_withdrew": "本人の希望により支援を終了（意思を尊重）。",
+    "hospitalised": "病状悪化により入院。退院後は改めて支援会議で検討する。",
+})
+_PAST_WORKER: Final = MappingProxyType({"setagaya": "mcw.setagaya", "kitazawa": "mcw.setagaya",
+                                        "tamagawa": "mcw.tamagawa"})
+
+
+def supported_since_fy2007(branch_code: str) -> int:
+    """The newsletter's cumulative figure for a branch (the ReportedFigure of the July minutes)."""
+    return next(f.value for m in MEETINGS for i in m.agenda for f in i.figures
+                if f.key == "supported_since_fy2007" and f.branch_code == branch_code)
+
+
+def _persons_in_stories(branch_code: str) -> int:
+    return sum(1 for c in CLIENTS if c.branch_code == branch_code and any(
+        e.programme_code == "home_stabilisation" and e.started_on is not None for e in c.enrolments))
+
+
+def _past_clients() -> tuple[PastClient, ...]:
+    out: list[PastClient] = []
+    for branch_code, worker in _PAST_WORKER.items():
+        for i in range(supported_since_fy2007(branch_code) - _persons_in_stories(branch_code)):
+            n = len(out)
+            (surname, surname_kana), ((given, given_kana), sex) = (_PAST_SURNAMES[n % len(_PAST_SURNAMES)],
+                                                                   _PAST_GIVEN[(n * 4 + i) % len(_PAST_GIVEN)])
+            short = i % 2 == 0  # about half are supported for a year or less (the reports)
+            started = date(2007, 5, 1) + timedelta(days=(29 * i) % (540 if not short else 880))
+            ended = started + timedelta(days=180 if short else 540) - timedelta(days=1)
+            reason = _PAST_REASONS[n % len(_PAST_REASONS)]
+            # 30s to 50s mostly (Tamagawa: 30s and 40s); mostly schizophrenia, depression growing later.
+            born = date((1962 if branch_code == "tamagawa" else 1952) + (n * 5) % 17, 1 + n % 12, 1 + n % 27)
+            diagnosis = "F32" if started.year >= 2008 and n % 3 == 0 else "F20"
+            proposed = started - timedelta(days=30)
+            out.append(PastClient(
+                ref=f"p{n + 1:02d}", name_kanji=f"{surname} {given}", name_kana=f"{surname_kana} {given_kana}",
+                date_of_birth=born, sex=sex, branch_code=branch_code, diagnoses=(diagnosis,), worker_username=worker,
+                enrolment=_ep("home_stabilisation", "komorebi", "finished", proposed, started=started,
+                              ended=ended, reason=reason, living=_PAST_LIVING[reason]),
+            ))
+    return tuple(out)
+
+
+PAST_CLIENTS: Final[tuple[PastClient, ...]] = _past_clients()
