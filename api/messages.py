@@ -482,6 +482,10 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
                                 "事業 {code} はありません。事業コード全体で絞り込んでください（{allowed}）。"),
     "stats.unknown_branch": ("Unknown branch {code}: filter by a whole branch code, one of: {allowed}.",
                              "総合支所 {code} はありません。総合支所コード全体で絞り込んでください（{allowed}）。"),
+    # --- issue 18: what the council reports (item 9) ---
+    "what.programme_contract": ("programme contract", "事業の委託契約"),
+    "contract.period_reversed": ("ends_on is before starts_on.", "終了日が開始日より前です。"),
+    "contract.unknown_agency": ("agency_id names an unknown agency.", "agency_id の機関が見つかりません。"),
     # ---- shared input rules
     "input.control_character": ("Control characters (other than tab and line breaks) are not allowed.",
                                 "制御文字（タブと改行を除く）は使えません。"),

@@ -19,7 +19,7 @@ from api.demo import newsletter as nl
 from api.security import hash_password
 
 # Later areas append their step names; a missing module is simply not loaded yet.
-SEED_STEPS = ("seed_cases", "seed_meetings", "seed_resources", "seed_referrals", "seed_emergency")
+SEED_STEPS: tuple[str, ...] = ("seed_cases", "seed_meetings", "seed_resources", "seed_referrals", "seed_emergency")
 # --- issue 18: what the council reports (item 9) ---
 SEED_STEPS += ("seed_history",)
 

@@ -2037,7 +2037,8 @@ _PAST_SURNAMES: Final = (("青山", "アオヤマ"), ("石田", "イシダ"), ("
                          ("片山", "カタヤマ"), ("菊地", "キクチ"), ("工藤", "クドウ"), ("小島", "コジマ"),
                          ("桜井", "サクライ"), ("杉本", "スギモト"), ("千葉", "チバ"), ("平野", "ヒラノ"),
                          ("宮本", "ミヤモト"))
-_PAST_GIVEN: Final[tuple[tuple[tuple[str, str], Sex], ...]] = ((("誠", "マコト"), "male"), (("恵子", "ケイコ"), "female"), (("隆", "タカシ"), "male"),
+_PAST_GIVEN: Final[tuple[tuple[tuple[str, str], Sex], ...]] = (
+                      (("誠", "マコト"), "male"), (("恵子", "ケイコ"), "female"), (("隆", "タカシ"), "male"),
                       (("裕子", "ユウコ"), "female"), (("博", "ヒロシ"), "male"), (("明子", "アキコ"), "female"),
                       (("聡", "サトシ"), "male"), (("由美", "ユミ"), "female"), (("進", "ススム"), "male"))
 _PAST_REASONS: Final[tuple[ClosureReason, ...]] = ("goal_achieved", "goal_achieved", "moved_away",
@@ -2089,3 +2090,26 @@ def _past_clients() -> tuple[PastClient, ...]:
 
 
 PAST_CLIENTS: Final[tuple[PastClient, ...]] = _past_clients()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProgrammeContract:
+    """A corporation running a programme under contract (受託) from the start of a fiscal year."""
+
+    programme_code: str
+    agency_code: str
+    starts_on: date
+    note_ja: str
+
+
+def _contracts() -> tuple[ProgrammeContract, ...]:
+    # きぬた and MOTA were "in the third year of the contract" in FY2010 (the Tokyo programme's start,
+    # FY2008); the corporation has run the home-stabilisation programme since it began (FY2007).
+    notes = {"tokyo_discharge": "東京都精神障害者退院促進支援事業を受託。",
+             "home_stabilisation": "居宅生活安定化支援事業の受託法人。メンタルケア支援員を各総合支所へ派遣。"}
+    return tuple(ProgrammeContract(programme_code=p.code, agency_code=a,
+                                   starts_on=date(p.started_fiscal_year, 4, 1), note_ja=notes[p.code])
+                 for p in PROGRAMMES if p.code in notes for a in p.operating_agency_codes)
+
+
+PROGRAMME_CONTRACTS: Final[tuple[ProgrammeContract, ...]] = _contracts()

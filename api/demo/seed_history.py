@@ -1,5 +1,5 @@
-"""Past home-stabilisation clients (api.demo.newsletter.PAST_CLIENTS): finished episodes between
-FY2007 and FY2009, so the cumulative figures the council reports are counted from records.
+"""Programme contracts (受託) and past home-stabilisation clients (api.demo.newsletter.PAST_CLIENTS):
+finished episodes between FY2007 and FY2009, so the cumulative figures the council reports are counted from records.
 Their care team ended with their support, so no one sees them in a caseload today."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import CareTeamMember, Client, Programme
+from api.db.models import CareTeamMember, Client, Programme, ProgrammeContract
 from api.demo import newsletter as nl
 from api.demo.load import DemoRefs
 from api.demo.seed_cases import _seed_episode
@@ -19,6 +19,10 @@ from api.domain.kana import kana_sort_key
 
 
 async def seed(session: AsyncSession, refs: DemoRefs) -> None:
+    programmes = refs.extra["programmes"]
+    for c in nl.PROGRAMME_CONTRACTS:
+        session.add(ProgrammeContract(programme_id=programmes[c.programme_code], agency_id=refs.agencies[c.agency_code],
+                                      starts_on=c.starts_on, note_ja=c.note_ja))
     programme = (await session.scalars(select(Programme).where(Programme.code == "home_stabilisation"))).one()
     for p in nl.PAST_CLIENTS:
         e = p.enrolment

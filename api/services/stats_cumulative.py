@@ -11,9 +11,9 @@ range once, a range minus its years is neither a count nor a perturbed count of 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -36,7 +36,7 @@ NAME = "cumulative-persons"
 UNIT = "person supported at any time in the range of fiscal years (once per programme)"
 
 
-def cumulative_persons_query(principal: Principal, first: int, last: int) -> Select[Any]:
+def cumulative_persons_query(principal: Principal, first: int, last: int) -> Select[str, str, uuid.UUID, int]:
     """Persons with an episode under way at any time from April of `first` to March of `last + 1`:
     one row per person per programme × branch, with the person's key."""
     return (

@@ -96,3 +96,22 @@ async def test_secretariat_may_read_and_care_workers_may_not(demo: Demo) -> None
     assert ok.json()["first"]["fiscal_year"] == 2007  # by default, since the programmes began
     refused = await demo.http.get("/v1/stats/cumulative-persons", headers=demo.auth("mcw.setagaya"))
     assert refused.status_code == 403
+
+
+async def test_scene_kinuta_and_mota_in_the_third_year_of_their_contract(demo: Demo) -> None:
+    # 「サポートセンターきぬたと地域生活支援センターMOTAが東京都の事業を受託して3年目」 (July 2010).
+    headers = demo.auth("coord.kinuta")
+    programme = demo.refs.extra["programmes"]["tokyo_discharge"]
+    response = await demo.http.get(f"/v1/programmes/{programme}/contracts", headers=headers,
+                                   params={"on": "2010-07-21"})
+    assert response.status_code == 200, response.text
+    contracts = {c["agency_id"]: c for c in response.json()}
+    for agency in ("kinuta_centre", "mota"):
+        contract = contracts[str(demo.refs.agencies[agency])]
+        assert (contract["contract_year"], contract["contract_year_label_ja"]) == (3, "受託して3年目")
+        assert contract["in_force"] is True
+    # The same figure as the one the newsletter printed beside the progress report.
+    meeting = next(m for m in (await demo.http.get("/v1/public/meetings")).json()["items"]
+                   if m["minutes"] is not None)
+    printed = [f for i in meeting["minutes"]["items"] for f in i["figures"] or [] if f["key"] == "contract_year"]
+    assert [f["value"] for f in printed] == [3]

@@ -1,7 +1,8 @@
 """The attack of issue 15, run against what the statistics endpoints publish: on the demo world
 and on a generated world with rare categories, an analyst with every answer, the README's rules,
-linked tables, the stock-flow identity and every range of years against its years pins no small count and places no one's category; and
-two pulls around one new client do not single out that client (tests/disclosure_attack.py)."""
+linked tables, the stock-flow identity and every range of years against its years pins no small
+count and places no one's category; and two pulls around one new client do not single out that
+client (tests/disclosure_attack.py)."""
 
 from __future__ import annotations
 

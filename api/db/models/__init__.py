@@ -27,6 +27,9 @@ from api.db.models.meetings import (
     Subcommittee,
 )
 from api.db.models.oauth import AuthorizationCode, OAuthClient, RecoveryCode, TotpEnrolment
+
+# --- issue 18: what the council reports (item 9) ---
+from api.db.models.programme_contracts import ProgrammeContract
 from api.db.models.referrals import Referral, ReferralMessage, ReferralStatusChange, ThirdPartyProvision
 from api.db.models.resources import CapacityHistory, Location, Service, ServiceAtLocation, ServiceCapacity
 from api.db.models.stats_snapshot import StatsSnapshot
@@ -65,6 +68,7 @@ __all__ = [
     "NoticeSubscription",
     "OAuthClient",
     "Programme",
+    "ProgrammeContract",  # issue 18: what the council reports (item 9)
     "RateCounter",
     "RecoveryCode",
     "Referral",
