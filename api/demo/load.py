@@ -21,7 +21,7 @@ from api.security import hash_password
 # Later areas append their step names; a missing module is simply not loaded yet.
 SEED_STEPS: tuple[str, ...] = ("seed_cases", "seed_meetings", "seed_resources", "seed_referrals", "seed_emergency")
 # --- issue 18: what the council reports (item 9) ---
-SEED_STEPS += ("seed_history",)
+SEED_STEPS += ("seed_history", "seed_meeting_discussion")
 
 
 @dataclass

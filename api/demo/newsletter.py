@@ -2113,3 +2113,80 @@ def _contracts() -> tuple[ProgrammeContract, ...]:
 
 
 PROGRAMME_CONTRACTS: Final[tuple[ProgrammeContract, ...]] = _contracts()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Said:
+    """One entry of the July minutes' floor discussion or closing remarks (speakers by role only).
+
+    ``answers`` is the position of the question an answer answers; ``agenda_position`` the agenda
+    item it was said under (the closed item keeps its entry out of the published minutes)."""
+
+    position: int
+    kind: Literal["question", "answer", "comment", "closing_remark"]
+    label_ja: str
+    affiliation_ja: str
+    text_ja: str
+    agency_code: str | None = None
+    from_floor: bool = False
+    answers: int | None = None
+    agenda_position: int | None = 6
+
+
+_SV: Final = ("烏山総合支所生活支援課 係長", "烏山総合支所生活支援課", "karasuyama_seikatsu_shien")
+_MCW_SK: Final = ("メンタルケア支援員（世田谷・北沢）", "委託事業所（メンタルケア支援員）", "komorebi")
+_MCW_TM: Final = ("メンタルケア支援員（玉川）", "委託事業所（メンタルケア支援員）", "komorebi")
+_CORP: Final = ("受託法人 職員", "委託事業所", "komorebi")
+_HOGO: Final = ("東京都生活福祉部保護課 職員", "東京都保護課", "tokyo_hogo")
+
+
+def _said(position: int, kind: Literal["question", "answer", "comment", "closing_remark"],
+          who: tuple[str, str, str] | None, text: str, *, answers: int | None = None,
+          agenda_position: int | None = 6) -> Said:
+    label, affiliation, agency = who if who else ("フロア参加者", "フロア", None)
+    return Said(position=position, kind=kind, label_ja=label, affiliation_ja=affiliation, agency_code=agency,
+                from_floor=who is None, text_ja=text, answers=answers, agenda_position=agenda_position)
+
+
+JULY_DISCUSSION: Final[tuple[Said, ...]] = (
+    _said(1, "question", None, "「支援終了」や「支援継続」の判断はどのようにしていますか。"),
+    _said(2, "answer", _MCW_SK, "支援会議で決めている。目標が達成されれば終了だが円満な終了は多くなく、転居や"
+          "生活保護の廃止で終わることもある。", answers=1),
+    _said(3, "answer", _MCW_TM, "支援開始時に、支援をやめたいという本人の意思は尊重されると伝えている。"
+          "終了の理由がなく継続になることも多い。", answers=1),
+    _said(4, "question", None, "ケースワーカーとメンタルケア支援員はどのように役割分担していますか。"),
+    _said(5, "answer", _SV, "精神障害のある方への対応が初めてのケースワーカーも多い。金銭給付の業務量が多く、"
+          "日常生活・社会生活の支援はメンタルケア支援員に道筋をつけてもらっている。", answers=4),
+    _said(6, "answer", _MCW_TM, "自立に向けた視点はケースワーカーと同じだが、手厚い関わりが必要な人に集中して"
+          "関われる。", answers=4),
+    _said(7, "answer", None, "本人の希望に沿って美術館や図書館に一緒に出かけることは支援員でないとできない。",
+          answers=4),
+    _said(8, "question", None, "相談が増えても対応できる状況ですか。それとも目一杯ですか。"),
+    _said(9, "answer", _MCW_TM, "訪問1回約1時間、移動を含め1日5件が上限と考えると、もう少し対象者が増えても"
+          "対応できる。", answers=8),
+    _said(10, "answer", None, "潜在的に支援が必要な人は多いが稼働量には限界がある。勤務日以外に電話相談を"
+          "受けることもあると聞いている。", answers=8),
+    _said(11, "question", None, "送り出す立場として、委託事業所側の課題は何ですか。"),
+    _said(12, "answer", _CORP, "月1回支援員と話す場を設けている。ケースワーカーとの支援方針の共有が難しいと"
+          "聞いている。地域の社会資源の把握は強みなので、うまく分担したい。", answers=11),
+    _said(13, "comment", _HOGO, "世田谷区はプログラムごとに支援員を配置し丁寧に対応している。支援員が訪問や面接に"
+          "同席することがケースワーカーの安心につながるという声を他区市からよく聞く。"),
+    _said(14, "comment", _SV, "【非公開】長期入院者1名の退院後の住まいについて、グループホームの空きを確認する。",
+          agenda_position=7),
+    _said(15, "closing_remark", _SV, "支援員はケースワーカーのメンタルケアまで含めて支えてくれている。潜在化している"
+          "対象者への支援は今後の課題。", agenda_position=None),
+    _said(16, "closing_remark", _MCW_TM, "ひきこもりの方がまず行ける場所が少ない。何をもって支援終了とするかも課題。",
+          agenda_position=None),
+    _said(17, "closing_remark", _MCW_SK, "初年度は孤独だったが、顔を知ってもらえるようになってきた。連携して支援して"
+          "いきたい。", agenda_position=None),
+)
+"""The July meeting's floor discussion (フロアとの意見交換) and closing remarks (最後に一言ずつ)."""
+
+# 「区内外から48名」: the newsletter gives only the total and that people came from inside and
+# outside the ward; this split (fictional) adds up to it.
+JULY_ATTENDANCE: Final[tuple[tuple[bool, str, int], ...]] = (
+    (True, "ward_branch", 4), (True, "ward_division", 12), (True, "support_centre", 6),
+    (True, "information_centre", 2), (True, "contracted_corporation", 4), (True, "consultation_office", 3),
+    (True, "group_home", 3), (True, "workshop", 2), (True, "council_secretariat", 2), (True, "individual", 3),
+    (False, "psychiatric_hospital", 4), (False, "metropolitan_government", 2), (False, "individual", 1),
+)

@@ -115,3 +115,21 @@ async def test_scene_kinuta_and_mota_in_the_third_year_of_their_contract(demo: D
                    if m["minutes"] is not None)
     printed = [f for i in meeting["minutes"]["items"] for f in i["figures"] or [] if f["key"] == "contract_year"]
     assert [f["value"] for f in printed] == [3]
+
+
+async def test_scene_the_floor_discussion_and_closing_remarks_in_the_published_minutes(demo: Demo) -> None:
+    meeting = next(m for m in (await demo.http.get("/v1/public/meetings")).json()["items"]
+                   if m["minutes"] is not None)
+    response = await demo.http.get(f"/v1/public/meetings/{meeting['id']}/discussion")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert len(body["questions"]) == 4
+    corporation = body["questions"][3]["answers"]
+    assert [a["speaker"]["affiliation_ja"] for a in corporation] == ["委託事業所"]
+    assert [c["speaker"]["affiliation_ja"] for c in body["comments"]] == ["東京都保護課"]
+    assert len(body["closing_remarks"]) == 3
+    # 「区内外から48名」: the breakdown adds up to the head count; the closed item's words stay closed.
+    attendance = body["attendance"]
+    assert attendance["total"] == attendance["attendance_count"] == 48
+    assert attendance["inside_ward"] > 0 and attendance["outside_ward"] > 0
+    assert "非公開" not in response.text

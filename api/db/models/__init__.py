@@ -17,6 +17,7 @@ from api.db.models.identity import (
 from api.db.models.imports import ImportJob
 from api.db.models.infra import IdempotencyRecord, RateCounter
 from api.db.models.lifecycle import CorrectionRequest, EmergencyAccess
+from api.db.models.meeting_discussion import MeetingAttendanceGroup, MinutesEntry  # issue 18 (item 9)
 from api.db.models.meetings import (
     AgendaItem,
     Council,
@@ -27,9 +28,7 @@ from api.db.models.meetings import (
     Subcommittee,
 )
 from api.db.models.oauth import AuthorizationCode, OAuthClient, RecoveryCode, TotpEnrolment
-
-# --- issue 18: what the council reports (item 9) ---
-from api.db.models.programme_contracts import ProgrammeContract
+from api.db.models.programme_contracts import ProgrammeContract  # issue 18: what the council reports (item 9)
 from api.db.models.referrals import Referral, ReferralMessage, ReferralStatusChange, ThirdPartyProvision
 from api.db.models.resources import CapacityHistory, Location, Service, ServiceAtLocation, ServiceCapacity
 from api.db.models.stats_snapshot import StatsSnapshot
@@ -64,6 +63,8 @@ __all__ = [
     "Location",
     "Meeting",
     "MeetingAgency",
+    "MeetingAttendanceGroup",  # issue 18: what the council reports (item 9)
+    "MinutesEntry",  # issue 18: what the council reports (item 9)
     "NoticeDelivery",
     "NoticeSubscription",
     "OAuthClient",

@@ -1,0 +1,108 @@
+"""Structured minutes (issue 18, item 9): entries said at a meeting and the attendance breakdown."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from api.schemas.common import Input, Name
+
+EntryKind = Literal["question", "answer", "comment", "closing_remark"]
+AttendanceKind = Literal["ward_branch", "ward_division", "support_centre", "information_centre",
+                         "contracted_corporation", "psychiatric_hospital", "consultation_office", "group_home",
+                         "workshop", "metropolitan_government", "council_secretariat", "individual"]
+Said = Annotated[str, Field(min_length=1, max_length=5000)]
+
+
+class Speaker(Input):
+    """Who spoke, as the minutes name them: a role rather than a person (「烏山総合支所生活支援課 係長」)."""
+
+    label_ja: Name = Field(description="e.g. メンタルケア支援員（玉川）, フロア参加者")
+    affiliation_ja: Name = Field(description="e.g. 委託事業所, 東京都保護課, フロア")
+    agency_id: uuid.UUID | None = None
+    from_floor: bool = Field(False, description="Spoke from the floor (フロアより)")
+
+
+class MinutesEntryCreate(Input):
+    id: uuid.UUID | None = None
+    kind: EntryKind
+    speaker: Speaker
+    text_ja: Said
+    text_en: Said | None = None
+    agenda_item_id: uuid.UUID | None = Field(None, description="The agenda item it was said under; a closed "
+                                                               "(非公開) item keeps the entry out of the minutes")
+    answers_id: uuid.UUID | None = Field(None, description="For an answer: the question it answers")
+    public: bool = Field(True, description="false: never in the published minutes")
+
+
+class MinutesEntryUpdate(Input):
+    speaker: Speaker | None = None
+    text_ja: Said | None = None
+    text_en: Said | None = None
+    public: bool | None = None
+
+
+class MinutesEntryRead(BaseModel):
+    id: uuid.UUID
+    meeting_id: uuid.UUID
+    agenda_item_id: uuid.UUID | None
+    answers_id: uuid.UUID | None
+    position: int
+    kind: EntryKind
+    speaker: Speaker
+    text_ja: str
+    text_en: str | None
+    public: bool
+    updated_at: datetime
+    version: int
+
+
+class AttendanceGroup(Input):
+    inside_ward: bool = Field(description="From inside the ward (区内) or outside (区外)")
+    agency_type: AttendanceKind
+    count: int = Field(ge=0, le=10000)
+
+
+class AttendanceInput(Input):
+    groups: list[AttendanceGroup] = Field(max_length=50)
+
+
+class AttendanceByType(BaseModel):
+    agency_type: str
+    inside_ward: int
+    outside_ward: int
+    total: int
+
+
+class AttendanceRead(BaseModel):
+    meeting_id: uuid.UUID
+    attendance_count: int | None = Field(description="The meeting's head count, as recorded on the meeting")
+    total: int = Field(description="The sum of the groups")
+    inside_ward: int
+    outside_ward: int
+    by_agency_type: list[AttendanceByType]
+    groups: list[AttendanceGroup]
+
+
+class SaidRead(BaseModel):
+    speaker: Speaker
+    text_ja: str
+    text_en: str | None
+
+
+class QuestionRead(SaidRead):
+    answers: list[SaidRead]
+
+
+class PublicDiscussion(BaseModel):
+    """The structured part of the published minutes: what was said, by whom, and who came."""
+
+    meeting_id: uuid.UUID
+    published_at: datetime | None
+    questions: list[QuestionRead]
+    comments: list[SaidRead]
+    closing_remarks: list[SaidRead]
+    attendance: AttendanceRead | None
