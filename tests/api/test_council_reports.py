@@ -131,5 +131,6 @@ async def test_scene_the_floor_discussion_and_closing_remarks_in_the_published_m
     # 「区内外から48名」: the breakdown adds up to the head count; the closed item's words stay closed.
     attendance = body["attendance"]
     assert attendance["total"] == attendance["attendance_count"] == 48
-    assert attendance["inside_ward"] > 0 and attendance["outside_ward"] > 0
+    assert attendance["inside_ward"] > 0
+    assert attendance["outside_ward"] > 0
     assert "非公開" not in response.text

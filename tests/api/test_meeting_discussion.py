@@ -29,11 +29,12 @@ async def test_questions_answers_and_remarks_reach_the_published_minutes_but_clo
     records = await make_meeting(db, world.agencies["mota"], status="held")
     public_item, closed_item = records.item_ids
     await db.execute(update(AgendaItem).where(AgendaItem.id == closed_item).values(public=False))
-    corporation = {"label_ja": "受託法人 職員", "affiliation_ja": "委託事業所", "agency_id": str(world.agencies["mota"])}
+    corporation = {"label_ja": "受託法人 職員", "affiliation_ja": "委託事業所",
+                   "agency_id": str(world.agencies["mota"])}
     question = await _post(client, world, records.meeting_id, kind="question", speaker=FLOOR,
                            text_ja="委託事業所側の課題は何ですか。", agenda_item_id=str(public_item))
-    await _post(client, world, records.meeting_id, kind="answer", speaker=corporation, text_ja="月1回話す場を設けている。",
-                answers_id=question["id"])
+    await _post(client, world, records.meeting_id, kind="answer", speaker=corporation,
+                text_ja="月1回話す場を設けている。", answers_id=question["id"])
     secret = await _post(client, world, records.meeting_id, kind="question", speaker=FLOOR, text_ja="個別ケースA",
                          agenda_item_id=str(closed_item))
     await _post(client, world, records.meeting_id, kind="answer", speaker=corporation, text_ja="個別ケースBの回答",
@@ -69,12 +70,14 @@ async def test_questions_answers_and_remarks_reach_the_published_minutes_but_clo
     public = await client.get(f"/v1/public/meetings/{records.meeting_id}/discussion")
     assert public.status_code == 200, public.text
     body = public.json()
-    assert [(q["text_ja"], [(a["speaker"]["affiliation_ja"], a["text_ja"]) for a in q["answers"]])
-            for q in body["questions"]] == [("委託事業所側の課題は何ですか。", [("委託事業所", "月1回話す場を設けている。")])]
+    asked = [(q["text_ja"], [(a["speaker"]["affiliation_ja"], a["text_ja"]) for a in q["answers"]])
+             for q in body["questions"]]
+    assert asked == [("委託事業所側の課題は何ですか。", [("委託事業所", "月1回話す場を設けている。")])]
     assert [(r["speaker"]["affiliation_ja"], r["text_ja"]) for r in body["closing_remarks"]] == [
         ("東京都保護課", "丁寧な対応と思う。")]
     assert body["comments"] == []
-    assert "個別ケース" not in public.text and "記録しない" not in public.text
+    assert "個別ケース" not in public.text
+    assert "記録しない" not in public.text
     assert body["attendance"]["by_agency_type"][0] == {"agency_type": "individual", "inside_ward": 0,
                                                       "outside_ward": 16, "total": 16}
     # Published: a closed record, nothing more is said.
