@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.conventions import IdempotencyKeyDep, IfMatchDep, idempotent, json_response, list_response
-from api.deps import PrincipalDep, UnitDep
+from api.deps import PrincipalDep, SettingsDep, UnitDep
+from api.routers.stats import _protection
 from api.routing import CommitRoute
 from api.schemas.meeting_discussion import (
     AttendanceInput,
     AttendanceRead,
+    CaptureCreate,
+    CapturedStatisticRead,
     MinutesEntryCreate,
     MinutesEntryRead,
     MinutesEntryUpdate,
@@ -86,3 +89,29 @@ async def get_public_meeting_discussion(meeting_id: uuid.UUID, unit: UnitDep) ->
     response = json_response(await service.public_discussion(unit, meeting_id), private=False)
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
+
+
+# --- captured statistics: an agenda item's figures taken from /v1/stats ---
+@router.post("/v1/agenda-items/{item_id}/captured-figures", operation_id="capture_agenda_item_figures",
+             summary="Capture figures from /v1/stats into an agenda item, the query frozen beside them "
+                     "(meeting managers who may read statistics)", status_code=201,
+             response_model=CapturedStatisticRead)
+async def capture_agenda_item_figures(item_id: uuid.UUID, body: CaptureCreate, request: Request,
+                                      principal: MeetingManagerDep, unit: UnitDep, settings: SettingsDep,
+                                      idempotency_key: IdempotencyKeyDep = None) -> Response:
+    async def create() -> Response:
+        captured = await service.capture(unit, request.app.state.replica_sessionmaker, principal,
+                                         _protection(settings), item_id, body)
+        return json_response(CapturedStatisticRead.model_validate(captured, from_attributes=True), status_code=201,
+                             private=False)
+
+    return await idempotent(unit, principal, idempotency_key, body, create)
+
+
+@router.get("/v1/agenda-items/{item_id}/captured-figures", operation_id="list_agenda_item_captured_figures",
+            summary="Figures captured from /v1/stats for an agenda item (a closed item's: managers only)",
+            response_model=list[CapturedStatisticRead])
+async def list_agenda_item_captured_figures(item_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep) -> Response:
+    rows = await service.captured_of_item(unit, principal, item_id)
+    return list_response([CapturedStatisticRead.model_validate(c, from_attributes=True) for c in rows],
+                         private=False)

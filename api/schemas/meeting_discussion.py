@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Annotated, Literal
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -106,3 +106,36 @@ class PublicDiscussion(BaseModel):
     comments: list[SaidRead]
     closing_remarks: list[SaidRead]
     attendance: AttendanceRead | None
+    captured_figures: list[CapturedStatisticRead] = Field(
+        default_factory=list, description="Figures public agenda items captured from /v1/stats, query beside them")
+
+
+# --- captured statistics: an agenda item's figures taken from /v1/stats ---
+CapturableStatistic = Literal["supported-persons", "diagnosis-groups", "age-bands", "support-durations",
+                              "closure-reasons", "episode-status", "cumulative-persons"]
+
+
+class StatisticQuery(Input):
+    """The /v1/stats query, as it will be frozen beside the figures it answered."""
+
+    statistic: CapturableStatistic
+    fiscal_year_from: int | None = Field(None, ge=1989, le=2200)
+    fiscal_year_to: int | None = Field(None, ge=1989, le=2200)
+    programme_code: Annotated[str, Field(max_length=64)] | None = None
+    branch_code: Annotated[str, Field(max_length=32)] | None = None
+
+
+class CaptureCreate(Input):
+    label_ja: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        None, examples=["事業開始からの支援対象者数"])
+    query: StatisticQuery
+
+
+class CapturedStatisticRead(BaseModel):
+    id: uuid.UUID
+    agenda_item_id: uuid.UUID
+    label_ja: str | None
+    query: StatisticQuery
+    answer: dict[str, Any] = Field(description="The /v1/stats answer as it was at capture (perturbed, as published)")
+    as_of: date = Field(description="The date of the release the figures come from")
+    captured_at: datetime

@@ -9,9 +9,11 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.conventions import check_version
-from api.db.models import AgendaItem, Meeting, MeetingAttendanceGroup, MinutesEntry
+from api.db import meetings as repo
+from api.db.models import AgendaItem, CapturedStatistic, Meeting, MeetingAttendanceGroup, MinutesEntry
 from api.db.unit import RequestUnit
 from api.domain.access_rules import Action, allowed
 from api.domain.meeting_discussion import Entry, attendance_breakdown, compose_discussion, is_published
@@ -22,11 +24,18 @@ from api.problems import Problem, id_taken, not_found
 from api.schemas.meeting_discussion import (
     AttendanceInput,
     AttendanceRead,
+    CaptureCreate,
+    CapturedStatisticRead,
     MinutesEntryCreate,
     MinutesEntryUpdate,
     PublicDiscussion,
 )
+from api.schemas.stats import StatTable
+from api.schemas.stats_cumulative import CumulativeTable
 from api.services import meetings as meeting_service
+from api.services import stats as stats_service
+from api.services import stats_cumulative
+from api.services.stats import Protection
 
 MAX_ENTRIES = 500
 
@@ -171,4 +180,54 @@ async def public_discussion(unit: RequestUnit, meeting_id: uuid.UUID) -> PublicD
     groups = await _groups(unit, meeting.id)
     return PublicDiscussion.model_validate({
         "meeting_id": meeting.id, "published_at": meeting.published_at, **composed,
-        "attendance": _attendance(meeting, groups) if groups else None})
+        "attendance": _attendance(meeting, groups) if groups else None,
+        "captured_figures": await _public_captures(unit, meeting.id)})
+
+
+# --- captured statistics: an agenda item's figures taken from /v1/stats ---
+async def capture(unit: RequestUnit, reader: async_sessionmaker[AsyncSession], principal: Principal,
+                  protection: Protection, item_id: uuid.UUID, body: CaptureCreate) -> CapturedStatistic:
+    """Ask /v1/stats as the caller (its policy, audit and releases), and freeze query and answer."""
+    item = await repo.agenda_item(unit.session, item_id)
+    if item is None:
+        raise not_found("what.agenda_item")
+    meeting = await meeting_service.locked(unit, item.meeting_id, None)
+    meeting_service.require_open(meeting, "agenda")
+    q = body.query
+    answer: StatTable | CumulativeTable
+    if q.statistic == stats_cumulative.NAME:
+        answer = await stats_cumulative.table(
+            unit, reader, principal, protection, fiscal_year_from=q.fiscal_year_from,
+            fiscal_year_to=q.fiscal_year_to, programme_code=q.programme_code, branch_code=q.branch_code)
+    else:
+        answer = await stats_service.table(
+            unit, reader, principal, q.statistic, protection, fiscal_year_from=q.fiscal_year_from,
+            fiscal_year_to=q.fiscal_year_to, programme_code=q.programme_code, branch_code=q.branch_code)
+    captured = CapturedStatistic(agenda_item_id=item.id, label_ja=body.label_ja, statistic=q.statistic,
+                                 query=q.model_dump(mode="json"), answer=answer.model_dump(mode="json"),
+                                 as_of=answer.as_of, captured_by=principal.id)
+    unit.session.add(captured)
+    await unit.session.flush()
+    await unit.session.refresh(captured, ["captured_at"])
+    await meeting_service.touch(unit, meeting)
+    unit.audit("create", "captured_statistic", resource_id=captured.id, detail={"agenda_item_id": str(item.id)})
+    return captured
+
+
+async def captured_of_item(unit: RequestUnit, principal: Principal, item_id: uuid.UUID) -> list[CapturedStatistic]:
+    """A closed item's captures are withheld like its figures: only the meeting managers see them."""
+    item = await repo.agenda_item(unit.session, item_id)
+    if item is None:
+        raise not_found("what.agenda_item")
+    if not item.public and not allowed(principal, Action.meeting_closed_item_read):
+        return []
+    return list((await unit.session.scalars(select(CapturedStatistic).where(
+        CapturedStatistic.agenda_item_id == item.id).order_by(CapturedStatistic.captured_at))).all())
+
+
+async def _public_captures(unit: RequestUnit, meeting_id: uuid.UUID) -> list[CapturedStatisticRead]:
+    rows = await unit.session.scalars(
+        select(CapturedStatistic).join(AgendaItem, AgendaItem.id == CapturedStatistic.agenda_item_id)
+        .where(AgendaItem.meeting_id == meeting_id, AgendaItem.public)
+        .order_by(AgendaItem.position, CapturedStatistic.captured_at))
+    return [CapturedStatisticRead.model_validate(c, from_attributes=True) for c in rows.all()]

@@ -84,3 +84,34 @@ async def test_questions_answers_and_remarks_reach_the_published_minutes_but_clo
     late = await client.post(f"/v1/meetings/{records.meeting_id}/minutes-entries", headers=world.auth("secretariat"),
                              json={"kind": "comment", "speaker": FLOOR, "text_ja": "追記"})
     assert late.status_code == 409
+
+
+async def test_an_agenda_items_figures_are_captured_from_stats_with_the_query_beside_them(
+        client: httpx.AsyncClient, db: AsyncSession, world: World) -> None:
+    records = await make_meeting(db, world.agencies["mota"], status="held")
+    public_item, closed_item = records.item_ids
+    await db.execute(update(AgendaItem).where(AgendaItem.id == closed_item).values(public=False))
+    query = {"statistic": "cumulative-persons", "fiscal_year_from": 2007, "fiscal_year_to": 2010,
+             "programme_code": None, "branch_code": None}
+    made = await client.post(f"/v1/agenda-items/{public_item}/captured-figures", headers=world.auth("secretariat"),
+                             json={"label_ja": "事業開始からの支援対象者数", "query": query})
+    assert made.status_code == 201, made.text
+    captured = made.json()
+    assert captured["query"] == query
+    assert captured["answer"]["label_ja"] == "平成19年度〜平成22年度"
+    assert captured["as_of"] == captured["answer"]["as_of"]
+    hidden = await client.post(f"/v1/agenda-items/{closed_item}/captured-figures", headers=world.auth("secretariat"),
+                               json={"query": {"statistic": "supported-persons", "fiscal_year_from": 2010}})
+    assert hidden.status_code == 201, hidden.text
+    # The closed item's capture is for the meeting managers only.
+    assert (await client.get(f"/v1/agenda-items/{closed_item}/captured-figures",
+                             headers=world.auth("caseworker"))).json() == []
+    assert len((await client.get(f"/v1/agenda-items/{closed_item}/captured-figures",
+                                 headers=world.auth("secretariat"))).json()) == 1
+    # An unknown statistic filter answers as /v1/stats does.
+    bad = await client.post(f"/v1/agenda-items/{public_item}/captured-figures", headers=world.auth("secretariat"),
+                            json={"query": {"statistic": "supported-persons", "programme_code": "no_such"}})
+    assert bad.status_code == 422
+    await db.execute(update(Meeting).where(Meeting.id == records.meeting_id).values(status="minutes_published"))
+    public = (await client.get(f"/v1/public/meetings/{records.meeting_id}/discussion")).json()
+    assert [c["query"]["statistic"] for c in public["captured_figures"]] == ["cumulative-persons"]

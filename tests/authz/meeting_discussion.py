@@ -66,3 +66,22 @@ CASES = [
               manage(200, 404)),
     RouteCase("GET", "/v1/public/meetings/{meeting_id}/discussion", _public, expect((200, 404))),
 ]
+
+
+def _item(status: str = "held", **kw: Any):  # type: ignore[no-untyped-def]
+    async def build(ctx: Any, in_scope: bool) -> Call:
+        maker = async_sessionmaker(bind=ctx.db.bind, expire_on_commit=False, join_transaction_mode="rollback_only")
+        async with maker() as session:
+            records = await make_meeting(session, ctx.world.agencies["mota"], status=status)
+        return Call(path=f"/v1/agenda-items/{records.item_ids[0] if in_scope else uuid.uuid4()}/captured-figures",
+                    **kw)
+    return build
+
+
+CASES += [
+    # Capturing asks /v1/stats as the caller: the admin manages meetings but reads no statistics.
+    RouteCase("POST", "/v1/agenda-items/{item_id}/captured-figures",
+              _item(json={"query": {"statistic": "supported-persons", "fiscal_year_from": 2010}}),
+              expect(403, anonymous=401, secretariat=(201, 404), admin=(403, 404))),
+    RouteCase("GET", "/v1/agenda-items/{item_id}/captured-figures", _item(), expect((200, 404), anonymous=401)),
+]

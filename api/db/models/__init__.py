@@ -17,7 +17,11 @@ from api.db.models.identity import (
 from api.db.models.imports import ImportJob
 from api.db.models.infra import IdempotencyRecord, RateCounter
 from api.db.models.lifecycle import CorrectionRequest, EmergencyAccess
-from api.db.models.meeting_discussion import MeetingAttendanceGroup, MinutesEntry  # issue 18 (item 9)
+from api.db.models.meeting_discussion import (  # issue 18 (item 9)
+    CapturedStatistic,
+    MeetingAttendanceGroup,
+    MinutesEntry,
+)
 from api.db.models.meetings import (
     AgendaItem,
     Council,
@@ -47,6 +51,7 @@ __all__ = [
     "Base",
     "Branch",
     "CapacityHistory",
+    "CapturedStatistic",  # issue 18: what the council reports (item 9)
     "CareTeamMember",
     "ChangeLog",
     "Client",

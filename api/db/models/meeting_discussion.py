@@ -4,9 +4,10 @@ speaker's affiliation, and the attendance split by inside/outside the ward and a
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db.models.base import Base, Versioned
@@ -49,3 +50,19 @@ class MeetingAttendanceGroup(Base):
     inside_ward: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     agency_type: Mapped[str] = mapped_column(String(32), primary_key=True)
     count: Mapped[int]
+
+
+class CapturedStatistic(Base):
+    """Figures an agenda item reports, captured from /v1/stats: the query frozen beside the answer
+    (already perturbed and suppressed, as published) and the release date it came from."""
+
+    __tablename__ = "captured_statistic"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    agenda_item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agenda_item.id", ondelete="CASCADE"), index=True)
+    label_ja: Mapped[str | None] = mapped_column(String(200))
+    statistic: Mapped[str] = mapped_column(String(64))
+    query: Mapped[dict[str, Any]]
+    answer: Mapped[dict[str, Any]]
+    as_of: Mapped[date]
+    captured_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    captured_by: Mapped[uuid.UUID | None]

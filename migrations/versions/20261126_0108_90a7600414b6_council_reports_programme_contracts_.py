@@ -1,8 +1,8 @@
-"""council reports: programme contracts, minutes entries, attendance groups
+"""council reports: programme contracts, minutes entries, attendance groups, captured statistics
 
-Revision ID: 55481c0e4d02
+Revision ID: 90a7600414b6
 Revises: a19c0de0a0f1
-Create Date: 2026-11-26 01:00:55.904698+00:00
+Create Date: 2026-11-26 01:08:17.816816+00:00
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = '55481c0e4d02'
+revision: str = '90a7600414b6'
 down_revision: str | None = 'a19c0de0a0f1'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -47,6 +47,20 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], name=op.f('fk_meeting_attendance_group_meeting_id_meeting'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('meeting_id', 'inside_ward', 'agency_type', name=op.f('pk_meeting_attendance_group'))
     )
+    op.create_table('captured_statistic',
+    sa.Column('id', sa.UUID(), nullable=False),
+    sa.Column('agenda_item_id', sa.UUID(), nullable=False),
+    sa.Column('label_ja', sa.String(length=200), nullable=True),
+    sa.Column('statistic', sa.String(length=64), nullable=False),
+    sa.Column('query', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('answer', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('as_of', sa.Date(), nullable=False),
+    sa.Column('captured_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('captured_by', sa.UUID(), nullable=True),
+    sa.ForeignKeyConstraint(['agenda_item_id'], ['agenda_item.id'], name=op.f('fk_captured_statistic_agenda_item_id_agenda_item'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_captured_statistic'))
+    )
+    op.create_index(op.f('ix_captured_statistic_agenda_item_id'), 'captured_statistic', ['agenda_item_id'], unique=False)
     op.create_table('minutes_entry',
     sa.Column('id', sa.UUID(), nullable=False),
     sa.Column('meeting_id', sa.UUID(), nullable=False),
@@ -79,6 +93,8 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_minutes_entry_updated_at'), table_name='minutes_entry')
     op.drop_index(op.f('ix_minutes_entry_meeting_id'), table_name='minutes_entry')
     op.drop_table('minutes_entry')
+    op.drop_index(op.f('ix_captured_statistic_agenda_item_id'), table_name='captured_statistic')
+    op.drop_table('captured_statistic')
     op.drop_table('meeting_attendance_group')
     op.drop_index(op.f('ix_programme_contract_updated_at'), table_name='programme_contract')
     op.drop_index(op.f('ix_programme_contract_programme_id'), table_name='programme_contract')
