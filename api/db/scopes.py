@@ -180,3 +180,10 @@ def emergency_grants_reviewable_by(principal: Principal) -> ColumnElement[bool]:
 def supervisors_of_branch(branch_code: str) -> ColumnElement[bool]:
     """The users who supervise a branch office (they hear of break-the-glass on its clients)."""
     return and_(UserAccount.role == Role.supervisor, literal(branch_code) == any_(UserAccount.branch_codes))
+
+
+# --- issue 18: what the council reports (item 9) ---
+def meetings_visible_to(principal: Principal) -> ColumnElement[bool]:
+    """Every signed-in principal reads meetings (GET /v1/meetings): the row is everyone's; what a
+    closed (非公開) agenda item says is withheld by the views, never by the row."""
+    return true()

@@ -8,7 +8,8 @@ from pydantic import BaseModel, Field
 
 
 class Change(BaseModel):
-    resource_type: Literal["client", "episode", "goal", "activity", "consent", "care_team_member"]
+    resource_type: Literal["client", "episode", "goal", "activity", "consent", "care_team_member",
+                           "meeting"]  # issue 18: what the council reports (item 9)
     id: uuid.UUID
     client_id: uuid.UUID | None
     deleted: bool = Field(description="A tombstone: drop your copy (for a client, with everything of that client)")

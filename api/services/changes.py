@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.util import ClauseAdapter
 
-from api.db.models import Activity, CareTeamMember, ChangeLog, Client, Consent, Episode, Goal, Programme
+from api.db.models import Activity, CareTeamMember, ChangeLog, Client, Consent, Episode, Goal, Meeting, Programme
 from api.db.models.changes import Xid8
 from api.db.scopes import (
     activities_visible_to,
@@ -36,6 +36,7 @@ from api.db.scopes import (
     consents_visible_to,
     episodes_visible_to,
     goals_visible_to,
+    meetings_visible_to,
 )
 from api.db.unit import RequestUnit
 from api.domain.access_rules import Action
@@ -44,6 +45,7 @@ from api.messages import msg
 from api.pagination import decode_cursor, encode_cursor
 from api.problems import Problem
 from api.schemas.changes import Change, ChangePage
+from api.schemas.meetings import meeting_summary
 from api.services import views
 from api.services.guard import require
 
@@ -62,6 +64,10 @@ FEED: Mapping[str, FeedSource] = {
     "activity": FeedSource(Activity, activities_visible_to, views.activity_view),
     "consent": FeedSource(Consent, consents_visible_to, views.consent_view),
     "care_team_member": FeedSource(CareTeamMember, care_team_visible_to, views.member_view),
+    # --- issue 18: what the council reports (item 9) ---
+    # A meeting's summary only (date, venue, theme, status): its agenda, closed items included, is
+    # read from /v1/meetings/{id}, where the closed items' content stays with the meeting managers.
+    "meeting": FeedSource(Meeting, meetings_visible_to, lambda p, meeting: meeting_summary(meeting)),
 }
 
 
