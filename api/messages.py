@@ -482,6 +482,18 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
                                 "事業 {code} はありません。事業コード全体で絞り込んでください（{allowed}）。"),
     "stats.unknown_branch": ("Unknown branch {code}: filter by a whole branch code, one of: {allowed}.",
                              "総合支所 {code} はありません。総合支所コード全体で絞り込んでください（{allowed}）。"),
+    # --- issue 18: what the council reports (item 9) ---
+    "what.programme_contract": ("programme contract", "事業の委託契約"),
+    "contract.period_reversed": ("ends_on is before starts_on.", "終了日が開始日より前です。"),
+    "contract.unknown_agency": ("agency_id names an unknown agency.", "agency_id の機関が見つかりません。"),
+    "what.minutes_entry": ("minutes entry", "議事録の発言"),
+    "meeting.part.discussion": ("questions, answers and remarks", "質疑・発言"),
+    "minutes.item_elsewhere": ("agenda_item_id is not an item of this meeting.",
+                               "agenda_item_id はこの会議の議題ではありません。"),
+    "minutes.answers_not_question": ("answers_id must name a question of this meeting, and only an answer has one.",
+                                     "answers_id にはこの会議の質問を指定します（回答のみ指定できます）。"),
+    "minutes.attendance_repeated": ("Each (inside_ward, agency_type) group may appear once.",
+                                    "同じ区内外・機関種別の組み合わせは一度だけ指定できます。"),
     # ---- shared input rules
     "input.control_character": ("Control characters (other than tab and line breaks) are not allowed.",
                                 "制御文字（タブと改行を除く）は使えません。"),

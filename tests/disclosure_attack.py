@@ -13,7 +13,7 @@ impossible), gives each true count's feasible range: a count is pinned when the 
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import product
@@ -79,7 +79,66 @@ async def collect(http: httpx.AsyncClient, headers: dict[str, str], first: int, 
         _put(pub, ("caseload", 0, (row["branch_code"],)), row["active_caseload"]["value"])
     _put(pub, ("caseload", 0, (None,)), body["total_active_caseload"]["value"])
     pub.axes["caseload"] = [branches]
+    await collect_cumulative(http, headers, pub, programmes, branches)
     return pub
+
+
+# --- issue 18: cumulative statistics (item 9) ---
+async def collect_cumulative(http: httpx.AsyncClient, headers: dict[str, str], pub: Collected,
+                             programmes: list[str], branches: list[str]) -> None:
+    """Every range of the collected years: group "cumulative:<first>", year <last>, (programme, branch)."""
+    for a in pub.years:
+        for b in pub.years:
+            if b < a:
+                continue
+            response = await http.get("/v1/stats/cumulative-persons", headers=headers,
+                                      params={"fiscal_year_from": a, "fiscal_year_to": b})
+            assert response.status_code == 200, response.text
+            body = response.json()
+            for row in [*body["rows"], body["total"]]:
+                _put(pub, (f"cumulative:{a}", b, (row["programme_code"], row["branch_code"])),
+                     row["figure"]["value"])
+            pub.axes[f"cumulative:{a}"] = [programmes, branches]
+
+
+def _cumulative_relations(system: System, pub: Collected, truth: Mapping[Var, int]) -> None:
+    """What any analyst knows about a range: it holds at least each of its years' persons and each
+    sub-range's, at most the sum of its years' and of any split's; a one-year range is that year.
+    Where a range equals the sum of its years in the data (nobody spans two of them), the analyst
+    is granted that equality too, as with the stock-flow identity."""
+    programmes, branches = pub.axes["supported"][1], pub.axes["supported"][2]
+    ranges = sorted({(int(g.split(":")[1]), y) for g, y, _ in pub.figures if g.startswith("cumulative:")})
+
+    def cum(a: int, b: int, p: str | None, br: str | None) -> Var:
+        return (f"cumulative:{a}", b, (p, br))
+
+    def year(y: int, p: str | None, br: str | None) -> Var:
+        return ("supported", y, (None, p, br))
+
+    def value(terms: list[tuple[Var, int]]) -> int:
+        return sum(k * truth.get(v, 0) for v, k in terms)
+
+    def at_least(big: Var, parts: list[Var]) -> None:  # big >= each part, big <= ... handled by caller
+        for part in parts:
+            system.slack([(big, 1), (part, -1)], value([(big, 1), (part, -1)]))
+
+    for (a, b), p, br in product(ranges, [*programmes, None], [*branches, None]):
+        whole = cum(a, b, p, br)
+        years = [year(y, p, br) for y in range(a, b + 1)]
+        if a == b:
+            system.equal([(whole, 1), (years[0], -1)])
+            continue
+        at_least(whole, years)
+        sum_terms = [(v, 1) for v in years] + [(whole, -1)]
+        if value(sum_terms) == 0:
+            system.equal(sum_terms)
+        else:
+            system.slack(sum_terms, value(sum_terms))
+        for m in range(a, b):
+            if (a, m) in ranges and (m + 1, b) in ranges:
+                split = [(cum(a, m, p, br), 1), (cum(m + 1, b, p, br), 1), (whole, -1)]
+                at_least(whole, [cum(a, m, p, br), cum(m + 1, b, p, br)])
+                system.slack(split, value(split))
 
 
 class System:
@@ -91,6 +150,7 @@ class System:
         self.hi: list[int] = []
         self.cons: list[list[tuple[int, int]]] = []
         self.of: list[list[int]] = []
+        self.slacks: dict[Var, int] = {}
 
     def var(self, v: Var, lo: int = 0, hi: int = 10**6) -> int:
         if v not in self.index:
@@ -99,6 +159,13 @@ class System:
             self.hi.append(hi)
             self.of.append([])
         return self.index[v]
+
+    def slack(self, terms: list[tuple[Var, int]], true_slack: int) -> None:
+        """sum(terms) >= 0, as an equality with a non-negative slack variable (true value given)."""
+        var: Var = ("slack", len(self.slacks), ())
+        self.slacks[var] = true_slack
+        self.var(var, 0, 10**6)
+        self.equal([*terms, (var, -1)])
 
     def equal(self, terms: Iterable[tuple[Var, int]]) -> None:
         c = [(self.var(v), a) for v, a in terms]
@@ -174,6 +241,8 @@ def build(pub: Collected, truth: Mapping[Var, int], threshold: int, bound: int) 
                     (("closures", y - 1, (None, p, b)), 1), (("started", y, (None, p, b)), -1)]
             if sum(a * truth.get(v, 0) for v, a in flow) == 0:
                 system.equal(flow)
+    if any(g.startswith("cumulative:") for g in groups):
+        _cumulative_relations(system, pub, truth)
     assert system.propagate(system.lo, system.hi, range(len(system.cons)))
     return system
 
@@ -184,12 +253,13 @@ class Findings:
     pinned: list[Var]
     located: list[tuple[Var, Var]]
     narrowest: int
+    sensitive_by_group: dict[str, int] = field(default_factory=dict)
 
 
 def attack(pub: Collected, truth: Mapping[Var, int], threshold: int, bound: int) -> Findings:
     system = build(pub, truth, threshold, bound)
-    values = {v: truth.get(v, 0) for v in system.index}
-    sensitive = [v for v, n in values.items() if 1 <= n <= threshold]
+    values = {v: system.slacks[v] if v in system.slacks else truth.get(v, 0) for v in system.index}
+    sensitive = [v for v, n in values.items() if 1 <= n <= threshold and v not in system.slacks]
     for v in sensitive:
         system.probe(system.index[v])
     for v, i in system.index.items():  # the attacker's bounds must hold the truth: its reasoning is sound
@@ -203,7 +273,8 @@ def attack(pub: Collected, truth: Mapping[Var, int], threshold: int, bound: int)
             if system.lo[i] >= 1 and system.hi[group] <= threshold and system.lo[i] == system.hi[group]:
                 located.append((v, (g, y, (None, *coords[1:]))))
     widths = [system.hi[system.index[v]] - system.lo[system.index[v]] for v in sensitive]
-    return Findings(len(sensitive), pinned, located, min(widths, default=0))
+    groups = Counter("cumulative" if v[0].startswith("cumulative:") else v[0] for v in sensitive)
+    return Findings(len(sensitive), pinned, located, min(widths, default=0), dict(groups))
 
 
 def truth_from_releases(rows: Iterable[tuple[str, Any]], pub: Collected) -> dict[Var, int]:
@@ -213,7 +284,7 @@ def truth_from_releases(rows: Iterable[tuple[str, Any]], pub: Collected) -> dict
              "referrals": "referrals", "caseload": "caseload"}
     for key, payload in rows:
         _, name, fy = key.split(":")
-        group = names[name]
+        group = f"cumulative:{name.rsplit('-', 1)[1]}" if name.startswith("cumulative-persons-") else names[name]
         for leaf, n in payload["leaves"].items():
             parts = tuple(None if c == "*" else c for c in leaf.split("|"))
             if group == "referrals":

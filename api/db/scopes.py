@@ -191,6 +191,8 @@ def supervisors_of_branch(branch_code: str) -> ColumnElement[bool]:
 def support_plans_visible_to(principal: Principal) -> ColumnElement[bool]:
     """A support plan is seen by whoever sees its episode."""
     return exists(select(Episode.id).where(Episode.id == SupportPlan.episode_id, episodes_visible_to(principal)))
+
+
 # --- issue 18: consultations without a client record, and intakes ---
 def advice_requests_visible_to(principal: Principal) -> ColumnElement[bool]:
     """An advice request is between two people: the one who asked and the specialist asked."""
@@ -221,3 +223,8 @@ def intakes_visible_to(principal: Principal) -> ColumnElement[bool]:
         return or_(own_agency, Intake.branch_code.in_(sorted(principal.branches)))
     return own_agency
 
+# --- issue 18: what the council reports (item 9) ---
+def meetings_visible_to(principal: Principal) -> ColumnElement[bool]:
+    """Every signed-in principal reads meetings (GET /v1/meetings): the row is everyone's; what a
+    closed (非公開) agenda item says is withheld by the views, never by the row."""
+    return true()

@@ -27,7 +27,9 @@ SEED_STEPS = ("seed_cases", "seed_meetings", "seed_resources", "seed_referrals",
               # --- issue 18: schedules ---
               "seed_schedules",
               # --- issue 18: consultations without a client record, and intakes ---
-              "seed_consultations", "seed_intakes")
+              "seed_consultations", "seed_intakes",
+              # --- issue 18: what the council reports (item 9) ---
+              "seed_history", "seed_meeting_discussion")
 
 
 @dataclass

@@ -2258,3 +2258,185 @@ INTAKES: Final[tuple[IntakeRecord, ...]] = (
                  consent_state="not_asked", triage_outcome="refer_elsewhere",
                  triage_note="路上生活者の巡回相談につないだ。", status="closed"),
 )
+
+
+# --- issue 18: what the council reports (item 9) ---
+# The reports count everyone the home-stabilisation programme supported since it began in FY2007:
+# 世田谷 20 and 北沢 24 (the Setagaya/Kitazawa worker's report), 玉川 26 (the Tamagawa worker's).
+# CLIENTS above hold only the people of the stories; the others are fictional past clients whose
+# support ended before FY2010, so the API's cumulative figures are counted from records, like
+# every other statistic. How many each branch gets follows from the reported figures and CLIENTS.
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PastClient:
+    """A fictional person whose home-stabilisation support began and ended between FY2007 and FY2009."""
+
+    ref: str
+    name_kanji: str
+    name_kana: str
+    date_of_birth: date
+    sex: Sex
+    branch_code: str
+    diagnoses: tuple[str, ...]
+    worker_username: str
+    enrolment: Enrolment
+
+
+_PAST_SURNAMES: Final = (("青山", "アオヤマ"), ("石田", "イシダ"), ("上野", "ウエノ"), ("大野", "オオノ"),
+                         ("片山", "カタヤマ"), ("菊地", "キクチ"), ("工藤", "クドウ"), ("小島", "コジマ"),
+                         ("桜井", "サクライ"), ("杉本", "スギモト"), ("千葉", "チバ"), ("平野", "ヒラノ"),
+                         ("宮本", "ミヤモト"))
+_PAST_GIVEN: Final[tuple[tuple[tuple[str, str], Sex], ...]] = (
+                      (("誠", "マコト"), "male"), (("恵子", "ケイコ"), "female"), (("隆", "タカシ"), "male"),
+                      (("裕子", "ユウコ"), "female"), (("博", "ヒロシ"), "male"), (("明子", "アキコ"), "female"),
+                      (("聡", "サトシ"), "male"), (("由美", "ユミ"), "female"), (("進", "ススム"), "male"))
+_PAST_REASONS: Final[tuple[ClosureReason, ...]] = ("goal_achieved", "goal_achieved", "moved_away",
+                                                   "assistance_ended", "client_withdrew", "hospitalised")
+_PAST_LIVING: Final[Mapping[str, str]] = MappingProxyType({
+    "goal_achieved": "アパートで単身生活を継続。通院と服薬が自分でできている。",
+    "moved_away": "区外へ転居。転居先の福祉事務所へ引継ぎ。",
+    "assistance_ended": "就労収入により生活保護が廃止となった。",
+    "client_withdrew": "本人の希望により支援を終了（意思を尊重）。",
+    "hospitalised": "病状悪化により入院。退院後は改めて支援会議で検討する。",
+})
+_PAST_WORKER: Final = MappingProxyType({"setagaya": "mcw.setagaya", "kitazawa": "mcw.setagaya",
+                                        "tamagawa": "mcw.tamagawa"})
+
+
+def supported_since_fy2007(branch_code: str) -> int:
+    """The newsletter's cumulative figure for a branch (the ReportedFigure of the July minutes)."""
+    return next(f.value for m in MEETINGS for i in m.agenda for f in i.figures
+                if f.key == "supported_since_fy2007" and f.branch_code == branch_code)
+
+
+def _persons_in_stories(branch_code: str) -> int:
+    return sum(1 for c in CLIENTS if c.branch_code == branch_code and any(
+        e.programme_code == "home_stabilisation" and e.started_on is not None for e in c.enrolments))
+
+
+def _past_clients() -> tuple[PastClient, ...]:
+    out: list[PastClient] = []
+    for branch_code, worker in _PAST_WORKER.items():
+        for i in range(supported_since_fy2007(branch_code) - _persons_in_stories(branch_code)):
+            n = len(out)
+            (surname, surname_kana), ((given, given_kana), sex) = (_PAST_SURNAMES[n % len(_PAST_SURNAMES)],
+                                                                   _PAST_GIVEN[(n * 4 + i) % len(_PAST_GIVEN)])
+            short = i % 2 == 0  # about half are supported for a year or less (the reports)
+            started = date(2007, 5, 1) + timedelta(days=(29 * i) % (540 if not short else 880))
+            ended = started + timedelta(days=180 if short else 540) - timedelta(days=1)
+            reason = _PAST_REASONS[n % len(_PAST_REASONS)]
+            # 30s to 50s mostly (Tamagawa: 30s and 40s); mostly schizophrenia, depression growing later.
+            born = date((1962 if branch_code == "tamagawa" else 1952) + (n * 5) % 17, 1 + n % 12, 1 + n % 27)
+            diagnosis = "F32" if started.year >= 2008 and n % 3 == 0 else "F20"
+            proposed = started - timedelta(days=30)
+            out.append(PastClient(
+                ref=f"p{n + 1:02d}", name_kanji=f"{surname} {given}", name_kana=f"{surname_kana} {given_kana}",
+                date_of_birth=born, sex=sex, branch_code=branch_code, diagnoses=(diagnosis,), worker_username=worker,
+                enrolment=_ep("home_stabilisation", "komorebi", "finished", proposed, started=started,
+                              ended=ended, reason=reason, living=_PAST_LIVING[reason]),
+            ))
+    return tuple(out)
+
+
+PAST_CLIENTS: Final[tuple[PastClient, ...]] = _past_clients()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProgrammeContract:
+    """A corporation running a programme under contract (受託) from the start of a fiscal year."""
+
+    programme_code: str
+    agency_code: str
+    starts_on: date
+    note_ja: str
+
+
+def _contracts() -> tuple[ProgrammeContract, ...]:
+    # きぬた and MOTA were "in the third year of the contract" in FY2010 (the Tokyo programme's start,
+    # FY2008); the corporation has run the home-stabilisation programme since it began (FY2007).
+    notes = {"tokyo_discharge": "東京都精神障害者退院促進支援事業を受託。",
+             "home_stabilisation": "居宅生活安定化支援事業の受託法人。メンタルケア支援員を各総合支所へ派遣。"}
+    return tuple(ProgrammeContract(programme_code=p.code, agency_code=a,
+                                   starts_on=date(p.started_fiscal_year, 4, 1), note_ja=notes[p.code])
+                 for p in PROGRAMMES if p.code in notes for a in p.operating_agency_codes)
+
+
+PROGRAMME_CONTRACTS: Final[tuple[ProgrammeContract, ...]] = _contracts()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Said:
+    """One entry of the July minutes' floor discussion or closing remarks (speakers by role only).
+
+    ``answers`` is the position of the question an answer answers; ``agenda_position`` the agenda
+    item it was said under (the closed item keeps its entry out of the published minutes)."""
+
+    position: int
+    kind: Literal["question", "answer", "comment", "closing_remark"]
+    label_ja: str
+    affiliation_ja: str
+    text_ja: str
+    agency_code: str | None = None
+    from_floor: bool = False
+    answers: int | None = None
+    agenda_position: int | None = 6
+
+
+_SV: Final = ("烏山総合支所生活支援課 係長", "烏山総合支所生活支援課", "karasuyama_seikatsu_shien")
+_MCW_SK: Final = ("メンタルケア支援員（世田谷・北沢）", "委託事業所（メンタルケア支援員）", "komorebi")
+_MCW_TM: Final = ("メンタルケア支援員（玉川）", "委託事業所（メンタルケア支援員）", "komorebi")
+_CORP: Final = ("受託法人 職員", "委託事業所", "komorebi")
+_HOGO: Final = ("東京都生活福祉部保護課 職員", "東京都保護課", "tokyo_hogo")
+
+
+def _said(position: int, kind: Literal["question", "answer", "comment", "closing_remark"],
+          who: tuple[str, str, str] | None, text: str, *, answers: int | None = None,
+          agenda_position: int | None = 6) -> Said:
+    label, affiliation, agency = who if who else ("フロア参加者", "フロア", None)
+    return Said(position=position, kind=kind, label_ja=label, affiliation_ja=affiliation, agency_code=agency,
+                from_floor=who is None, text_ja=text, answers=answers, agenda_position=agenda_position)
+
+
+JULY_DISCUSSION: Final[tuple[Said, ...]] = (
+    _said(1, "question", None, "「支援終了」や「支援継続」の判断はどのようにしていますか。"),
+    _said(2, "answer", _MCW_SK, "支援会議で決めている。目標が達成されれば終了だが円満な終了は多くなく、転居や"
+          "生活保護の廃止で終わることもある。", answers=1),
+    _said(3, "answer", _MCW_TM, "支援開始時に、支援をやめたいという本人の意思は尊重されると伝えている。"
+          "終了の理由がなく継続になることも多い。", answers=1),
+    _said(4, "question", None, "ケースワーカーとメンタルケア支援員はどのように役割分担していますか。"),
+    _said(5, "answer", _SV, "精神障害のある方への対応が初めてのケースワーカーも多い。金銭給付の業務量が多く、"
+          "日常生活・社会生活の支援はメンタルケア支援員に道筋をつけてもらっている。", answers=4),
+    _said(6, "answer", _MCW_TM, "自立に向けた視点はケースワーカーと同じだが、手厚い関わりが必要な人に集中して"
+          "関われる。", answers=4),
+    _said(7, "answer", None, "本人の希望に沿って美術館や図書館に一緒に出かけることは支援員でないとできない。",
+          answers=4),
+    _said(8, "question", None, "相談が増えても対応できる状況ですか。それとも目一杯ですか。"),
+    _said(9, "answer", _MCW_TM, "訪問1回約1時間、移動を含め1日5件が上限と考えると、もう少し対象者が増えても"
+          "対応できる。", answers=8),
+    _said(10, "answer", None, "潜在的に支援が必要な人は多いが稼働量には限界がある。勤務日以外に電話相談を"
+          "受けることもあると聞いている。", answers=8),
+    _said(11, "question", None, "送り出す立場として、委託事業所側の課題は何ですか。"),
+    _said(12, "answer", _CORP, "月1回支援員と話す場を設けている。ケースワーカーとの支援方針の共有が難しいと"
+          "聞いている。地域の社会資源の把握は強みなので、うまく分担したい。", answers=11),
+    _said(13, "comment", _HOGO, "世田谷区はプログラムごとに支援員を配置し丁寧に対応している。支援員が訪問や面接に"
+          "同席することがケースワーカーの安心につながるという声を他区市からよく聞く。"),
+    _said(14, "comment", _SV, "【非公開】長期入院者1名の退院後の住まいについて、グループホームの空きを確認する。",
+          agenda_position=7),
+    _said(15, "closing_remark", _SV, "支援員はケースワーカーのメンタルケアまで含めて支えてくれている。潜在化している"
+          "対象者への支援は今後の課題。", agenda_position=None),
+    _said(16, "closing_remark", _MCW_TM, "ひきこもりの方がまず行ける場所が少ない。何をもって支援終了とするかも課題。",
+          agenda_position=None),
+    _said(17, "closing_remark", _MCW_SK, "初年度は孤独だったが、顔を知ってもらえるようになってきた。連携して支援して"
+          "いきたい。", agenda_position=None),
+)
+"""The July meeting's floor discussion (フロアとの意見交換) and closing remarks (最後に一言ずつ)."""
+
+# 「区内外から48名」: the newsletter gives only the total and that people came from inside and
+# outside the ward; this split (fictional) adds up to it.
+JULY_ATTENDANCE: Final[tuple[tuple[bool, str, int], ...]] = (
+    (True, "ward_branch", 4), (True, "ward_division", 12), (True, "support_centre", 6),
+    (True, "information_centre", 2), (True, "contracted_corporation", 4), (True, "consultation_office", 3),
+    (True, "group_home", 3), (True, "workshop", 2), (True, "council_secretariat", 2), (True, "individual", 3),
+    (False, "psychiatric_hospital", 4), (False, "metropolitan_government", 2), (False, "individual", 1),
+)

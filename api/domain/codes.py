@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic_core import core_schema
 
 from api.domain.episode_transitions import ClosureReason, EpisodeAction, EpisodeStatus
+from api.domain.meeting_discussion import ATTENDANCE_KINDS, CAPTURABLE_STATISTICS, ENTRY_KINDS
 from api.domain.meeting_minutes import AGENDA_ITEM_KIND_CODES
 from api.domain.personal_data import CORRECTABLE_FIELD_NAMES
 from api.domain.referral_transitions import ReferralAction, ReferralStatus
@@ -454,3 +455,7 @@ INTAKE_TRIAGE_DECISIONS = tuple(c.code for c in INTAKE_TRIAGE_OUTCOMES if c.code
 IntakeTriageDecision = Annotated[str, one_of(INTAKE_TRIAGE_DECISIONS)]
 IntakeStatus = Annotated[str, one_of(INTAKE_STATUSES)]
 AdviceRequestStatus = Annotated[str, one_of(ADVICE_REQUEST_STATUSES)]
+# --- issue 18: what the council reports ---
+MinutesEntryKind = Annotated[str, one_of(ENTRY_KINDS)]
+AttendanceKind = Annotated[str, one_of(ATTENDANCE_KINDS)]
+CapturableStatistic = Annotated[str, one_of(CAPTURABLE_STATISTICS)]

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 class Change(BaseModel):
     resource_type: Literal["client", "episode", "goal", "activity", "consent", "care_team_member",
-                           "referral", "support_plan"]
+                           "referral", "support_plan", "meeting"]
     id: uuid.UUID
     client_id: uuid.UUID | None
     deleted: bool = Field(description="A tombstone: drop your copy (for a client, with everything of that client)")

@@ -52,6 +52,7 @@ from api.db.models import (
     Consent,
     Episode,
     Goal,
+    Meeting,
     Programme,
     Referral,
     SupportPlan,
@@ -64,6 +65,7 @@ from api.db.scopes import (
     consents_visible_to,
     episodes_visible_to,
     goals_visible_to,
+    meetings_visible_to,
     referrals_visible_to,
     support_plans_visible_to,
 )
@@ -75,6 +77,7 @@ from api.messages import msg
 from api.pagination import decode_cursor, encode_cursor
 from api.problems import Problem
 from api.schemas.changes import Change, ChangePage
+from api.schemas.meetings import meeting_summary
 from api.services import read_models as views
 from api.services import support_plans
 from api.services.guard import require
@@ -98,6 +101,10 @@ FEED: Mapping[str, FeedSource] = {
     # --- issue 18: referrals in the change feed (h18d) ---
     "referral": FeedSource(Referral, referrals_visible_to, views.referral_view),
     "support_plan": FeedSource(SupportPlan, support_plans_visible_to, support_plans.view),
+    # --- issue 18: what the council reports (item 9) ---
+    # A meeting's summary only (date, venue, theme, status): its agenda, closed items included, is
+    # read from /v1/meetings/{id}, where the closed items' content stays with the meeting managers.
+    "meeting": FeedSource(Meeting, meetings_visible_to, lambda p, meeting: meeting_summary(meeting)),
 }
 # --- issue 18: a user's role or branch offices changed (trigger change_log_staff_scope) ---
 STAFF_SCOPE = "staff_scope"

@@ -165,7 +165,8 @@ async def update_staff_activity(unit: RequestUnit, principal: Principal, activit
     changes = body.model_dump(exclude_unset=True)
     for field in ("kind", "occurred_at", "duration_minutes", "off_hours"):
         if field in changes and changes[field] is None:
-            raise invalid_field(field, msg("field.required"), "missing", detail=msg("field.cannot_be_null", field=field))
+            raise invalid_field(field, msg("field.required"), "missing",
+                                detail=msg("field.cannot_be_null", field=field))
     for field, value in changes.items():
         setattr(activity, field, value)
     await unit.session.flush()

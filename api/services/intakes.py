@@ -87,7 +87,8 @@ async def update(unit: RequestUnit, principal: Principal, intake_id: uuid.UUID, 
     changes = body.model_dump(exclude_unset=True)
     for field in ("referrer_type", "urgency", "consent_state", "birth_date_approximate"):
         if field in changes and changes[field] is None:
-            raise invalid_field(field, msg("field.required"), "missing", detail=msg("field.cannot_be_null", field=field))
+            raise invalid_field(field, msg("field.required"), "missing",
+                                detail=msg("field.cannot_be_null", field=field))
     await _check_branch(unit, changes.get("branch_code"))
     for field, value in changes.items():
         setattr(intake, field, value)

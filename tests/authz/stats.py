@@ -31,3 +31,6 @@ CASES = [
     RouteCase("GET", "/v1/exports/{resource}", _export, RECORD_WORKERS),
     RouteCase("GET", "/v1/changes", fixed("/v1/changes"), RECORD_WORKERS),
 ]
+
+# --- issue 18: cumulative statistics (item 9) ---
+CASES.append(_stats("cumulative-persons"))

@@ -84,7 +84,8 @@ PROTOCOL_ENUMS = {
     frozenset({"queued", "running", "succeeded", "failed"}),
     frozenset({"public", "confidential"}),
     frozenset({"WEEKLY", "MONTHLY"}),
-    frozenset({"client", "episode", "goal", "activity", "consent", "care_team_member", "referral", "support_plan"}),
+    frozenset({"client", "episode", "goal", "activity", "consent", "care_team_member", "referral", "support_plan",
+               "meeting"}),
     frozenset({"created", "updated", "deactivated", "out_of_scope"}),
     frozenset({"accept", "reject"}),
 }

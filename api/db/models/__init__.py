@@ -21,6 +21,11 @@ from api.db.models.imports import ImportJob
 from api.db.models.infra import IdempotencyRecord, RateCounter
 from api.db.models.intakes import Intake
 from api.db.models.lifecycle import CorrectionRequest, EmergencyAccess
+from api.db.models.meeting_discussion import (  # issue 18 (item 9)
+    CapturedStatistic,
+    MeetingAttendanceGroup,
+    MinutesEntry,
+)
 from api.db.models.meetings import (
     AgendaItem,
     Council,
@@ -31,6 +36,7 @@ from api.db.models.meetings import (
     Subcommittee,
 )
 from api.db.models.oauth import AuthorizationCode, OAuthClient, RecoveryCode, TotpEnrolment
+from api.db.models.programme_contracts import ProgrammeContract  # issue 18: what the council reports (item 9)
 from api.db.models.referrals import Referral, ReferralMessage, ReferralStatusChange, ThirdPartyProvision
 from api.db.models.refusals import ClientRefusal
 from api.db.models.resources import CapacityHistory, Location, Service, ServiceAtLocation, ServiceCapacity
@@ -54,6 +60,7 @@ __all__ = [
     "Base",
     "Branch",
     "CapacityHistory",
+    "CapturedStatistic",  # issue 18: what the council reports (item 9)
     "CareTeamMember",
     "ChangeLog",
     "Client",
@@ -73,10 +80,13 @@ __all__ = [
     "Location",
     "Meeting",
     "MeetingAgency",
+    "MeetingAttendanceGroup",  # issue 18: what the council reports (item 9)
+    "MinutesEntry",  # issue 18: what the council reports (item 9)
     "NoticeDelivery",
     "NoticeSubscription",
     "OAuthClient",
     "Programme",
+    "ProgrammeContract",  # issue 18: what the council reports (item 9)
     "RateCounter",
     "RecoveryCode",
     "Referral",

@@ -38,7 +38,7 @@ async def add(unit: RequestUnit, meeting_id: uuid.UUID, data: AgendaItemCreate) 
     """Appended at the end of the agenda; reorder to move it."""
     meeting = await meeting_service.locked(unit, meeting_id, None)
     meeting_service.require_open(meeting, "agenda")
-    if data.id is not None and await _agenda_item(unit.session, data.id) is not None:
+    if data.id is not None and await queries.agenda_item(unit.session, data.id) is not None:
         raise id_taken()
     position = await _next_position(unit.session, meeting.id)
     if position > MAX_ITEMS:
@@ -55,12 +55,12 @@ async def add(unit: RequestUnit, meeting_id: uuid.UUID, data: AgendaItemCreate) 
 
 
 async def _locked_item(unit: RequestUnit, item_id: uuid.UUID, expected_version: int) -> AgendaItem:
-    item = await _agenda_item(unit.session, item_id)
+    item = await queries.agenda_item(unit.session, item_id)
     if item is None:
         raise not_found("what.agenda_item")
     meeting = await meeting_service.locked(unit, item.meeting_id, None)
     meeting_service.require_open(meeting, "agenda")
-    item = await _agenda_item(unit.session, item_id)  # re-read under the meeting's lock
+    item = await queries.agenda_item(unit.session, item_id)  # re-read under the meeting's lock
     if item is None:
         raise not_found("what.agenda_item")
     check_version(item.version, expected_version)
@@ -113,12 +113,6 @@ async def reorder(unit: RequestUnit, meeting_id: uuid.UUID, expected_version: in
 
 
 _AGENDA_UNIQUE = "uq_agenda_item_meeting_id_position"
-
-
-async def _agenda_item(session: AsyncSession, item_id: uuid.UUID) -> AgendaItem | None:
-    stmt = select(AgendaItem).where(AgendaItem.id == item_id).execution_options(populate_existing=True)
-    result: AgendaItem | None = await session.scalar(stmt)
-    return result
 
 
 async def _next_position(session: AsyncSession, meeting_id: uuid.UUID) -> int:

@@ -38,3 +38,9 @@ async def known_agencies(session: AsyncSession, agency_ids: Iterable[uuid.UUID])
 async def subcommittee(session: AsyncSession, subcommittee_id: uuid.UUID) -> Subcommittee | None:
     result: Subcommittee | None = await session.get(Subcommittee, subcommittee_id)
     return result
+
+
+async def agenda_item(session: AsyncSession, item_id: uuid.UUID) -> AgendaItem | None:
+    stmt = select(AgendaItem).where(AgendaItem.id == item_id).execution_options(populate_existing=True)
+    result: AgendaItem | None = await session.scalar(stmt)
+    return result
