@@ -82,7 +82,7 @@ class Asgi:
         return status, b"".join(body)
 
 
-async def main(n: int, runs: int, profile: str | None, only: list[str] | None) -> None:
+async def main(n: int, runs: int, profile: str | None, only: list[str] | None, ours_only: bool) -> None:
     from api.main import create_app
     from api.security import KeyRing, TokenService
     from bench.run import load_fixtures
@@ -112,6 +112,8 @@ async def main(n: int, runs: int, profile: str | None, only: list[str] | None) -
     from bench.floor_app import app as floor_app
 
     apps = {"ours": create_app(settings), "floor": floor_app}
+    if profile or ours_only:
+        del apps["floor"]
     results: dict[tuple[str, str], float] = {}
     for app_name, app in apps.items():
         http = Asgi(app)
@@ -138,6 +140,7 @@ async def main(n: int, runs: int, profile: str | None, only: list[str] | None) -
                         profiler.disable()
                         pstats.Stats(profiler).sort_stats("cumulative").print_stats(70)
                         pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
+                        pstats.Stats(profiler).print_callers("__instancecheck__|validate_python|attributes.py:561")
                     per_run.append((time.process_time() - cpu) / n * 1e6)
                 results[app_name, name] = statistics.median(per_run)
                 size = f"{len(items)} items" if items is not None else "one"
@@ -156,5 +159,6 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--profile", help="cProfile this scenario (its runs are slower: do not compare)")
     parser.add_argument("--only", nargs="*")
+    parser.add_argument("--ours-only", action="store_true", help="skip the floor")
     args = parser.parse_args()
-    asyncio.run(main(args.n, args.runs, args.profile, args.only))
+    asyncio.run(main(args.n, args.runs, args.profile, args.only, args.ours_only))
