@@ -180,12 +180,21 @@ def _load_or_create_dev_key(path: Path, algorithm: str) -> bytes:
     return path.read_bytes()
 
 
+_LEEWAY_S = 30
+_VERIFIED_CACHE_SIZE = 4096  # about 4 MB at most
+
+
 class TokenService:
     def __init__(self, keys: KeyRing, settings: Settings) -> None:
         self.keys = keys
         self.issuer = settings.jwt_issuer
         self.audience = settings.jwt_audience
         self.ttl = settings.access_token_ttl_s
+        # Tokens whose signature, header and claims were checked, with their `nbf`: a client sends
+        # the same token for many requests, and the signature check (ECDSA + JOSE parsing) is the
+        # largest part of the principal's cost. The time checks are repeated on every use, and
+        # revocation is the database's (api.deps), so a hit decides exactly what a full check would.
+        self._verified: dict[str, tuple[AccessClaims, int]] = {}
 
     def issue_access_token(self, sub: uuid.UUID, principal_kind: str, *, now: int | None = None,
                            sid: uuid.UUID | None = None, not_before: int | None = None,
@@ -213,6 +222,25 @@ class TokenService:
         return self.keys.sign(claims), self.ttl
 
     def verify_access_token(self, token: str) -> AccessClaims:
+        seen = self._verified.get(token)
+        if seen is not None:
+            claims_seen, nbf = seen
+            now = time.time()
+            if now > claims_seen.exp + _LEEWAY_S:
+                del self._verified[token]
+                raise TokenError("Signature has expired.")
+            if now < nbf - _LEEWAY_S:
+                raise TokenError("The token is not yet valid (nbf)")
+            if claims_seen.iat > now + _LEEWAY_S:
+                raise TokenError("issued in the future")
+            return claims_seen
+        verified, nbf = self._verify(token)
+        if len(self._verified) >= _VERIFIED_CACHE_SIZE:
+            self._verified.clear()  # bounded; refilled by the tokens still in use
+        self._verified[token] = (verified, nbf)
+        return verified
+
+    def _verify(self, token: str) -> tuple[AccessClaims, int]:
         if len(token) > MAX_TOKEN_BYTES:
             raise TokenError("token too large")
         try:
@@ -235,7 +263,7 @@ class TokenService:
                 issuer=self.issuer,
                 options={
                     "require_aud": True, "require_iat": True, "require_exp": True, "require_iss": True,
-                    "require_sub": True, "require_jti": True, "leeway": 30,
+                    "require_sub": True, "require_jti": True, "leeway": _LEEWAY_S,
                 },
             )
         except JOSEError as exc:
@@ -247,15 +275,16 @@ class TokenService:
             raise TokenError("wrong token type")
         if not isinstance(claims["exp"], int) or not isinstance(claims["iat"], int):
             raise TokenError("exp and iat must be integers")
-        if claims["iat"] > time.time() + 30:
+        if claims["iat"] > time.time() + _LEEWAY_S:
             raise TokenError("issued in the future")
         try:
             sub = uuid.UUID(str(claims["sub"]))
             sid = uuid.UUID(str(claims["sid"])) if "sid" in claims else None
         except ValueError as exc:
             raise TokenError("sub or sid is not an id") from exc
+        nbf = claims.get("nbf")
         return AccessClaims(sub=sub, principal_kind=claims["pk"], jti=str(claims["jti"]), exp=claims["exp"],
-                            iat=claims["iat"], sid=sid)
+                            iat=claims["iat"], sid=sid), nbf if isinstance(nbf, int) else 0
 
 
 _hasher = PasswordHasher()  # Argon2id, the library's RFC 9106 low-memory profile

@@ -27,8 +27,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.config import Settings
-from api.db.audit_writer import INSERT_SQL
-from api.domain.audit_log_format import LEAF_FIELDS
+from api.db.audit_writer import INSERT_SQL, rows_json
 from api.domain.fiscal import today_tokyo
 from api.domain.referral_transitions import REFERRAL_TRANSITIONS, SIDE_OF_ACTION, ReferralStatus, is_overdue
 from api.security import KeyRing, TokenError, TokenService, new_opaque_token, opaque_token_hash, verify_password
@@ -134,20 +133,17 @@ class Floor:
     async def audit(self, conn: asyncpg.Connection, request: Request, actor: dict[str, Any],
                     events: list[tuple[str, str, Any, Any, str | None]]) -> None:
         """The same statement as api.db.audit_writer.append: every row of the request in one unlocked
-        INSERT … SELECT FROM unnest(…); the sealer (`python -m api sealer`, started beside the floor by
-        bench/run.py) puts them in the Merkle log as it does ours."""
+        INSERT … SELECT FROM json_populate_recordset(…); the sealer (`python -m api sealer`, started
+        beside the floor by bench/run.py) puts them in the Merkle log as it does ours."""
         if not events:
             return
         now = datetime.now(UTC)
-        columns: dict[str, list[Any]] = {name: [] for name in LEAF_FIELDS}
-        for action, rtype, rid, client_id, subject in events:
-            values = {"id": uuid.uuid4(), "at": now, "request_id": uuid.uuid4().hex,
-                      "client_addr": request.client.host if request.client else None, "purpose": None, **actor,
-                      "action": action, "resource_type": rtype, "resource_id": None if rid is None else str(rid),
-                      "client_id": client_id, "subject": subject, "outcome": "success", "detail": None}
-            for name in LEAF_FIELDS:
-                columns[name].append(values[name])
-        await conn.execute(INSERT_SQL, *(columns[name] for name in LEAF_FIELDS))
+        rows = [{"id": uuid.uuid4(), "at": now, "request_id": uuid.uuid4().hex,
+                 "client_addr": request.client.host if request.client else None, "purpose": None, **actor,
+                 "action": action, "resource_type": rtype, "resource_id": None if rid is None else str(rid),
+                 "client_id": client_id, "subject": subject, "outcome": "success", "detail": None}
+                for action, rtype, rid, client_id, subject in events]
+        await conn.execute(INSERT_SQL, rows_json(rows))
 
     @staticmethod
     def actor(p: asyncpg.Record, kind: str = "user") -> dict[str, Any]:

@@ -55,9 +55,11 @@ async def list_clients(
     prefix = normalize_kana(kana) if kana else None
     rows, cursor = await client_service.list_visible(unit, principal, page, kana_prefix=prefix,
                                                      branch_code=branch_code, include_inactive=include_inactive)
-    items = [shaping.shape(principal, Tombstone(id=r[0], updated_at=r[1])) if isinstance(r, tuple)
-             else shape(principal, r) for r in rows]
-    return json_response(shaped_page(items, cursor))
+    if any(isinstance(r, tuple) for r in rows):
+        items = [shaping.shape(principal, Tombstone(id=r[0], updated_at=r[1])) if isinstance(r, tuple)
+                 else shape(principal, r) for r in rows]
+        return json_response(shaped_page(items, cursor))
+    return json_response(shaped_page(views.client_rows(principal, rows), cursor))
 
 
 @router.post("/v1/clients", operation_id="create_client", status_code=201, response_model=ClientRead,

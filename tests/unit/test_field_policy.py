@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from api.domain.field_policy import FIELDS
 from api.domain.roles import Role
-from api.services.shaping import KIND_OF, shape_as
+from api.services.shaping import KIND_OF, shape_as, shape_many_as
 
 CARE = frozenset({Role.supervisor, Role.caseworker, Role.mental_care_worker, Role.public_health_nurse,
                   Role.coordinator})
@@ -184,6 +184,14 @@ def test_each_role_receives_exactly_its_fields(kind: str, role: Role) -> None:
     for name in withheld:
         for secret in _strings(getattr(record, name)):
             assert secret not in body, f"{kind}.{name} leaked to {role}"
+
+
+@pytest.mark.parametrize("kind", sorted(FIELDS))
+def test_a_page_is_shaped_as_each_of_its_records(kind: str) -> None:
+    """Lists shape a page in one call (shape_many): the same JSON as shaping each record."""
+    records = [populated(MODELS[kind]), populated(MODELS[kind])]
+    for role in Role:
+        assert shape_many_as(role, records) == [shape_as(role, r).root for r in records], role
 
 
 def test_a_new_field_is_withheld_from_everyone_until_a_rule_grants_it() -> None:
