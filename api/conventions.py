@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any
 
@@ -81,6 +82,11 @@ def list_response(items: Sequence[BaseModel], *, private: bool = True) -> Respon
     return Response(body, media_type="application/json", headers=dict(NO_STORE) if private else {})
 
 
+# Kept beside the stored headers (never sent): the client records the first response named, so that
+# each replay of it is audited as a read of the same records.
+_AUDITED = "x-audited-records"
+
+
 async def idempotent(
     unit: RequestUnit,
     principal: Principal,
@@ -100,11 +106,22 @@ async def idempotent(
     ttl_s = int(unit.context.get("idempotency_ttl_s") or idempotency.DEFAULT_TTL_S)
     stored = await idempotency.reserve(unit.session, principal.id, key, digest, ttl_s)
     if stored is not None:
-        replay_headers = {**stored.headers, "Idempotent-Replayed": "true"}
+        headers = dict(stored.headers)
+        # A replay serves the stored body again: the records it shows are read again, and audited so.
+        for resource_type, resource_id, client_id in headers.pop(_AUDITED, []):
+            unit.audit("read", resource_type, resource_id=resource_id, client_id=uuid.UUID(client_id),
+                       detail={"idempotent_replay": True})
+        replay_headers = {**headers, "Idempotent-Replayed": "true"}
         return Response(orjson.dumps(stored.body), status_code=stored.status_code, media_type="application/json",
                         headers=replay_headers)
+    first_event = len(unit.events)
     response = await create()
-    keep = {k: v for k, v in response.headers.items() if k.lower() in ("etag", "location", "cache-control")}
+    keep: dict[str, Any] = {
+        k: v for k, v in response.headers.items() if k.lower() in ("etag", "location", "cache-control")}
+    audited = {(e.resource_type, e.resource_id, str(e.client_id)) for e in unit.events[first_event:]
+               if e.client_id is not None and e.outcome == "success"}
+    if audited:
+        keep[_AUDITED] = sorted(audited, key=lambda t: (t[0], t[1] or "", t[2]))
     body: Any = bytes(response.body).decode()
     if redact is not None:
         body = orjson.dumps(redact(orjson.loads(body))).decode()

@@ -19,7 +19,7 @@ from api.problems import Problem
 class Stored:
     status_code: int
     body: Any
-    headers: dict[str, str]
+    headers: dict[str, Any]
 
 
 DEFAULT_TTL_S = 24 * 3600
@@ -63,7 +63,7 @@ async def reserve(session: AsyncSession, principal: uuid.UUID, key: str, request
 
 
 async def store(session: AsyncSession, principal: uuid.UUID, key: str, status: int, body: str,
-                headers: dict[str, str]) -> None:
+                headers: dict[str, Any]) -> None:
     import orjson
 
     await session.execute(

@@ -166,6 +166,22 @@ async def test_idempotent_create_and_client_generated_id(client: httpx.AsyncClie
     assert other.status_code == 422
 
 
+async def test_a_replayed_create_is_audited_as_a_read_of_the_same_client(client: httpx.AsyncClient, db: AsyncSession,
+                                                                        world: World) -> None:
+    """The replay serves the stored body (the client's name, birth date...) again: the access log
+    must show it, or a retry loop would read a record without a trace."""
+    headers = {**world.auth("caseworker"), "Idempotency-Key": "offline-capture-2"}
+    body = {**NEW_CLIENT, "residence_type": "apartment"}
+    first = await client.post("/v1/clients", json=body, headers=headers)
+    retry = await client.post("/v1/clients", json=body, headers=headers)
+    assert retry.headers.get("idempotent-replayed") == "true"
+    assert "x-audited-records" not in retry.headers
+    rows = (await db.execute(select(AuditEvent.action, AuditEvent.client_id, AuditEvent.detail).where(
+        AuditEvent.request_id == retry.headers["x-request-id"]))).all()
+    assert [(r.action, str(r.client_id), r.detail) for r in rows] == [
+        ("read", first.json()["id"], {"idempotent_replay": True})]
+
+
 async def test_unknown_or_protected_fields_are_refused(client: httpx.AsyncClient, db: AsyncSession,
                                                        world: World) -> None:
     s = await build_scenario(db, world)
