@@ -161,10 +161,10 @@ async def test_worker_day_uses_indexes(session_factory: async_sessionmaker[Async
     own = _principal(worker, Role.caseworker)
     day = date(2025, 6, 2)
     _assert_no_seq_scan(await explain_calls(session_factory,
-                                            lambda unit: work_service.worker_day(unit, own, worker, day)))
+                                            lambda unit: work_service.worker_day(unit, own, worker, day, 5)))
     supervisor = await _supervisor(session_factory, g)
     _assert_no_seq_scan(await explain_calls(session_factory,
-                                            lambda unit: work_service.worker_day(unit, supervisor, worker, day)))
+                                            lambda unit: work_service.worker_day(unit, supervisor, worker, day, 5)))
 
 
 def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
