@@ -49,12 +49,16 @@ from api.db.models import (
     CareTeamMember,
     ChangeLog,
     Client,
+    ClientRefusal,
     Consent,
     Episode,
     Goal,
     Meeting,
     Programme,
     Referral,
+    RelatedPerson,
+    RiskFlag,
+    ServiceUse,
     SupportPlan,
 )
 from api.db.models.changes import Xid8
@@ -67,6 +71,10 @@ from api.db.scopes import (
     goals_visible_to,
     meetings_visible_to,
     referrals_visible_to,
+    refusals_visible_to,
+    related_persons_visible_to,
+    risk_flags_visible_to,
+    service_uses_visible_to,
     support_plans_visible_to,
 )
 from api.db.unit import RequestUnit
@@ -78,10 +86,11 @@ from api.pagination import decode_cursor, encode_cursor
 from api.problems import Problem
 from api.schemas.changes import Change, ChangePage
 from api.schemas.meetings import meeting_summary
+from api.services import households, refusals, service_use, support_plans
 from api.services import read_models as views
-from api.services import support_plans
 from api.services.guard import require
 from api.services.referrals import Seen, relation_columns
+from api.services.shaping import shape
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +114,13 @@ FEED: Mapping[str, FeedSource] = {
     # A meeting's summary only (date, venue, theme, status): its agenda, closed items included, is
     # read from /v1/meetings/{id}, where the closed items' content stays with the meeting managers.
     "meeting": FeedSource(Meeting, meetings_visible_to, lambda p, meeting: meeting_summary(meeting)),
+    # --- issue 18: households, refusals, service use and risk --- case notes: their scopes hold the
+    # area's read action too, so a peer supporter's feed never names them, as their routes answer 403.
+    # A related person's link to another client shows only where the caller sees that client.
+    "related_person": FeedSource(RelatedPerson, related_persons_visible_to, households.view_with_link),
+    "client_refusal": FeedSource(ClientRefusal, refusals_visible_to, lambda p, r: shape(p, refusals.read_model(r))),
+    "service_use": FeedSource(ServiceUse, service_uses_visible_to, lambda p, u: shape(p, service_use.use_read(u))),
+    "risk_flag": FeedSource(RiskFlag, risk_flags_visible_to, lambda p, f: shape(p, service_use.flag_read(f))),
 }
 # --- issue 18: a user's role or branch offices changed (trigger change_log_staff_scope) ---
 STAFF_SCOPE = "staff_scope"
@@ -188,6 +204,12 @@ async def read(unit: RequestUnit, principal: Principal, cursor: str | None, limi
                 current[(kind, found[0].id)] = Seen(found[0], bool(found.sender), bool(found.receiver),
                                                     bool(found.sees_client))
             continue
+        if kind == "related_person":
+            query = households.select_with_link(principal).where(RelatedPerson.id.in_(ids),
+                                                                  related_persons_visible_to(principal))
+            for person, linked in (await session.execute(query)).all():
+                current[(kind, person.id)] = (person, linked)
+            continue
         if kind == "episode":
             query = select(Episode, Programme.code).join(Programme, Programme.id == Episode.programme_id).where(
                 Episode.id.in_(ids), episodes_visible_to(principal))
@@ -248,6 +270,8 @@ async def read(unit: RequestUnit, principal: Principal, cursor: str | None, limi
             shown = FEED[row.resource_type].view(principal, record).model_dump(mode="json")
             put(Change(resource_type=row.resource_type, id=row.resource_id,
                        client_id=row.client_id, deleted=False, reason=reason, changed_at=row.at, record=shown))
+            if row.resource_type == "related_person" and record[1] is not None:
+                audited.append(record[1])  # the shown link tells of the linked client too
         elif row.seq in lost_sight:
             record_lost, client_lost = lost_sight[row.seq]
             if client_lost and row.client_id is not None and row.client_id not in visible_clients:

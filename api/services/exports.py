@@ -138,9 +138,10 @@ EXPORTS: Mapping[str, ExportSource] = {
                              lambda p, row: meeting_summary(row[0]), lambda p: MeetingSummary, lambda row: None,
                              action=Action.meetings_export),
     # --- issue 18: households, refusals, service use and risk, support plans ---
-    "related-persons": ExportSource(RelatedPerson, related_persons_visible_to, households.export_select,
-                                    households.export_view, lambda p: RelatedPersonRead, lambda row: row[0].client_id,
-                                    reads=Action.household_read, linked_client_id=lambda row: row[1]),
+    "related-persons": ExportSource(RelatedPerson, related_persons_visible_to, households.select_with_link,
+                                    households.view_with_link, lambda p: RelatedPersonRead,
+                                    lambda row: row[0].client_id, reads=Action.household_read,
+                                    linked_client_id=lambda row: row[1]),
     "refusals": ExportSource(ClientRefusal, refusals_visible_to, lambda p: select(ClientRefusal),
                              lambda p, row: shape(p, refusals.read_model(row[0])), lambda p: RefusalRead,
                              lambda row: row[0].client_id, reads=Action.refusal_read),

@@ -159,11 +159,11 @@ async def unlink(unit: RequestUnit, principal: Principal, client_id: uuid.UUID, 
     unit.audit("unlink", "related_person", resource_id=person.id, client_id=linked, subject="linked")
 
 
-# --- the export (GET /v1/exports/related-persons) ---
-def export_select(principal: Principal) -> Any:
+# --- the export (GET /v1/exports/related-persons) and the change feed ---
+def select_with_link(principal: Principal) -> Any:
     """Each person with the linked client's id only where the caller sees that client."""
     return select(RelatedPerson, _shown_link(principal))
 
 
-def export_view(principal: Principal, row: Any) -> Shaped:
+def view_with_link(principal: Principal, row: Any) -> Shaped:
     return shape(principal, _read(row[0], row[1]))
