@@ -28,7 +28,7 @@ async def export_records(
     request: Request,
     resource: Annotated[str, Path(max_length=40, description=(
         "clients, episodes, activities, referrals, meetings, related-persons, refusals, service-uses, "
-        "risk-flags or support-plans"))],
+        "risk-flags, support-plans, intakes or advice-requests"))],
     principal: PrincipalDep,
     unit: UnitDep,
     format: Literal["ndjson", "csv"] = "ndjson",

@@ -33,9 +33,11 @@ from api.db import audit_writer
 from api.db.audit_writer import PendingEvent
 from api.db.models import (
     Activity,
+    AdviceRequest,
     Client,
     ClientRefusal,
     Episode,
+    Intake,
     Meeting,
     Programme,
     Referral,
@@ -47,8 +49,10 @@ from api.db.models import (
 )
 from api.db.scopes import (
     activities_visible_to,
+    advice_requests_visible_to,
     clients_visible_to,
     episodes_visible_to,
+    intakes_visible_to,
     referrals_visible_to,
     refusals_visible_to,
     related_persons_visible_to,
@@ -62,13 +66,15 @@ from api.domain.principal import Principal
 from api.domain.referral_sharing import data_categories_for
 from api.domain.spreadsheet_cells import neutralise
 from api.schemas.clients import ClientRead
+from api.schemas.consultations import AdviceRequestRead
 from api.schemas.episodes import ActivityRead, EpisodeRead
 from api.schemas.households import RelatedPersonRead
+from api.schemas.intakes import IntakeRead
 from api.schemas.meetings import MeetingSummary, meeting_summary
 from api.schemas.refusals import RefusalRead
 from api.schemas.service_use import RiskFlagRead, ServiceUseRead
 from api.schemas.support_plans import SupportPlanRead
-from api.services import households, refusals, service_use, support_plans
+from api.services import consultations, households, refusals, service_use, support_plans
 from api.services import read_models as views
 from api.services.guard import require
 from api.services.referrals import relation_columns, seen_from_row
@@ -153,6 +159,14 @@ EXPORTS: Mapping[str, ExportSource] = {
                                lambda row: row[0].client_id, reads=Action.risk_flag_read),
     "support-plans": ExportSource(SupportPlan, support_plans_visible_to, support_plans.export_select,
                                   support_plans.export_view, lambda p: SupportPlanRead, lambda row: row[0].client_id),
+    # Enquiries (the client's id once converted) and advice requests (the asker's and the specialist's).
+    "intakes": ExportSource(Intake, intakes_visible_to, lambda p: select(Intake),
+                            lambda p, row: shape(p, IntakeRead.model_validate(row[0])), lambda p: IntakeRead,
+                            lambda row: row[0].client_id, reads=Action.intake_read),
+    "advice-requests": ExportSource(AdviceRequest, advice_requests_visible_to, lambda p: select(AdviceRequest),
+                                    lambda p, row: shape(p, consultations.advice_read(row[0])),
+                                    lambda p: AdviceRequestRead, lambda row: row[0].client_id,
+                                    reads=Action.advice_read),
 }
 
 

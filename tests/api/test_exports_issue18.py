@@ -113,3 +113,31 @@ async def test_a_risk_flag_note_that_looks_like_a_formula_comes_back_as_text(
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [(r["code"], r["note"], r["review_due"]) for r in rows] == [("sudden_departure", "'" + FORMULA, "true")]
     assert "raised_by" in rows[0]
+
+
+async def test_intakes_and_advice_requests_export_to_who_sees_them(
+        client: httpx.AsyncClient, db: AsyncSession, world: World) -> None:
+    s = await build_scenario(db, world)
+    cw = world.auth("caseworker")
+    enquiry = await client.post("/v1/intakes", headers=cw, json={
+        "description": "民生委員から。近所とのトラブル。", "referrer_type": "welfare_commissioner", "urgency": "soon",
+        "consent_state": "not_asked", "branch_code": "karasuyama"})
+    assert enquiry.status_code == 201, enquiry.text
+    asked = await client.post("/v1/advice-requests", headers=cw, json={
+        "specialist_id": str(world.users["public_health_nurse"]), "client_id": str(s.client_in.id),
+        "subject": "服薬の声かけ", "question": "専門的な視点で助言してほしい", "client_summary": "50代女性、単身。"})
+    assert asked.status_code == 201, asked.text
+
+    intakes = _ndjson(await client.get("/v1/exports/intakes", headers=cw))
+    assert [i["id"] for i in intakes] == [enquiry.json()["id"]]
+    assert _ndjson(await client.get("/v1/exports/intakes", headers=world.auth("caseworker2"))) == []
+    assert (await client.get("/v1/exports/intakes", headers=world.auth("peer_supporter"))).status_code == 403
+
+    before = await db.scalar(select(func.coalesce(func.max(AuditEvent.seq), 0)))
+    incoming = _ndjson(await client.get("/v1/exports/advice-requests", headers=world.auth("public_health_nurse")))
+    assert [(a["id"], a["client_summary"]) for a in incoming] == [(asked.json()["id"], "50代女性、単身。")]
+    assert await db.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.seq > before, AuditEvent.client_id == s.client_in.id, AuditEvent.subject == "export",
+        AuditEvent.resource_type == "advice-requests")) == 1
+    assert _ndjson(await client.get("/v1/exports/advice-requests", headers=world.auth("mental_care_worker"))) == []
+    assert (await client.get("/v1/exports/advice-requests", headers=world.auth("peer_supporter"))).status_code == 403
