@@ -11,7 +11,9 @@ class Change(BaseModel):
     resource_type: Literal["client", "episode", "goal", "activity", "consent", "care_team_member",
                            "referral", "support_plan", "meeting",
                            # issue 18: case notes (the professions only)
-                           "related_person", "client_refusal", "service_use", "risk_flag"]
+                           "related_person", "client_refusal", "service_use", "risk_flag",
+                           # issue 18: enquiries and advice requests (their own scopes)
+                           "intake", "advice_request"]
     id: uuid.UUID
     client_id: uuid.UUID | None
     deleted: bool = Field(description="A tombstone: drop your copy (for a client, with everything of that client)")

@@ -46,6 +46,7 @@ from sqlalchemy.sql.util import ClauseAdapter
 
 from api.db.models import (
     Activity,
+    AdviceRequest,
     CareTeamMember,
     ChangeLog,
     Client,
@@ -53,6 +54,7 @@ from api.db.models import (
     Consent,
     Episode,
     Goal,
+    Intake,
     Meeting,
     Programme,
     Referral,
@@ -64,11 +66,13 @@ from api.db.models import (
 from api.db.models.changes import Xid8
 from api.db.scopes import (
     activities_visible_to,
+    advice_requests_visible_to,
     care_team_visible_to,
     clients_visible_to,
     consents_visible_to,
     episodes_visible_to,
     goals_visible_to,
+    intakes_visible_to,
     meetings_visible_to,
     referrals_visible_to,
     refusals_visible_to,
@@ -85,8 +89,9 @@ from api.messages import msg
 from api.pagination import decode_cursor, encode_cursor
 from api.problems import Problem
 from api.schemas.changes import Change, ChangePage
+from api.schemas.intakes import IntakeRead
 from api.schemas.meetings import meeting_summary
-from api.services import households, refusals, service_use, support_plans
+from api.services import consultations, households, refusals, service_use, support_plans
 from api.services import read_models as views
 from api.services.guard import require
 from api.services.referrals import Seen, relation_columns
@@ -121,6 +126,10 @@ FEED: Mapping[str, FeedSource] = {
     "client_refusal": FeedSource(ClientRefusal, refusals_visible_to, lambda p, r: shape(p, refusals.read_model(r))),
     "service_use": FeedSource(ServiceUse, service_uses_visible_to, lambda p, u: shape(p, service_use.use_read(u))),
     "risk_flag": FeedSource(RiskFlag, risk_flags_visible_to, lambda p, f: shape(p, service_use.flag_read(f))),
+    # --- issue 18: enquiries (client_id once converted) and advice requests, each by its own scope ---
+    "intake": FeedSource(Intake, intakes_visible_to, lambda p, i: shape(p, IntakeRead.model_validate(i))),
+    "advice_request": FeedSource(AdviceRequest, advice_requests_visible_to,
+                                 lambda p, r: shape(p, consultations.advice_read(r))),
 }
 # --- issue 18: a user's role or branch offices changed (trigger change_log_staff_scope) ---
 STAFF_SCOPE = "staff_scope"

@@ -92,3 +92,52 @@ async def test_case_notes_reach_the_professions_and_never_a_peer_supporter(
             for table in CASE_NOTES:
                 await conn.execute(text(f"DELETE FROM {table} WHERE client_id = ANY(:ids)"), ids)
             await conn.execute(text("DELETE FROM change_log WHERE client_id = ANY(:ids)"), ids)
+
+
+async def test_intakes_and_advice_requests_reach_only_who_sees_them(
+        live: Any, world: World, engine: AsyncEngine) -> None:  # noqa: F811
+    http, created = live
+    readers = ("caseworker", "public_health_nurse", "mental_care_worker", "peer_supporter", "caseworker2")
+    starts = {name: (await _drain(http, world.auth(name)))[1] for name in readers}
+    maker = async_sessionmaker(engine, expire_on_commit=False)
+    async with maker() as s:
+        person = make_client("karasuyama", "相談 九子", "ソウダン キュウコ")
+        s.add(person)
+        await s.flush()
+        for name in ("caseworker", "mental_care_worker", "peer_supporter"):
+            s.add(CareTeamMember(client_id=person.id, user_id=world.users[name], team_role=world.roles[name],
+                                 from_date=today_tokyo() - timedelta(days=3)))
+        await s.commit()
+    created.append(person.id)
+    made: dict[str, str] = {}
+    try:
+        cw = world.auth("caseworker")
+        enquiry = await http.post("/v1/intakes", headers=cw, json={
+            "description": "民生委員から。", "referrer_type": "welfare_commissioner", "urgency": "soon",
+            "consent_state": "not_asked", "branch_code": "karasuyama"})
+        assert enquiry.status_code == 201, enquiry.text
+        made["intake"] = enquiry.json()["id"]
+        asked = await http.post("/v1/advice-requests", headers=cw, json={
+            "specialist_id": str(world.users["public_health_nurse"]), "client_id": str(person.id),
+            "subject": "服薬の声かけ", "question": "助言してほしい", "client_summary": "単身。"})
+        assert asked.status_code == 201, asked.text
+        made["advice_request"] = asked.json()["id"]
+
+        heard = {}
+        for name in readers:
+            items, _ = await _drain(http, world.auth(name), starts[name])
+            heard[name] = {(i["resource_type"], i["id"]) for i in items if i["id"] in made.values()}
+        both = {("intake", made["intake"]), ("advice_request", made["advice_request"])}
+        assert heard["caseworker"] == both
+        assert heard["public_health_nurse"] == {("advice_request", made["advice_request"])}
+        # On the client's team, but of another agency than the enquiry's and not the one asked.
+        assert heard["mental_care_worker"] == set()
+        assert heard["peer_supporter"] == set()
+        assert heard["caseworker2"] == set()
+    finally:
+        async with engine.begin() as conn:
+            for table, key in (("advice_request", "advice_request"), ("intake", "intake")):
+                if key in made:
+                    await conn.execute(text("DELETE FROM change_log WHERE resource_id = :r"), {"r": made[key]})
+                    await conn.execute(text(f"DELETE FROM {table} WHERE id = :r"), {"r": made[key]})
+            await conn.execute(text("DELETE FROM change_log WHERE client_id = :c"), {"c": person.id})
