@@ -15,13 +15,17 @@ from api.db.models import (
     AdviceRequest,
     CareTeamMember,
     Client,
+    ClientRefusal,
     Consent,
     EmergencyAccess,
     Episode,
     Goal,
     Intake,
     Referral,
+    RelatedPerson,
+    RiskFlag,
     Service,
+    ServiceUse,
     StaffActivity,
     SupportPlan,
     UserAccount,
@@ -185,6 +189,32 @@ def emergency_grants_reviewable_by(principal: Principal) -> ColumnElement[bool]:
 def supervisors_of_branch(branch_code: str) -> ColumnElement[bool]:
     """The users who supervise a branch office (they hear of break-the-glass on its clients)."""
     return and_(UserAccount.role == Role.supervisor, literal(branch_code) == any_(UserAccount.branch_codes))
+
+
+# --- issue 18: households, refusals, service use and risk ---
+def _case_notes(principal: Principal, action: Action, client_id: Any) -> ColumnElement[bool]:
+    """A client's case notes (family, refusals, services, risks): the client's rows for whoever sees
+    the client and may read that kind of note (the professions; never peer supporters); the same rule
+    the routes apply, so an export or the change feed shows no more than the routes do."""
+    if principal.is_machine or can(principal, action) is not None:
+        return false()
+    return client_visible(principal, client_id)
+
+
+def related_persons_visible_to(principal: Principal) -> ColumnElement[bool]:
+    return _case_notes(principal, Action.household_read, RelatedPerson.client_id)
+
+
+def refusals_visible_to(principal: Principal) -> ColumnElement[bool]:
+    return _case_notes(principal, Action.refusal_read, ClientRefusal.client_id)
+
+
+def service_uses_visible_to(principal: Principal) -> ColumnElement[bool]:
+    return _case_notes(principal, Action.service_use_read, ServiceUse.client_id)
+
+
+def risk_flags_visible_to(principal: Principal) -> ColumnElement[bool]:
+    return _case_notes(principal, Action.risk_flag_read, RiskFlag.client_id)
 
 
 # --- issue 18: support plans ---

@@ -26,7 +26,9 @@ _MEDIA = {"ndjson": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
 )
 async def export_records(
     request: Request,
-    resource: Annotated[str, Path(max_length=40, description="clients, episodes, activities, referrals or meetings")],
+    resource: Annotated[str, Path(max_length=40, description=(
+        "clients, episodes, activities, referrals, meetings, related-persons, refusals, service-uses, "
+        "risk-flags, support-plans, intakes or advice-requests"))],
     principal: PrincipalDep,
     unit: UnitDep,
     format: Literal["ndjson", "csv"] = "ndjson",

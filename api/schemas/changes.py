@@ -9,7 +9,11 @@ from pydantic import BaseModel, Field
 
 class Change(BaseModel):
     resource_type: Literal["client", "episode", "goal", "activity", "consent", "care_team_member",
-                           "referral", "support_plan", "meeting"]
+                           "referral", "support_plan", "meeting",
+                           # issue 18: case notes (the professions only)
+                           "related_person", "client_refusal", "service_use", "risk_flag",
+                           # issue 18: enquiries and advice requests (their own scopes)
+                           "intake", "advice_request"]
     id: uuid.UUID
     client_id: uuid.UUID | None
     deleted: bool = Field(description="A tombstone: drop your copy (for a client, with everything of that client)")

@@ -46,27 +46,39 @@ from sqlalchemy.sql.util import ClauseAdapter
 
 from api.db.models import (
     Activity,
+    AdviceRequest,
     CareTeamMember,
     ChangeLog,
     Client,
+    ClientRefusal,
     Consent,
     Episode,
     Goal,
+    Intake,
     Meeting,
     Programme,
     Referral,
+    RelatedPerson,
+    RiskFlag,
+    ServiceUse,
     SupportPlan,
 )
 from api.db.models.changes import Xid8
 from api.db.scopes import (
     activities_visible_to,
+    advice_requests_visible_to,
     care_team_visible_to,
     clients_visible_to,
     consents_visible_to,
     episodes_visible_to,
     goals_visible_to,
+    intakes_visible_to,
     meetings_visible_to,
     referrals_visible_to,
+    refusals_visible_to,
+    related_persons_visible_to,
+    risk_flags_visible_to,
+    service_uses_visible_to,
     support_plans_visible_to,
 )
 from api.db.unit import RequestUnit
@@ -77,11 +89,13 @@ from api.messages import msg
 from api.pagination import decode_cursor, encode_cursor
 from api.problems import Problem
 from api.schemas.changes import Change, ChangePage
+from api.schemas.intakes import IntakeRead
 from api.schemas.meetings import meeting_summary
+from api.services import consultations, households, refusals, service_use, support_plans
 from api.services import read_models as views
-from api.services import support_plans
 from api.services.guard import require
 from api.services.referrals import Seen, relation_columns
+from api.services.shaping import shape
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +119,17 @@ FEED: Mapping[str, FeedSource] = {
     # A meeting's summary only (date, venue, theme, status): its agenda, closed items included, is
     # read from /v1/meetings/{id}, where the closed items' content stays with the meeting managers.
     "meeting": FeedSource(Meeting, meetings_visible_to, lambda p, meeting: meeting_summary(meeting)),
+    # --- issue 18: households, refusals, service use and risk --- case notes: their scopes hold the
+    # area's read action too, so a peer supporter's feed never names them, as their routes answer 403.
+    # A related person's link to another client shows only where the caller sees that client.
+    "related_person": FeedSource(RelatedPerson, related_persons_visible_to, households.view_with_link),
+    "client_refusal": FeedSource(ClientRefusal, refusals_visible_to, lambda p, r: shape(p, refusals.read_model(r))),
+    "service_use": FeedSource(ServiceUse, service_uses_visible_to, lambda p, u: shape(p, service_use.use_read(u))),
+    "risk_flag": FeedSource(RiskFlag, risk_flags_visible_to, lambda p, f: shape(p, service_use.flag_read(f))),
+    # --- issue 18: enquiries (client_id once converted) and advice requests, each by its own scope ---
+    "intake": FeedSource(Intake, intakes_visible_to, lambda p, i: shape(p, IntakeRead.model_validate(i))),
+    "advice_request": FeedSource(AdviceRequest, advice_requests_visible_to,
+                                 lambda p, r: shape(p, consultations.advice_read(r))),
 }
 # --- issue 18: a user's role or branch offices changed (trigger change_log_staff_scope) ---
 STAFF_SCOPE = "staff_scope"
@@ -188,6 +213,12 @@ async def read(unit: RequestUnit, principal: Principal, cursor: str | None, limi
                 current[(kind, found[0].id)] = Seen(found[0], bool(found.sender), bool(found.receiver),
                                                     bool(found.sees_client))
             continue
+        if kind == "related_person":
+            query = households.select_with_link(principal).where(RelatedPerson.id.in_(ids),
+                                                                  related_persons_visible_to(principal))
+            for person, linked in (await session.execute(query)).all():
+                current[(kind, person.id)] = (person, linked)
+            continue
         if kind == "episode":
             query = select(Episode, Programme.code).join(Programme, Programme.id == Episode.programme_id).where(
                 Episode.id.in_(ids), episodes_visible_to(principal))
@@ -248,6 +279,8 @@ async def read(unit: RequestUnit, principal: Principal, cursor: str | None, limi
             shown = FEED[row.resource_type].view(principal, record).model_dump(mode="json")
             put(Change(resource_type=row.resource_type, id=row.resource_id,
                        client_id=row.client_id, deleted=False, reason=reason, changed_at=row.at, record=shown))
+            if row.resource_type == "related_person" and record[1] is not None:
+                audited.append(record[1])  # the shown link tells of the linked client too
         elif row.seq in lost_sight:
             record_lost, client_lost = lost_sight[row.seq]
             if client_lost and row.client_id is not None and row.client_id not in visible_clients:

@@ -1,7 +1,8 @@
 """The disclosure package (保有個人データの開示, APPI art. 33): everything the service holds about
 one client, as one printable Japanese document: the record, consents, support episodes with their
 decisions, goals and activities, referrals and what each shared, third-party provision records,
-correction requests, related persons, refusals, service use, risk flags and the access log. Produced
+correction requests, related persons, refusals, service use, risk flags, support plans, the intake
+the record began as, advice requests about the client and the access log. Produced
 for the client by staff the policy allows, and itself audited (action `disclose`)."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import select
 
 from api.db.models import (
     Activity,
+    AdviceRequest,
     Agency,
     AuditEvent,
     Client,
@@ -26,11 +28,13 @@ from api.db.models import (
     Decision,
     Episode,
     Goal,
+    Intake,
     Programme,
     Referral,
     RelatedPerson,
     RiskFlag,
     ServiceUse,
+    SupportPlan,
     ThirdPartyProvision,
 )
 from api.db.unit import RequestUnit
@@ -124,6 +128,12 @@ async def _load(unit: RequestUnit, client_id: uuid.UUID) -> dict[str, Any]:
             .where(ServiceUse.client_id == client_id).order_by(ServiceUse.started_on, ServiceUse.id))).all(),
         "risk_flags": (await session.scalars(select(RiskFlag).where(RiskFlag.client_id == client_id)
                                              .order_by(RiskFlag.raised_on, RiskFlag.id))).all(),
+        # --- issue 18: support plans, the intake, advice requests ---
+        "support_plans": (await session.scalars(select(SupportPlan).where(SupportPlan.client_id == client_id)
+                                                .order_by(SupportPlan.episode_id, SupportPlan.number))).all(),
+        "intakes": (await session.scalars(select(Intake).where(Intake.client_id == client_id))).all(),
+        "advice": (await session.scalars(select(AdviceRequest).where(AdviceRequest.client_id == client_id)
+                                         .order_by(AdviceRequest.asked_at, AdviceRequest.id))).all(),
     }
 
 
@@ -192,6 +202,18 @@ def render(client: Client, data: dict[str, Any], *, by: Principal, at: datetime)
         _section("リスク情報", _table(("内容", "記録日", "見直し日", "解消日", "メモ"), [
             (_label(codes.RISK_FLAGS, f.code), f.raised_on, f.review_on, f.resolved_on, f.note)
             for f in data["risk_flags"]])),
+        # --- issue 18: support plans (every version), the intake, advice requests about the client ---
+        _section("支援方針", _table(("版", "状態", "公開日時", "方針", "目標", "役割分担"), [
+            (p.number, _label(codes.SUPPORT_PLAN_STATUSES, p.status), p.published_at, p.policy, p.goals,
+             [f"{_label(codes.TEAM_ROLES, a.get('team_role'))}: {a.get('task', '')}" for a in p.assignments])
+            for p in data["support_plans"]])),
+        _section("相談受付", _table(("受付日時", "相談の内容", "紹介元", "緊急度", "判断", "判断の記録", "登録日時"), [
+            (i.received_at, i.description, _label(codes.INTAKE_REFERRER_TYPES, i.referrer_type),
+             _label(codes.INTAKE_URGENCIES, i.urgency), _label(codes.INTAKE_TRIAGE_OUTCOMES, i.triage_outcome),
+             i.triage_note, i.converted_at) for i in data["intakes"]])),
+        _section("専門職への助言依頼", _table((
+            "依頼日時", "件名", "依頼内容", "本人についての要約", "回答", "回答日時"), [
+            (a.asked_at, a.subject, a.question, a.client_summary, a.answer, a.answered_at) for a in data["advice"]])),
         _section("アクセス記録", _table(("日時", "操作", "操作者", "役割", "対象", "結果", "目的"), [
             (e.at, _ACTIONS_JA.get(e.action, e.action), e.actor_name, e.role, e.resource_type, e.outcome, e.purpose)
             for e in data["access"]])),
@@ -217,5 +239,5 @@ async def package(unit: RequestUnit, principal: Principal, client_id: uuid.UUID,
             client_id=client_id)
     data = await _load(unit, client_id)
     unit.audit("disclose", "client", resource_id=client_id, client_id=client_id,
-               detail={"sections": 12, "access_events": len(data["access"])})
+               detail={"sections": 15, "access_events": len(data["access"])})
     return render(client, data, by=principal, at=at)

@@ -5,7 +5,13 @@ a short session of its own: memory stays flat however many rows there are, and n
 runs long enough to be cancelled by recovery conflicts. Before a batch is sent, one audit row per
 client in it is committed on the primary; when the export completes, an `export` row with the
 count closes it. A row changed during an export moves behind the cursor and may come twice: pulls
-are at-least-once, de-duplicate on (id, version)."""
+are at-least-once, de-duplicate on (id, version).
+
+Issue 18's client-linked records export the same way: related persons (a link to another client
+only where the caller sees that client, whose access log then names the export too), refusals,
+service uses and risk flags (case notes: the export needs the area's own read action as well, so
+peer supporters get none), and support-plan versions (shaped as the routes shape them: no policy
+text for a peer supporter)."""
 
 from __future__ import annotations
 
@@ -25,20 +31,54 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from api.db import audit_writer
 from api.db.audit_writer import PendingEvent
-from api.db.models import Activity, Client, Episode, Meeting, Programme, Referral, ThirdPartyProvision
-from api.db.scopes import activities_visible_to, clients_visible_to, episodes_visible_to, referrals_visible_to
+from api.db.models import (
+    Activity,
+    AdviceRequest,
+    Client,
+    ClientRefusal,
+    Episode,
+    Intake,
+    Meeting,
+    Programme,
+    Referral,
+    RelatedPerson,
+    RiskFlag,
+    ServiceUse,
+    SupportPlan,
+    ThirdPartyProvision,
+)
+from api.db.scopes import (
+    activities_visible_to,
+    advice_requests_visible_to,
+    clients_visible_to,
+    episodes_visible_to,
+    intakes_visible_to,
+    referrals_visible_to,
+    refusals_visible_to,
+    related_persons_visible_to,
+    risk_flags_visible_to,
+    service_uses_visible_to,
+    support_plans_visible_to,
+)
 from api.db.unit import RequestUnit
 from api.domain.access_rules import Action, is_third_party
 from api.domain.principal import Principal
 from api.domain.referral_sharing import data_categories_for
 from api.domain.spreadsheet_cells import neutralise
 from api.schemas.clients import ClientRead
+from api.schemas.consultations import AdviceRequestRead
 from api.schemas.episodes import ActivityRead, EpisodeRead
+from api.schemas.households import RelatedPersonRead
+from api.schemas.intakes import IntakeRead
 from api.schemas.meetings import MeetingSummary, meeting_summary
+from api.schemas.refusals import RefusalRead
+from api.schemas.service_use import RiskFlagRead, ServiceUseRead
+from api.schemas.support_plans import SupportPlanRead
+from api.services import consultations, households, refusals, service_use, support_plans
 from api.services import read_models as views
 from api.services.guard import require
 from api.services.referrals import relation_columns, seen_from_row
-from api.services.shaping import columns_for
+from api.services.shaping import columns_for, shape
 
 BATCH_SIZE = 1000
 BOM = "\ufeff".encode()
@@ -55,6 +95,10 @@ class ExportSource:
     view_model: Callable[[Principal], type[BaseModel]]
     client_id: Callable[[Any], uuid.UUID | None]
     action: Action = Action.records_export
+    # The area's own read action, required as well (case notes the routes show the professions only).
+    reads: Action | None = None
+    # A second client a row tells the caller about (a related person's link): audited as read too.
+    linked_client_id: Callable[[Any], uuid.UUID | None] | None = None
     # Rows that hand client data to another organisation's system also leave a 第三者提供の記録.
     provisions: Callable[[Principal, list[Any]], list[Any]] | None = None
 
@@ -99,12 +143,39 @@ EXPORTS: Mapping[str, ExportSource] = {
     "meetings": ExportSource(Meeting, lambda p: true(), lambda p: select(Meeting),
                              lambda p, row: meeting_summary(row[0]), lambda p: MeetingSummary, lambda row: None,
                              action=Action.meetings_export),
+    # --- issue 18: households, refusals, service use and risk, support plans ---
+    "related-persons": ExportSource(RelatedPerson, related_persons_visible_to, households.select_with_link,
+                                    households.view_with_link, lambda p: RelatedPersonRead,
+                                    lambda row: row[0].client_id, reads=Action.household_read,
+                                    linked_client_id=lambda row: row[1]),
+    "refusals": ExportSource(ClientRefusal, refusals_visible_to, lambda p: select(ClientRefusal),
+                             lambda p, row: shape(p, refusals.read_model(row[0])), lambda p: RefusalRead,
+                             lambda row: row[0].client_id, reads=Action.refusal_read),
+    "service-uses": ExportSource(ServiceUse, service_uses_visible_to, lambda p: select(ServiceUse),
+                                 lambda p, row: shape(p, service_use.use_read(row[0])), lambda p: ServiceUseRead,
+                                 lambda row: row[0].client_id, reads=Action.service_use_read),
+    "risk-flags": ExportSource(RiskFlag, risk_flags_visible_to, lambda p: select(RiskFlag),
+                               lambda p, row: shape(p, service_use.flag_read(row[0])), lambda p: RiskFlagRead,
+                               lambda row: row[0].client_id, reads=Action.risk_flag_read),
+    "support-plans": ExportSource(SupportPlan, support_plans_visible_to, support_plans.export_select,
+                                  support_plans.export_view, lambda p: SupportPlanRead, lambda row: row[0].client_id),
+    # Enquiries (the client's id once converted) and advice requests (the asker's and the specialist's).
+    "intakes": ExportSource(Intake, intakes_visible_to, lambda p: select(Intake),
+                            lambda p, row: shape(p, IntakeRead.model_validate(row[0])), lambda p: IntakeRead,
+                            lambda row: row[0].client_id, reads=Action.intake_read),
+    "advice-requests": ExportSource(AdviceRequest, advice_requests_visible_to, lambda p: select(AdviceRequest),
+                                    lambda p, row: shape(p, consultations.advice_read(row[0])),
+                                    lambda p: AdviceRequestRead, lambda row: row[0].client_id,
+                                    reads=Action.advice_read),
 }
 
 
 def start(unit: RequestUnit, principal: Principal, resource: str, fmt: str, updated_since: datetime | None) -> None:
     """Check the policy and audit the start (committed with the request, before any row is read)."""
-    require(unit, principal, EXPORTS[resource].action, resource_type=resource)
+    source = EXPORTS[resource]
+    require(unit, principal, source.action, resource_type=resource)
+    if source.reads is not None:
+        require(unit, principal, source.reads, resource_type=resource)
     unit.audit("export", resource, subject="start",
                detail={"format": fmt, "updated_since": updated_since.isoformat() if updated_since else None})
 
@@ -173,7 +244,10 @@ async def stream(reader: async_sessionmaker[AsyncSession], writer: async_session
             models = [source.view(principal, row) for row in rows]
         if not rows:
             break
-        clients = [c for c in dict.fromkeys(source.client_id(row) for row in rows) if c is not None]
+        named = [source.client_id(row) for row in rows]
+        if source.linked_client_id is not None:
+            named += [source.linked_client_id(row) for row in rows]
+        clients = [c for c in dict.fromkeys(named) if c is not None]
         provisions = source.provisions(principal, rows) if source.provisions else []
         await _audit(writer, [PendingEvent(action="read", resource_type=resource, client_id=c, subject="export",
                                            actor=actor) for c in clients], context, provisions)

@@ -24,6 +24,7 @@ from api.problems import id_taken, invalid_field
 from api.schemas.households import RelatedPersonCreate, RelatedPersonRead, RelatedPersonUpdate
 from api.services import clients as client_service
 from api.services.guard import invisible, require
+from api.services.shaping import Shaped, shape
 
 
 def _shown_link(principal: Principal) -> Any:
@@ -156,3 +157,13 @@ async def unlink(unit: RequestUnit, principal: Principal, client_id: uuid.UUID, 
     unit.audit("unlink", "related_person", resource_id=person.id, client_id=client_id,
                detail={"linked_client_id": str(linked)})
     unit.audit("unlink", "related_person", resource_id=person.id, client_id=linked, subject="linked")
+
+
+# --- the export (GET /v1/exports/related-persons) and the change feed ---
+def select_with_link(principal: Principal) -> Any:
+    """Each person with the linked client's id only where the caller sees that client."""
+    return select(RelatedPerson, _shown_link(principal))
+
+
+def view_with_link(principal: Principal, row: Any) -> Shaped:
+    return shape(principal, _read(row[0], row[1]))

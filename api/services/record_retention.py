@@ -4,7 +4,15 @@ after its last support episode closed (or after deactivation, for a record that 
 Erasure keeps every row (statistics count them; third-party provision records and the audit trail
 name them) and empties what identifies or describes the person: name and kana replaced, contact
 details, notes, diagnoses' codes (the group stays), free text of decisions, goals, activities,
-referrals and their messages, consent witnesses and correction values. `preview` is the dry run."""
+referrals and their messages, consent witnesses and correction values. `preview` is the dry run.
+
+The records issue 18 added follow the same rule: related persons keep their relationship code and
+lose name, phone and note, and every link between the erased record and another client record goes
+(both directions: the other client's own record and its related persons stay as they are); refusals,
+service uses and risk flags keep their codes and dates and lose their words; support-plan versions
+keep their numbers, who was assigned and who acknowledged, and lose policy, goals' and tasks' words;
+the intake converted into the client is erased like the record; advice requests about the client
+lose subject, question, summary and answer (the turnaround statistics keep counting them)."""
 
 from __future__ import annotations
 
@@ -12,20 +20,29 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import (
     Activity,
+    AdviceRequest,
     Client,
+    ClientRefusal,
     Consent,
     CorrectionRequest,
     Decision,
     Episode,
     Goal,
+    Intake,
     Referral,
     ReferralMessage,
+    RelatedPerson,
+    RelatedPersonLink,
+    RiskFlag,
+    ServiceUse,
+    SupportPlan,
 )
 from api.db.scopes import clients_visible_to
 from api.db.unit import RequestUnit
@@ -108,8 +125,42 @@ async def erase(session: AsyncSession, client_ids: Sequence[uuid.UUID], at: date
         select(Referral.id).where(Referral.client_id.in_(ids)).scalar_subquery())).values(body=_ERASED_TEXT))
     await session.execute(update(CorrectionRequest).where(CorrectionRequest.client_id.in_(ids)).values(
         requested_value=None, old_value=None, new_value=None, reason=_ERASED_TEXT))
+    await _erase_issue_18_records(session, ids)
     await session.flush()
     return erased
+
+
+async def _erase_issue_18_records(session: AsyncSession, ids: list[uuid.UUID]) -> None:
+    """Related persons, refusals, service use, risk flags, support plans, intakes and advice requests.
+    Every row changed gets a new version, so no cached copy is confirmed by its old ETag."""
+    own_people = select(RelatedPerson.id).where(RelatedPerson.client_id.in_(ids)).scalar_subquery()
+    await session.execute(delete(RelatedPersonLink).where(or_(RelatedPersonLink.related_person_id.in_(own_people),
+                                                              RelatedPersonLink.linked_client_id.in_(ids))))
+    await session.execute(update(RelatedPerson).where(RelatedPerson.client_id.in_(ids)).values(
+        name=None, phone=None, note=None, version=RelatedPerson.version + 1))
+    await session.execute(update(ClientRefusal).where(ClientRefusal.client_id.in_(ids)).values(
+        source_detail=None, note=None, end_reason=_erased_if_set(ClientRefusal.end_reason),
+        version=ClientRefusal.version + 1))
+    await session.execute(update(ServiceUse).where(ServiceUse.client_id.in_(ids)).values(
+        note=None, version=ServiceUse.version + 1))
+    await session.execute(update(RiskFlag).where(RiskFlag.client_id.in_(ids)).values(
+        note=None, resolution=_erased_if_set(RiskFlag.resolution), version=RiskFlag.version + 1))
+    await session.execute(update(AdviceRequest).where(AdviceRequest.client_id.in_(ids)).values(
+        subject=_ERASED_TEXT, question=_ERASED_TEXT, client_summary=None,
+        answer=_erased_if_set(AdviceRequest.answer), version=AdviceRequest.version + 1))
+    for plan in await session.scalars(select(SupportPlan).where(SupportPlan.client_id.in_(ids))):
+        plan.policy = _ERASED_TEXT
+        plan.goals = [_ERASED_TEXT for _ in plan.goals]
+        plan.assignments = [{**a, "task": _ERASED_TEXT} for a in plan.assignments]
+    for intake in await session.scalars(select(Intake).where(Intake.client_id.in_(ids))):
+        intake.name, intake.kana, intake.description = ERASED_NAME, ERASED_KANA, None
+        intake.birth_date = None if intake.birth_date is None else coarse_birth_date(intake.birth_date)
+        intake.phone, intake.referrer_name = None, None
+        intake.triage_note = None if intake.triage_note is None else _ERASED_TEXT
+
+
+def _erased_if_set(column: Any) -> Any:
+    return case((column.is_(None), None), else_=_ERASED_TEXT)
 
 
 async def run(session: AsyncSession, today: date, years: int, *, apply: bool, batch: int = 500) -> list[Due]:

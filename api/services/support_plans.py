@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.conventions import check_version
@@ -255,3 +255,16 @@ def view(principal: Principal, seen: PlanSeen) -> Shaped:
         assignments=[AssignmentRead.model_validate(a) for a in p.assignments], created_by=p.created_by,
         published_at=p.published_at, published_by=p.published_by, acknowledged_by_me=seen.acknowledged_by_me,
         created_at=p.created_at, updated_at=p.updated_at, version=p.version))
+
+
+# --- the export (GET /v1/exports/support-plans) ---
+def export_select(principal: Principal) -> Any:
+    """Every version with whether it is current and whether the caller acknowledged it, in one query."""
+    mine = exists(select(SupportPlanAcknowledgement.id).where(SupportPlanAcknowledgement.plan_id == SupportPlan.id,
+                                                              SupportPlanAcknowledgement.user_id == principal.id))
+    return select(SupportPlan, (SupportPlan.number == _current_number(SupportPlan.episode_id)).label("current"),
+                  mine.label("acknowledged_by_me"))
+
+
+def export_view(principal: Principal, row: Any) -> Shaped:
+    return view(principal, PlanSeen(row[0], bool(row[1]), bool(row[2])))
