@@ -2,22 +2,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from api.domain.change_feed import CHANGE_REASONS, FEED_RESOURCE_TYPES
+from api.domain.codes import one_of
+
 
 class Change(BaseModel):
-    resource_type: Literal["client", "episode", "goal", "activity", "consent", "care_team_member",
-                           "referral", "support_plan", "meeting",
-                           # issue 18: case notes (the professions only)
-                           "related_person", "client_refusal", "service_use", "risk_flag",
-                           # issue 18: enquiries and advice requests (their own scopes)
-                           "intake", "advice_request"]
+    resource_type: Annotated[str, one_of(FEED_RESOURCE_TYPES)]
     id: uuid.UUID
     client_id: uuid.UUID | None
     deleted: bool = Field(description="A tombstone: drop your copy (for a client, with everything of that client)")
-    reason: Literal["created", "updated", "deactivated", "out_of_scope"]
+    reason: Annotated[str, one_of(CHANGE_REASONS)]
     changed_at: datetime
     record: dict[str, Any] | None = Field(
         description="The record as it is now, shaped as GET on it would show it to you; null on tombstones")

@@ -84,9 +84,6 @@ PROTOCOL_ENUMS = {
     frozenset({"queued", "running", "succeeded", "failed"}),
     frozenset({"public", "confidential"}),
     frozenset({"WEEKLY", "MONTHLY"}),
-    frozenset({"client", "episode", "goal", "activity", "consent", "care_team_member", "referral", "support_plan",
-               "meeting"}),
-    frozenset({"created", "updated", "deactivated", "out_of_scope"}),
     frozenset({"accept", "reject"}),
 }
 
@@ -242,3 +239,10 @@ def test_demo_data_uses_the_domain_codes() -> None:
                     wrong.append(f"{type(record).__name__}.{field.name}={value!r}")
     assert checked > 100, "the walk found the demo's coded fields"
     assert not wrong, f"demo values outside their field's list: {wrong}"
+
+
+def test_the_change_feed_reports_exactly_its_vocabulary() -> None:
+    from api.domain.change_feed import FEED_RESOURCE_TYPES
+    from api.services.changes import FEED
+
+    assert set(FEED) == set(FEED_RESOURCE_TYPES)
