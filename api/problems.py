@@ -126,6 +126,14 @@ def invalid_field(field: str, message: Msg, code: str = "invalid", *, detail: Ms
     return invalid_fields(detail or message, [field_error(field, message, code, where=where)], **extensions)
 
 
+def refuse_nulls(changes: Mapping[str, Any], required: Sequence[str]) -> None:
+    """A PATCH may leave a required field out, never set it to null: 422 naming the first one."""
+    for field in required:
+        if field in changes and changes[field] is None:
+            raise invalid_field(field, msg("field.required"), "missing",
+                                detail=msg("field.cannot_be_null", field=field))
+
+
 def wants_japanese(accept_language: str | None) -> bool:
     if not accept_language:
         return False

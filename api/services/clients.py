@@ -22,7 +22,7 @@ from api.domain.principal import Principal
 from api.domain.roles import Role
 from api.messages import msg
 from api.pagination import PageParams, after, cut, keyset, typed_cursor
-from api.problems import Problem, id_taken, invalid_field
+from api.problems import Problem, id_taken, invalid_field, refuse_nulls
 from api.schemas.clients import ClientCreate, ClientUpdate, DuplicateCandidate
 from api.services.guard import invisible, require
 
@@ -109,10 +109,7 @@ async def update(unit: RequestUnit, principal: Principal, client_id: uuid.UUID, 
     changes = body.model_dump(exclude_unset=True)
     await _check_references(unit.session, changes.get("branch_code"), changes.get("hospital_agency_id"),
                             changes.get("caseworker_id"))
-    for field in ("name", "kana", "date_of_birth", "sex", "branch_code", "residence_type"):
-        if field in changes and changes[field] is None:
-            raise invalid_field(field, msg("field.required"), "missing",
-                                detail=msg("field.cannot_be_null", field=field))
+    refuse_nulls(changes, ("name", "kana", "date_of_birth", "sex", "branch_code", "residence_type"))
     if "emergency_contacts" in changes:
         changes["emergency_contacts"] = [c.model_dump(mode="json") for c in body.emergency_contacts or []]
     for field, value in changes.items():

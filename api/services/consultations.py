@@ -23,7 +23,7 @@ from api.domain.fiscal import TOKYO
 from api.domain.principal import Principal
 from api.messages import msg
 from api.pagination import PageParams, cut, keyset, typed_cursor
-from api.problems import Problem, id_taken, invalid_field
+from api.problems import Problem, id_taken, invalid_field, refuse_nulls
 from api.schemas.consultations import (
     AdviceAnswer,
     AdviceRequestCreate,
@@ -163,10 +163,7 @@ async def update_staff_activity(unit: RequestUnit, principal: Principal, activit
             resource_type="staff_activity", resource_id=activity.id)
     check_version(activity.version, expected_version)
     changes = body.model_dump(exclude_unset=True)
-    for field in ("kind", "occurred_at", "duration_minutes", "off_hours"):
-        if field in changes and changes[field] is None:
-            raise invalid_field(field, msg("field.required"), "missing",
-                                detail=msg("field.cannot_be_null", field=field))
+    refuse_nulls(changes, ("kind", "occurred_at", "duration_minutes", "off_hours"))
     for field, value in changes.items():
         setattr(activity, field, value)
     await unit.session.flush()

@@ -23,7 +23,7 @@ from api.domain.access_rules import Action
 from api.domain.principal import Principal
 from api.messages import msg
 from api.pagination import PageParams, cut, keyset, typed_cursor
-from api.problems import Problem, field_error, id_taken, invalid_field, invalid_fields
+from api.problems import Problem, field_error, id_taken, invalid_field, invalid_fields, refuse_nulls
 from api.schemas.clients import ClientCreate
 from api.schemas.intakes import IntakeConvert, IntakeCreate, IntakeTriage, IntakeUpdate
 from api.services import clients as client_service
@@ -85,10 +85,7 @@ async def update(unit: RequestUnit, principal: Principal, intake_id: uuid.UUID, 
     check_version(intake.version, expected_version)
     _still_open(intake)
     changes = body.model_dump(exclude_unset=True)
-    for field in ("referrer_type", "urgency", "consent_state", "birth_date_approximate"):
-        if field in changes and changes[field] is None:
-            raise invalid_field(field, msg("field.required"), "missing",
-                                detail=msg("field.cannot_be_null", field=field))
+    refuse_nulls(changes, ("referrer_type", "urgency", "consent_state", "birth_date_approximate"))
     await _check_branch(unit, changes.get("branch_code"))
     for field, value in changes.items():
         setattr(intake, field, value)
