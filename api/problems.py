@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 import orjson
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -379,6 +380,10 @@ DATABASE_HANDLERS: tuple[tuple[type[Exception], Callable[[Request, Exception], A
     (StaleDataError, _stale_handler),
     (IntegrityError, _integrity_handler),
     (DBAPIError, _db_error_handler),
+    # The principal, the hot reads and the audit rows run on the driver connection (RequestUnit.driver):
+    # its errors arrive unwrapped.
+    (asyncpg.PostgresError, _db_error_handler),
+    (asyncpg.InterfaceError, _db_error_handler),
     # Connecting to a stopped server fails with a bare OSError (refused, or no socket file), which
     # SQLAlchemy does not wrap; without this it was a 500.
     (OSError, _db_error_handler),

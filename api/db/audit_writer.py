@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,6 +52,14 @@ async def append(session: AsyncSession, events: Sequence[PendingEvent], context:
     """Insert `events` inside the caller's transaction."""
     if not events:
         return
+    connection = await session.connection()
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+    await append_on(raw, events, context)
+
+
+async def append_on(driver: asyncpg.Connection, events: Sequence[PendingEvent], context: dict[str, Any]) -> None:
+    """`append` on the driver connection a session already holds (RequestUnit.driver)."""
     now = datetime.now(UTC)
     shared = {c: context.get(c) for c in _CONTEXT_COLUMNS}
     purpose = context.get("purpose")
@@ -71,7 +80,4 @@ async def append(session: AsyncSession, events: Sequence[PendingEvent], context:
         }
         for ev in events
     ]
-    connection = await session.connection()
-    raw = (await connection.get_raw_connection()).driver_connection
-    assert raw is not None
-    await raw.execute(INSERT_SQL, rows_json(rows))
+    await driver.execute(INSERT_SQL, rows_json(rows))

@@ -66,6 +66,35 @@ def clients_visible_to(principal: Principal) -> ColumnElement[bool]:
     return false()
 
 
+# The same rule as SQL text, for the pre-built statements of the hot reads (api.db.hot_reads), which
+# run on the driver connection without building an expression per request. `client` is the alias
+# of a `client` row in the statement; parameters are numbered from `first`. tests/api/test_hot_reads.py
+# checks that this and `clients_visible_to` select the same clients for every principal it can make.
+_ON_TEAM_SQL = ("EXISTS (SELECT 1 FROM care_team_member t WHERE t.client_id = {client}.id "
+                "AND t.user_id = ${user}::uuid AND t.from_date <= ${day}::date "
+                "AND (t.to_date IS NULL OR t.to_date >= ${day}::date))")
+
+
+def clients_visible_sql(principal: Principal, client: str, first: int) -> tuple[str, list[Any]]:
+    """`clients_visible_to` as (SQL over the alias `client`, its parameters from `$first` on)."""
+    if principal.is_machine:
+        return "false", []
+    role = principal.role
+    team = _ON_TEAM_SQL.format(client=client, user=first, day=first + 1)
+    args: list[Any] = [principal.id, today_tokyo()]
+    if role == Role.supervisor:
+        return (f"({client}.branch_code = ANY(${first + 2}::varchar[]) OR {team})",
+                [*args, sorted(principal.branches)])
+    if role in (Role.caseworker, Role.mental_care_worker, Role.public_health_nurse, Role.peer_supporter):
+        return team, args
+    if role == Role.coordinator:
+        run_by_agency = (f"EXISTS (SELECT 1 FROM episode x WHERE x.client_id = {client}.id "
+                         f"AND x.operating_agency_id = ${first + 2}::uuid "
+                         f"AND x.status <> '{EpisodeStatus.CANCELLED.value}')")
+        return f"({run_by_agency} OR {team})", [*args, principal.agency_id]
+    return "false", []
+
+
 def client_visible(principal: Principal, client_id: object) -> ColumnElement[bool]:
     """The same rule as a predicate on one client id (for child resources: episodes, consents…)."""
     return exists(select(Client.id).where(Client.id == client_id, clients_visible_to(principal)))

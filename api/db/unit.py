@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import audit_writer
@@ -24,6 +25,16 @@ class RequestUnit:
     actor: dict[str, Any] = field(default_factory=dict)
     events: list[PendingEvent] = field(default_factory=list)
     finished: bool = False
+
+    async def driver(self) -> asyncpg.Connection:
+        """The driver connection the session holds (checked out now if it holds none), for the
+        statements that skip SQLAlchemy's execution path: the principal, the hot reads
+        (api.db.hot_reads) and the audit rows. Same connection, so same transaction once the session
+        has begun one; asked of the session every time, never kept (a commit hands it back)."""
+        connection = await self.session.connection()
+        raw = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+        assert raw is not None
+        return raw
 
     def set_actor(
         self, *, kind: str, id: uuid.UUID | None, name: str | None, role: str | None, agency_id: uuid.UUID | None
@@ -61,7 +72,8 @@ class RequestUnit:
         if self.finished:
             return
         self.finished = True
-        await audit_writer.append(self.session, self.events, self.context)
+        if self.events:
+            await audit_writer.append_on(await self.driver(), self.events, self.context)
         await self.session.commit()
 
     async def fail(self) -> None:
@@ -73,7 +85,7 @@ class RequestUnit:
         try:
             await self.session.rollback()
             if durable:
-                await audit_writer.append(self.session, durable, self.context)
+                await audit_writer.append_on(await self.driver(), durable, self.context)
                 await self.session.commit()
         except Exception:  # the database may be the reason we failed; the request's own error wins
             log.warning("could not record durable audit events", exc_info=True)

@@ -78,7 +78,7 @@ async def create_client(body: ClientCreate, principal: PrincipalDep, unit: UnitD
             response_model=ClientRead | ClientPeerRead)
 async def get_client(client_id: uuid.UUID, principal: PrincipalDep, unit: UnitDep) -> Response:
     client = await client_service.read(unit, principal, client_id)
-    return json_response(shape(principal, client), version=client.version)
+    return json_response(shaping.shape(principal, client), version=client.version)
 
 
 @router.patch("/v1/clients/{client_id}", operation_id="update_client", summary="Change a client's record (If-Match)",

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from typing import Any
 
+import orjson
 import pytest
 from alembic import command
 from sqlalchemy import event, text
@@ -75,26 +76,40 @@ async def explain_calls(factory: async_sessionmaker[AsyncSession],
 
 async def plans_of(factory: async_sessionmaker[AsyncSession],
                    call: Callable[[RequestUnit], Awaitable[Any]]) -> list[tuple[str, dict[str, Any]]]:
-    """Run `call`, then EXPLAIN every SELECT it sent with the same parameters."""
+    """Run `call`, then EXPLAIN every SELECT it sent with the same parameters: through SQLAlchemy,
+    and on the driver connection (the principal, the hot reads: RequestUnit.driver)."""
     async with factory() as session:
+        unit = RequestUnit(session=session, context={})
         sent: list[tuple[str, Any]] = []
+        driver_sent: list[tuple[str, Any]] = []
         sync_engine = session.bind.sync_engine  # type: ignore[union-attr]
 
         def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
             if statement.lstrip().upper().startswith("SELECT"):
                 sent.append((statement, parameters))
 
+        def capture_driver(record: Any) -> None:
+            if record.query.lstrip().upper().startswith("SELECT"):
+                driver_sent.append((record.query, record.args))
+
         event.listen(sync_engine, "before_cursor_execute", capture)
+        driver = await unit.driver()
+        driver.add_query_logger(capture_driver)
         try:
-            await call(RequestUnit(session=session, context={}))
+            await call(unit)
+            await asyncio.sleep(0)  # asyncpg hands each query to its loggers with call_soon
         finally:
             event.remove(sync_engine, "before_cursor_execute", capture)
+            driver.remove_query_logger(capture_driver)
         results = []
         for statement, parameters in sent:
             conn = await session.connection()
             raw = await conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters)
             plan = raw.scalar_one()[0]["Plan"]
             results.append((statement, plan))
+        for statement, args in driver_sent:
+            plan = await driver.fetchval("EXPLAIN (FORMAT JSON) " + statement, *args)
+            results.append((statement, (plan if isinstance(plan, list) else orjson.loads(plan))[0]["Plan"]))
         await session.rollback()
     assert results, "the call sent no SELECT"
     return results
