@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar, cast
 
 import orjson
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, literal, tuple_
+from sqlalchemy import Date, Select, literal, tuple_
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -77,8 +78,16 @@ def after(columns: Sequence[Any], values: Sequence[Any], *,
     if len(columns) == 1:
         return cast(ColumnElement[bool], columns[0] < values[0] if descending else columns[0] > values[0])
     left = tuple_(*columns)
-    right = tuple_(*[literal(v, type_=getattr(c, "type", None)) for c, v in zip(columns, values, strict=True)])
+    right = tuple_(*[_bound(v, getattr(c, "type", None)) for c, v in zip(columns, values, strict=True)])
     return left < right if descending else left > right
+
+
+def _bound(value: Any, type_: Any) -> ColumnElement[Any]:
+    # asyncpg sends date.max (the open end lists sort by, OPEN_END_SQL) as 'infinity', and nothing
+    # sorts after infinity: a cursor on an open-ended row would end the list early. Sent as text.
+    if isinstance(value, date) and not isinstance(value, datetime) and value == date.max:
+        return sql_cast(literal(value.isoformat()), Date())
+    return literal(value, type_=type_)
 
 
 def keyset(stmt: SelectT, columns: Sequence[Any], params: PageParams, *, descending: bool = False) -> SelectT:

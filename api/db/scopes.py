@@ -95,6 +95,14 @@ def clients_visible_sql(principal: Principal, client: str, first: int) -> tuple[
     return "false", []
 
 
+def episodes_visible_sql(principal: Principal, episode: str, first: int) -> tuple[str, list[Any]]:
+    """`episodes_visible_to` as (SQL over the alias `episode`, its parameters from `$first` on)."""
+    if principal.is_machine or principal.role not in CARE_ROLES:
+        return "false", []
+    where, args = clients_visible_sql(principal, "ec", first)
+    return f"EXISTS (SELECT 1 FROM client ec WHERE ec.id = {episode}.client_id AND {where})", args
+
+
 def client_visible(principal: Principal, client_id: object) -> ColumnElement[bool]:
     """The same rule as a predicate on one client id (for child resources: episodes, consents…)."""
     return exists(select(Client.id).where(Client.id == client_id, clients_visible_to(principal)))

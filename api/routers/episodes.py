@@ -52,7 +52,7 @@ async def list_episodes(
         unit, principal, page, programme_code=programme_code, branch_code=branch_code, status=status,
         lead_worker_id=lead_worker_id, client_id=client_id, planned_end_within_days=planned_end_within_days,
         overdue=overdue)
-    return json_response(shaped_page(shaping.shape_many(principal, [views.episode_read(e, p) for e, p in rows]),
+    return json_response(shaped_page(shaping.shape_many(principal, rows),
                                      cursor))
 
 

@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, func, literal_column, select
+from pydantic import TypeAdapter
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.conventions import check_version
 from api.db.models import Agency, Consent, Decision, Episode, EpisodeStatusChange, Programme, UserAccount
 from api.db.models.base import OPEN_END_SQL
-from api.db.scopes import episodes_visible_to
+from api.db.scopes import episodes_visible_sql, episodes_visible_to
 from api.db.unit import RequestUnit
 from api.domain import consent_rules
 from api.domain.access_rules import Action, can
@@ -32,9 +33,9 @@ from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
 from api.domain.transitions import IllegalTransition
 from api.messages import msg
-from api.pagination import PageParams, cut, keyset, typed_cursor
+from api.pagination import PageParams, cut, encode_cursor, keyset, typed_cursor
 from api.problems import Problem, field_error, id_taken, illegal_transition, invalid_field, invalid_fields
-from api.schemas.episodes import EpisodeCreate, TransitionRequest
+from api.schemas.episodes import EpisodeCreate, EpisodeRead, TransitionRequest
 from api.services import clients as client_service
 from api.services import consents as consent_service
 from api.services.guard import invisible, require
@@ -258,13 +259,106 @@ async def detail(unit: RequestUnit, principal: Principal, episode_id: uuid.UUID
     return episode, programme, history, decisions
 
 
+# The list's columns: EpisodeRead's stored fields, the programme's code joined, the derived ones
+# (`overdue`, `allowed_actions`) added by `derived`.
+_DERIVED = ("programme_code", "overdue", "allowed_actions")
+_STORED = tuple(name for name in EpisodeRead.model_fields if name not in _DERIVED)
+_LIST_COLUMNS = ", ".join([*(f"e.{name}" for name in _STORED), "p.code AS programme_code"])
+_LIST_ORDER = f"coalesce(e.planned_end, {OPEN_END_SQL})"
+_PAGE = TypeAdapter(list[EpisodeRead])
+
+
+def derived(status: str, planned_end: date | None, today: date) -> dict[str, Any]:
+    """What an episode's read model computes rather than stores."""
+    return {"overdue": status in RUNNING_STATUSES and planned_end is not None and planned_end < today,
+            "allowed_actions": EPISODE_TRANSITIONS.allowed_actions(EpisodeStatus(status))}
+
+
+def read_model(episode: Episode, programme: Programme | str) -> EpisodeRead:
+    fields = {name: getattr(episode, name) for name in _STORED}
+    code = programme if isinstance(programme, str) else programme.code
+    return EpisodeRead(**fields, programme_code=code, **derived(episode.status, episode.planned_end, today_tokyo()))
+
+
 async def list_visible(unit: RequestUnit, principal: Principal, page: PageParams, *, programme_code: str | None,
                        branch_code: str | None, status: str | None, lead_worker_id: uuid.UUID | None,
                        client_id: uuid.UUID | None, planned_end_within_days: int | None, overdue: bool | None,
-                       ) -> tuple[list[tuple[Episode, Programme]], str | None]:
+                       ) -> tuple[list[EpisodeRead], str | None]:
+    """A page of visible episodes, by planned end (open-ended last); with `updated_since`, by change.
+    The planned-end order is the hot read: one pre-built statement on the driver connection, the
+    scope as SQL text (`episodes_visible_sql`; tests/api/test_hot_reads.py holds it to the ORM's)."""
     require(unit, principal, Action.client_list, resource_type="episode")
-    filters: list[Any] = [episodes_visible_to(principal)]
     today = today_tokyo()
+    if page.updated_since is None:
+        items, cursor = await _by_planned_end(unit, principal, page, today, programme_code=programme_code,
+                                              branch_code=branch_code, status=status, lead_worker_id=lead_worker_id,
+                                              client_id=client_id, planned_end_within_days=planned_end_within_days,
+                                              overdue=overdue)
+    else:
+        items, cursor = await _by_change(unit, principal, page, today, programme_code=programme_code,
+                                         branch_code=branch_code, status=status, lead_worker_id=lead_worker_id,
+                                         client_id=client_id, planned_end_within_days=planned_end_within_days,
+                                         overdue=overdue)
+    for episode in items:
+        unit.audit("read", "episode", resource_id=episode.id, client_id=episode.client_id, subject="list")
+    return items, cursor
+
+
+async def _by_planned_end(unit: RequestUnit, principal: Principal, page: PageParams, today: date, *,
+                          programme_code: str | None, branch_code: str | None, status: str | None,
+                          lead_worker_id: uuid.UUID | None, client_id: uuid.UUID | None,
+                          planned_end_within_days: int | None, overdue: bool | None,
+                          ) -> tuple[list[EpisodeRead], str | None]:
+    where, args = episodes_visible_sql(principal, "e", 1)
+    conditions = [where]
+
+    def bind(value: Any, cast: str) -> str:
+        args.append(value)
+        return f"${len(args)}::{cast}"
+
+    if programme_code:
+        conditions.append(f"p.code = {bind(programme_code, 'text')}")
+    if branch_code:
+        conditions.append(f"e.branch_code = {bind(branch_code, 'text')}")
+    if status:
+        conditions.append(f"e.status = {bind(status, 'text')}")
+    if lead_worker_id:
+        conditions.append(f"e.lead_worker_id = {bind(lead_worker_id, 'uuid')}")
+    if client_id:
+        conditions.append(f"e.client_id = {bind(client_id, 'uuid')}")
+    if planned_end_within_days is not None or overdue is not None:
+        running = bind(sorted(RUNNING_STATUSES), "text[]")
+        day = bind(today, "date")
+        if planned_end_within_days is not None:
+            until = bind(today + timedelta(days=planned_end_within_days), "date")
+            conditions.append(f"e.status = ANY({running}) AND e.planned_end >= {day} AND e.planned_end <= {until}")
+        if overdue is not None:
+            late = f"(e.status = ANY({running}) AND e.planned_end < {day})"
+            conditions.append(late if overdue else f"NOT {late}")
+    cursor = typed_cursor(page, [date.fromisoformat, uuid.UUID]).cursor
+    if cursor is not None:
+        # As text: asyncpg sends date.max (the open end) as 'infinity', after which nothing sorts.
+        conditions.append(f"({_LIST_ORDER}, e.id) > ({bind(cursor[0].isoformat(), 'text')}::date, "
+                          f"{bind(cursor[1], 'uuid')})")
+    sql = (f"SELECT {_LIST_COLUMNS} FROM episode e JOIN programme p ON p.id = e.programme_id "
+           f"WHERE {' AND '.join(conditions)} ORDER BY {_LIST_ORDER}, e.id LIMIT {page.limit + 1}")
+    rows = await (await unit.driver()).fetch(sql, *args)
+    items = _PAGE.validate_python([{**r, **derived(r["status"], r["planned_end"], today)}
+                                   for r in rows[: page.limit]])
+    if len(rows) > page.limit and items:
+        last = items[-1]
+        return items, encode_cursor([(last.planned_end or _FAR_FUTURE).isoformat(), str(last.id)])
+    return items, None
+
+
+async def _by_change(unit: RequestUnit, principal: Principal, page: PageParams, today: date, *,
+                     programme_code: str | None, branch_code: str | None, status: str | None,
+                     lead_worker_id: uuid.UUID | None, client_id: uuid.UUID | None,
+                     planned_end_within_days: int | None, overdue: bool | None,
+                     ) -> tuple[list[EpisodeRead], str | None]:
+    """The `updated_since` form (offline copies catching up): the ORM statement, by change."""
+    assert page.updated_since is not None
+    filters: list[Any] = [episodes_visible_to(principal), Episode.updated_at > page.updated_since]
     if programme_code:
         filters.append(Programme.code == programme_code)
     if branch_code:
@@ -279,27 +373,13 @@ async def list_visible(unit: RequestUnit, principal: Principal, page: PageParams
         filters += [Episode.status.in_(sorted(RUNNING_STATUSES)), Episode.planned_end >= today,
                     Episode.planned_end <= today + timedelta(days=planned_end_within_days)]
     if overdue is not None:
-        is_overdue = Episode.status.in_(sorted(RUNNING_STATUSES)) & (Episode.planned_end < today)
-        filters.append(is_overdue if overdue else ~is_overdue)
-    if page.updated_since is not None:
-        filters.append(Episode.updated_at > page.updated_since)
-        order: list[Any] = [Episode.updated_at, Episode.id]
-
-        def key(row: Any) -> list[Any]:
-            return [row[0].updated_at.isoformat(), str(row[0].id)]
-    else:
-        order = [func.coalesce(Episode.planned_end, literal_column(OPEN_END_SQL, Date())), Episode.id]
-
-        def key(row: Any) -> list[Any]:
-            return [(row[0].planned_end or _FAR_FUTURE).isoformat(), str(row[0].id)]
-    parsers: list[Any] = [datetime.fromisoformat if page.updated_since else date.fromisoformat, uuid.UUID]
+        late = Episode.status.in_(sorted(RUNNING_STATUSES)) & (Episode.planned_end < today)
+        filters.append(late if overdue else ~late)
     stmt = select(Episode, Programme).join(Programme, Programme.id == Episode.programme_id).where(*filters)
-    stmt = keyset(stmt, order, typed_cursor(page, parsers))
-    rows: list[tuple[Episode, Programme]] = [(r[0], r[1]) for r in (await unit.session.execute(stmt)).all()]
-    items, cursor = cut(rows, page, key)
-    for episode, _ in items:
-        unit.audit("read", "episode", resource_id=episode.id, client_id=episode.client_id, subject="list")
-    return items, cursor
+    stmt = keyset(stmt, [Episode.updated_at, Episode.id], typed_cursor(page, [datetime.fromisoformat, uuid.UUID]))
+    rows = [(r[0], r[1]) for r in (await unit.session.execute(stmt)).all()]
+    page_rows, cursor = cut(rows, page, lambda row: [row[0].updated_at.isoformat(), str(row[0].id)])
+    return [read_model(episode, programme) for episode, programme in page_rows], cursor
 
 
 def is_overdue(episode: Episode, today: date | None = None) -> bool:

@@ -11,7 +11,6 @@ from pydantic import BaseModel
 from api.db.models import Activity, CareTeamMember, Client, Consent, Episode, Goal, Programme
 from api.domain import consent_rules
 from api.domain.access_rules import is_third_party
-from api.domain.episode_transitions import EPISODE_TRANSITIONS, EpisodeStatus
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
 from api.schemas.clients import (
@@ -65,11 +64,7 @@ def consent_view(principal: Principal, consent: Consent) -> Shaped:
 
 
 def episode_read(episode: Episode, programme: Programme | str) -> EpisodeRead:
-    fields = {k: getattr(episode, k) for k in EpisodeRead.model_fields
-              if k not in ("programme_code", "overdue", "allowed_actions")}
-    code = programme if isinstance(programme, str) else programme.code
-    return EpisodeRead(**fields, programme_code=code, overdue=episode_service.is_overdue(episode),
-                       allowed_actions=EPISODE_TRANSITIONS.allowed_actions(EpisodeStatus(episode.status)))
+    return episode_service.read_model(episode, programme)
 
 
 def episode_view(principal: Principal, episode: Episode, programme: Programme | str) -> Shaped:

@@ -11,19 +11,19 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.cli import alembic_config
 from api.config import Settings
 from api.db.engine import create_database, create_engine, drop_database
-from api.db.models import Client
-from api.db.scopes import clients_visible_sql, clients_visible_to
+from api.db.models import Client, Episode, Programme
+from api.db.scopes import clients_visible_sql, clients_visible_to, episodes_visible_sql, episodes_visible_to
 from api.db.unit import RequestUnit
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
@@ -31,6 +31,7 @@ from api.domain.roles import Role
 from api.pagination import PageParams, decode_cursor
 from api.problems import Problem
 from api.services import clients as client_service
+from api.services import episodes as episode_service
 from api.services import read_models as views
 from api.services import shaping
 from bench.generate import Scale, generate
@@ -173,3 +174,77 @@ async def test_a_client_reads_as_the_orm_record_shaped_for_every_role(
                     await client_service.read(unit, principal, hidden)
                 assert refused.value.kind.status == 404
     assert compared >= 10
+
+
+async def test_the_sql_episode_scope_selects_what_the_expression_selects(
+        factory: async_sessionmaker[AsyncSession], principals: list[Principal]) -> None:
+    seen_some = 0
+    async with factory() as session:
+        driver = await RequestUnit(session=session, context={}).driver()
+        for principal in principals:
+            expected = set((await session.scalars(select(Episode.id).where(episodes_visible_to(principal)))).all())
+            where, args = episodes_visible_sql(principal, "e", 1)
+            got = {r["id"] for r in await driver.fetch(f"SELECT e.id FROM episode e WHERE {where}", *args)}
+            assert got == expected, f"{principal.role} {principal.id}: {len(got ^ expected)} episodes differ"
+            seen_some += bool(expected)
+    assert seen_some >= 20
+
+
+@pytest.mark.parametrize("filters", [
+    {},
+    {"status": "active"},
+    {"status": "active", "programme_code": "tokyo_discharge", "branch_code": "karasuyama"},
+    {"overdue": True},
+    {"overdue": False},
+    {"planned_end_within_days": 400},
+], ids=["all", "active", "benchmark-filters", "overdue", "not-overdue", "ending-within"])
+async def test_episode_pages_are_the_orm_pages(factory: async_sessionmaker[AsyncSession],
+                                               principals: list[Principal], filters: dict[str, Any]) -> None:
+    users = [p for p in principals if p.kind == "user"]
+    chosen = [next(p for p in users if p.role == role) for role in
+              (Role.supervisor, Role.caseworker, Role.coordinator, Role.mental_care_worker)]
+    today = today_tokyo()
+    running = ["active", "on_hold"]
+    compared = 0
+    for principal in chosen:
+        conditions: list[Any] = [episodes_visible_to(principal)]
+        if "status" in filters:
+            conditions.append(Episode.status == filters["status"])
+        if "programme_code" in filters:
+            conditions.append(Programme.code == filters["programme_code"])
+        if "branch_code" in filters:
+            conditions.append(Episode.branch_code == filters["branch_code"])
+        if "overdue" in filters:
+            late = Episode.status.in_(running) & (Episode.planned_end < today)
+            conditions.append(late if filters["overdue"] else ~late)
+        if "planned_end_within_days" in filters:
+            conditions += [Episode.status.in_(running), Episode.planned_end >= today,
+                           Episode.planned_end <= today + timedelta(days=filters["planned_end_within_days"])]
+        async with factory() as session:
+            expected = list((await session.scalars(
+                select(Episode.id).join(Programme, Programme.id == Episode.programme_id).where(*conditions)
+                .order_by(func.coalesce(Episode.planned_end, date(9999, 12, 31)), Episode.id))).all())
+            some = (await session.execute(select(Episode, Programme).join(Programme).where(
+                Episode.id.in_(expected[:5])))).all()
+        got: list[Any] = []
+        cursor: list[Any] | None = None
+        while True:
+            async with factory() as session:
+                unit = RequestUnit(session=session, context={})
+                page = PageParams(limit=29, cursor=cursor, updated_since=None)
+                items, next_cursor = await episode_service.list_visible(
+                    unit, principal, page, programme_code=filters.get("programme_code"),
+                    branch_code=filters.get("branch_code"), status=filters.get("status"), lead_worker_id=None,
+                    client_id=None, planned_end_within_days=filters.get("planned_end_within_days"),
+                    overdue=filters.get("overdue"))
+                assert [e.client_id for e in unit.events] == [e.client_id for e in items]
+            got += items
+            if next_cursor is None:
+                break
+            cursor = decode_cursor(next_cursor)
+        assert [e.id for e in got] == expected
+        by_id = {e.id: e for e in got}
+        for episode, programme in some:  # the same read model as the ORM record gives
+            assert by_id[episode.id] == views.episode_read(episode, programme)
+        compared += len(expected)
+    assert compared > 0
