@@ -66,41 +66,88 @@ def clients_visible_to(principal: Principal) -> ColumnElement[bool]:
     return false()
 
 
-# The same rule as SQL text, for the pre-built statements of the hot reads (api.db.hot_reads), which
-# run on the driver connection without building an expression per request. `client` is the alias
-# of a `client` row in the statement; parameters are numbered from `first`. tests/api/test_hot_reads.py
-# checks that this and `clients_visible_to` select the same clients for every principal it can make.
-_ON_TEAM_SQL = ("EXISTS (SELECT 1 FROM care_team_member t WHERE t.client_id = {client}.id "
-                "AND t.user_id = ${user}::uuid AND t.from_date <= ${day}::date "
-                "AND (t.to_date IS NULL OR t.to_date >= ${day}::date))")
+# The same rules as SQL text, for the pre-built statements of the hot reads (client detail and list,
+# episode list, referral lists), which run on the driver connection without building an expression
+# per request. Each takes the alias of its row in the statement and the statement's `Binds`.
+# tests/api/test_hot_reads.py checks that the text and the expression select the same rows for every
+# principal it can make.
+class Binds:
+    """The positional parameters of a statement being written: `bind(value, "uuid")` keeps the value
+    and returns its placeholder, `$n::uuid`."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+
+    def __call__(self, value: Any, cast: str) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}::{cast}"
 
 
-def clients_visible_sql(principal: Principal, client: str, first: int) -> tuple[str, list[Any]]:
-    """`clients_visible_to` as (SQL over the alias `client`, its parameters from `$first` on)."""
-    if principal.is_machine:
-        return "false", []
+def clients_visible_sql(principal: Principal, client: str, bind: Binds) -> str:
+    """`clients_visible_to` over the alias `client` of a `client` row."""
     role = principal.role
-    team = _ON_TEAM_SQL.format(client=client, user=first, day=first + 1)
-    args: list[Any] = [principal.id, today_tokyo()]
+    if principal.is_machine or role not in _SEES_CLIENTS:
+        return "false"  # before binding anything: a statement may not carry parameters it never uses
+    user, day = bind(principal.id, "uuid"), bind(today_tokyo(), "date")
+    team = (f"EXISTS (SELECT 1 FROM care_team_member t WHERE t.client_id = {client}.id AND t.user_id = {user} "
+            f"AND t.from_date <= {day} AND (t.to_date IS NULL OR t.to_date >= {day}))")
     if role == Role.supervisor:
-        return (f"({client}.branch_code = ANY(${first + 2}::varchar[]) OR {team})",
-                [*args, sorted(principal.branches)])
-    if role in (Role.caseworker, Role.mental_care_worker, Role.public_health_nurse, Role.peer_supporter):
-        return team, args
+        return f"({client}.branch_code = ANY({bind(sorted(principal.branches), 'varchar[]')}) OR {team})"
     if role == Role.coordinator:
         run_by_agency = (f"EXISTS (SELECT 1 FROM episode x WHERE x.client_id = {client}.id "
-                         f"AND x.operating_agency_id = ${first + 2}::uuid "
+                         f"AND x.operating_agency_id = {bind(principal.agency_id, 'uuid')} "
                          f"AND x.status <> '{EpisodeStatus.CANCELLED.value}')")
-        return f"({run_by_agency} OR {team})", [*args, principal.agency_id]
-    return "false", []
+        return f"({run_by_agency} OR {team})"
+    return team
 
 
-def episodes_visible_sql(principal: Principal, episode: str, first: int) -> tuple[str, list[Any]]:
-    """`episodes_visible_to` as (SQL over the alias `episode`, its parameters from `$first` on)."""
+_SEES_CLIENTS = (Role.supervisor, Role.coordinator, Role.caseworker, Role.mental_care_worker,
+                 Role.public_health_nurse, Role.peer_supporter)
+
+
+def client_visible_sql(principal: Principal, client_id: str, bind: Binds) -> str:
+    """`client_visible`: the rule as a predicate on the SQL `client_id` of a child row."""
+    return (f"EXISTS (SELECT 1 FROM client cv WHERE cv.id = {client_id} "
+            f"AND {clients_visible_sql(principal, 'cv', bind)})")
+
+
+def episodes_visible_sql(principal: Principal, episode: str, bind: Binds) -> str:
+    """`episodes_visible_to` over the alias `episode`."""
     if principal.is_machine or principal.role not in CARE_ROLES:
-        return "false", []
-    where, args = clients_visible_sql(principal, "ec", first)
-    return f"EXISTS (SELECT 1 FROM client ec WHERE ec.id = {episode}.client_id AND {where})", args
+        return "false"
+    return client_visible_sql(principal, f"{episode}.client_id", bind)
+
+
+def referrals_sent_by_sql(principal: Principal, referral: str, bind: Binds) -> str:
+    """`referrals_sent_by` over the alias `referral`."""
+    if can(principal, Action.referral_send) is not None:
+        return "false"
+    same_agency = f"{referral}.from_agency_id = {bind(principal.agency_id, 'uuid')}"
+    if is_third_party(principal):
+        return same_agency
+    return (f"({same_agency} AND ({referral}.requester_id = {bind(principal.id, 'uuid')} "
+            f"OR {client_visible_sql(principal, f'{referral}.client_id', bind)}))")
+
+
+def referrals_addressed_to_sql(principal: Principal, referral: str, bind: Binds) -> str:
+    """`referrals_addressed_to` over the alias `referral`."""
+    if can(principal, Action.referral_answer) is not None:
+        return "false"
+    return f"({referral}.to_agency_id = {bind(principal.agency_id, 'uuid')} AND {referral}.status <> 'draft')"
+
+
+def referrals_of_visible_clients_sql(principal: Principal, referral: str, bind: Binds) -> str:
+    """`referrals_of_visible_clients` over the alias `referral`."""
+    if is_third_party(principal) or can(principal, Action.referral_send) is not None:
+        return "false"
+    return client_visible_sql(principal, f"{referral}.client_id", bind)
+
+
+def referrals_visible_sql(principal: Principal, referral: str, bind: Binds) -> str:
+    """`referrals_visible_to` over the alias `referral`."""
+    return (f"({referrals_sent_by_sql(principal, referral, bind)} "
+            f"OR {referrals_addressed_to_sql(principal, referral, bind)} "
+            f"OR {referrals_of_visible_clients_sql(principal, referral, bind)})")
 
 
 def client_visible(principal: Principal, client_id: object) -> ColumnElement[bool]:

@@ -64,7 +64,7 @@ async def list_referrals(
 ) -> Response:
     rows, cursor = await referral_service.list_visible(unit, principal, page, box=box, status=status,
                                                        purpose=purpose, overdue=overdue, client_id=client_id)
-    return json_response(shaped_page(shaping.shape_many(principal, [views.referral_read(principal, s) for s in rows]),
+    return json_response(shaped_page(shaping.shape_many(principal, rows),
                                      cursor))
 
 

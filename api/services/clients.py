@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.conventions import check_version
 from api.db.models import Agency, AuditEvent, Branch, CareTeamMember, Client, UserAccount
-from api.db.scopes import clients_visible_sql, clients_visible_to
+from api.db.scopes import Binds, clients_visible_sql, clients_visible_to
 from api.db.unit import RequestUnit
 from api.domain import codes
 from api.domain.access_rules import Action, may_be_caseworker
@@ -152,9 +152,10 @@ _PAGE = TypeAdapter(list[ClientRead])
 
 
 async def read(unit: RequestUnit, principal: Principal, client_id: uuid.UUID) -> ClientRead:
-    where, args = clients_visible_sql(principal, "c", 2)
-    row = await (await unit.driver()).fetchrow(
-        f"SELECT {_READ_COLUMNS} FROM client c WHERE c.id = $1::uuid AND {where}", client_id, *args)
+    bind = Binds()
+    sql = f"SELECT {_READ_COLUMNS} FROM client c WHERE c.id = {bind(client_id, 'uuid')} AND "
+    sql += clients_visible_sql(principal, "c", bind)
+    row = await (await unit.driver()).fetchrow(sql, *bind.values)
     if row is None:
         raise await invisible(unit, "client", client_id)
     unit.audit("read", "client", resource_id=client_id, client_id=client_id)
@@ -170,13 +171,8 @@ async def _first_pages(unit: RequestUnit, principal: Principal, page: PageParams
                        branch_code: str | None, include_inactive: bool) -> tuple[list[ClientRead], str | None]:
     """The 50音順 list (no `updated_since`), as one pre-built statement: keyset on the
     (kana_sort, kana, id) index, the same filters and order as the ORM form had."""
-    where, args = clients_visible_sql(principal, "c", 1)
-    conditions = [where]
-
-    def bind(value: Any, cast: str) -> str:
-        args.append(value)
-        return f"${len(args)}::{cast}"
-
+    bind = Binds()
+    conditions = [clients_visible_sql(principal, "c", bind)]
     if kana_prefix:
         conditions.append(f"c.kana LIKE {bind(_like_prefix(kana_prefix), 'text')} ESCAPE '/'")
     if branch_code:
@@ -190,7 +186,7 @@ async def _first_pages(unit: RequestUnit, principal: Principal, page: PageParams
                           f"({bind(kana_sort, 'varchar')}, {bind(kana, 'text')}, {bind(last_id, 'uuid')})")
     sql = (f"SELECT {_READ_COLUMNS}, c.kana_sort FROM client c WHERE {' AND '.join(conditions)} "
            f"ORDER BY c.kana_sort, c.kana, c.id LIMIT {page.limit + 1}")
-    rows = await (await unit.driver()).fetch(sql, *args)
+    rows = await (await unit.driver()).fetch(sql, *bind.values)
     items = _PAGE.validate_python([dict(r) for r in rows[: page.limit]])
     next_cursor = None
     if len(rows) > page.limit and items:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.conventions import check_version
 from api.db.models import Agency, Consent, Decision, Episode, EpisodeStatusChange, Programme, UserAccount
 from api.db.models.base import OPEN_END_SQL
-from api.db.scopes import episodes_visible_sql, episodes_visible_to
+from api.db.scopes import Binds, episodes_visible_sql, episodes_visible_to
 from api.db.unit import RequestUnit
 from api.domain import consent_rules
 from api.domain.access_rules import Action, can
@@ -309,13 +309,8 @@ async def _by_planned_end(unit: RequestUnit, principal: Principal, page: PagePar
                           lead_worker_id: uuid.UUID | None, client_id: uuid.UUID | None,
                           planned_end_within_days: int | None, overdue: bool | None,
                           ) -> tuple[list[EpisodeRead], str | None]:
-    where, args = episodes_visible_sql(principal, "e", 1)
-    conditions = [where]
-
-    def bind(value: Any, cast: str) -> str:
-        args.append(value)
-        return f"${len(args)}::{cast}"
-
+    bind = Binds()
+    conditions = [episodes_visible_sql(principal, "e", bind)]
     if programme_code:
         conditions.append(f"p.code = {bind(programme_code, 'text')}")
     if branch_code:
@@ -342,7 +337,7 @@ async def _by_planned_end(unit: RequestUnit, principal: Principal, page: PagePar
                           f"{bind(cursor[1], 'uuid')})")
     sql = (f"SELECT {_LIST_COLUMNS} FROM episode e JOIN programme p ON p.id = e.programme_id "
            f"WHERE {' AND '.join(conditions)} ORDER BY {_LIST_ORDER}, e.id LIMIT {page.limit + 1}")
-    rows = await (await unit.driver()).fetch(sql, *args)
+    rows = await (await unit.driver()).fetch(sql, *bind.values)
     items = _PAGE.validate_python([{**r, **derived(r["status"], r["planned_end"], today)}
                                    for r in rows[: page.limit]])
     if len(rows) > page.limit and items:

@@ -35,6 +35,7 @@ from api.schemas.referrals import (
 )
 from api.schemas.referrals import StatusChangeRead as ReferralStatusChangeRead
 from api.services import episodes as episode_service
+from api.services import referrals as referral_service
 from api.services.referrals import Seen
 from api.services.shaping import Shaped, shape, shape_rows
 
@@ -99,21 +100,8 @@ def member_view(principal: Principal, member: CareTeamMember) -> Shaped:
 
 def referral_read(principal: Principal, seen: Seen) -> ReferralRead | ReferralPartnerRead:
     """Staff who can see the client get the sending side's view; everyone else (partners,
-    receiving coordinators) only the snapshot that was shared."""
-    r = seen.referral
-    common = {
-        "id": r.id, "from_agency_id": r.from_agency_id, "to_agency_id": r.to_agency_id,
-        "to_service_id": r.to_service_id, "part_of": r.part_of_id, "purpose": r.purpose, "priority": r.priority,
-        "reason": r.reason, "due_on": r.due_on, "status": r.status, "status_reason": r.status_reason,
-        "business_status": r.business_status, "shared_fields": list(r.shared_fields),
-        "shared_snapshot": dict(r.shared_snapshot or {}), "sent_at": r.sent_at, "overdue": seen.overdue,
-        "allowed_actions": seen.allowed_actions(), "created_at": r.created_at, "updated_at": r.updated_at,
-        "version": r.version,
-    }
-    if seen.sees_client and not is_third_party(principal):
-        return ReferralRead(**common, client_id=r.client_id, episode_id=r.episode_id, consent_id=r.consent_id,
-                            needs_summary=r.needs_summary, requester_id=r.requester_id)
-    return ReferralPartnerRead(**common)
+    receiving coordinators) only the snapshot that was shared (api.services.referrals.read_fields)."""
+    return referral_service.seen_read_model(principal, seen)
 
 
 def referral_view(principal: Principal, seen: Seen) -> Shaped:

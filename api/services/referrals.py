@@ -7,12 +7,14 @@ records are in api.services.referral_history."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, exists, func, literal_column, select
+from pydantic import BaseModel, TypeAdapter
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.conventions import check_version
@@ -20,11 +22,16 @@ from api.db import record_owners
 from api.db.models import Agency, Client, Consent, Episode, Referral, ReferralStatusChange, Service, ThirdPartyProvision
 from api.db.models.base import OPEN_END_SQL
 from api.db.scopes import (
+    Binds,
     client_visible,
+    client_visible_sql,
     episodes_visible_to,
     referable_clients,
     referrals_addressed_to,
+    referrals_addressed_to_sql,
     referrals_sent_by,
+    referrals_sent_by_sql,
+    referrals_visible_sql,
     referrals_visible_to,
 )
 from api.db.unit import RequestUnit
@@ -51,9 +58,9 @@ from api.domain.referral_transitions import (
 )
 from api.domain.transitions import IllegalTransition
 from api.messages import msg
-from api.pagination import PageParams, cut, keyset, typed_cursor
+from api.pagination import PageParams, cut, encode_cursor, keyset, typed_cursor
 from api.problems import Problem, id_taken, illegal_transition, invalid_field
-from api.schemas.referrals import ReferralCreate, ReferralTransition
+from api.schemas.referrals import ReferralCreate, ReferralPartnerRead, ReferralRead, ReferralTransition
 from api.services import consents as consent_service
 from api.services import referral_vacancy
 from api.services import refusals as refusal_service
@@ -81,15 +88,64 @@ class Seen:
     sees_client: bool
 
     def allowed_actions(self) -> list[str]:
-        sides = {"sender"} if self.sender else set()
-        if self.receiver:
-            sides.add("receiver")
-        current = ReferralStatus(self.referral.status)
-        return [a for a in REFERRAL_TRANSITIONS.allowed_actions(current) if SIDE_OF_ACTION[a] in sides]
+        return allowed_actions(self.referral.status, self.sender, self.receiver)
 
     @property
     def overdue(self) -> bool:
         return is_overdue(ReferralStatus(self.referral.status), self.referral.due_on, today_tokyo())
+
+
+def allowed_actions(status: str, sender: bool, receiver: bool) -> list[str]:
+    """The transitions a caller on these sides of a referral may take from `status`."""
+    sides = {"sender"} if sender else set()
+    if receiver:
+        sides.add("receiver")
+    return [a for a in REFERRAL_TRANSITIONS.allowed_actions(ReferralStatus(status)) if SIDE_OF_ACTION[a] in sides]
+
+
+# A referral's read model is built here from its column values, whether they come from the ORM row
+# (`seen_read_model`, the detail and the change feed) or from a list's pre-built statement.
+_COMMON_COLUMNS = ("id", "from_agency_id", "to_agency_id", "to_service_id", "part_of_id", "purpose", "priority",
+                   "reason", "due_on", "status", "status_reason", "business_status", "shared_fields",
+                   "shared_snapshot", "sent_at", "created_at", "updated_at", "version")
+_CLIENT_COLUMNS = ("client_id", "episode_id", "consent_id", "needs_summary", "requester_id")
+_READ_COLUMNS = _COMMON_COLUMNS + _CLIENT_COLUMNS
+
+
+def read_fields(principal: Principal, r: Mapping[str, Any], sender: bool, receiver: bool, sees_client: bool,
+                today: date) -> tuple[type[ReferralRead] | type[ReferralPartnerRead], dict[str, Any]]:
+    """Staff who can see the client get the sending side's view (ReferralRead); everyone else
+    (partners, receiving coordinators) only the snapshot that was shared (ReferralPartnerRead)."""
+    fields = {name: r[name] for name in _COMMON_COLUMNS if name != "part_of_id"}
+    fields.update(part_of=r["part_of_id"], shared_fields=list(r["shared_fields"]),
+                  shared_snapshot=dict(r["shared_snapshot"] or {}),
+                  overdue=is_overdue(ReferralStatus(r["status"]), r["due_on"], today),
+                  allowed_actions=allowed_actions(r["status"], sender, receiver))
+    if sees_client and not is_third_party(principal):
+        fields.update({name: r[name] for name in _CLIENT_COLUMNS})
+        return ReferralRead, fields
+    return ReferralPartnerRead, fields
+
+
+def seen_read_model(principal: Principal, seen: Seen) -> ReferralRead | ReferralPartnerRead:
+    values = {name: getattr(seen.referral, name) for name in _READ_COLUMNS}
+    model, fields = read_fields(principal, values, seen.sender, seen.receiver, seen.sees_client, today_tokyo())
+    return model(**fields)
+
+
+def _page_models(pairs: Sequence[tuple[type[BaseModel], dict[str, Any]]]) -> list[Any]:
+    """Validate a page's read models with one call per model (a page is mostly of one)."""
+    out: list[Any] = [None] * len(pairs)
+    for model in {m for m, _ in pairs}:
+        places = [i for i, (m, _) in enumerate(pairs) if m is model]
+        for i, item in zip(places, _adapter(model).validate_python([pairs[i][1] for i in places]), strict=True):
+            out[i] = item
+    return out
+
+
+@cache
+def _adapter(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
 def relation_columns(principal: Principal) -> list[Any]:
@@ -330,45 +386,100 @@ def overdue_clause(today: date) -> ColumnElement[bool]:
 
 async def list_visible(unit: RequestUnit, principal: Principal, page: PageParams, *, box: str | None,
                        status: str | None, purpose: str | None, overdue: bool | None, client_id: uuid.UUID | None,
-                       ) -> tuple[list[Seen], str | None]:
+                       ) -> tuple[list[ReferralRead | ReferralPartnerRead], str | None]:
+    """A page of the caller's referrals (both boxes, or one), by due date (open-ended last); with
+    `updated_since`, by change. The due-date order is a hot read (the incoming box of a partner's
+    system): one pre-built statement on the driver connection, the scope and the caller's sides as
+    SQL text (`referrals_*_sql`; tests/api/test_hot_reads.py holds them to the expressions)."""
     if can(principal, Action.referral_answer) is not None:
         require(unit, principal, Action.referral_send, resource_type="referral")
+    today = today_tokyo()
+    if page.updated_since is None:
+        rows, cursor = await _by_due_date(unit, principal, page, today, box=box, status=status, purpose=purpose,
+                                          overdue=overdue, client_id=client_id)
+    else:
+        rows, cursor = await _by_change(unit, principal, page, today, box=box, status=status, purpose=purpose,
+                                        overdue=overdue, client_id=client_id)
+    items = _page_models([(model, fields) for model, fields, _ in rows])
+    for item, (_, _, of_client) in zip(items, rows, strict=True):
+        # The row names the client even when the caller's view does not (a partner's audit trail).
+        unit.audit("read", "referral", resource_id=item.id, client_id=of_client, subject="list")
+    return items, cursor
+
+
+_Listed = tuple[type[ReferralRead] | type[ReferralPartnerRead], dict[str, Any], uuid.UUID]
+
+
+async def _by_due_date(unit: RequestUnit, principal: Principal, page: PageParams, today: date, *, box: str | None,
+                       status: str | None, purpose: str | None, overdue: bool | None, client_id: uuid.UUID | None,
+                       ) -> tuple[list[_Listed], str | None]:
+    bind = Binds()
+    sides = (f"{referrals_sent_by_sql(principal, 'r', bind)} AS sender, "
+             f"{referrals_addressed_to_sql(principal, 'r', bind)} AS receiver, "
+             f"{client_visible_sql(principal, 'r.client_id', bind)} AS sees_client")
+    if box == "incoming":
+        conditions = [referrals_addressed_to_sql(principal, "r", bind)]
+    elif box == "outgoing":
+        conditions = [referrals_sent_by_sql(principal, "r", bind)]
+    else:
+        conditions = [referrals_visible_sql(principal, "r", bind)]
+    if status:
+        conditions.append(f"r.status = {bind(status, 'text')}")
+    if purpose:
+        conditions.append(f"r.purpose = {bind(purpose, 'text')}")
+    if overdue is not None:
+        late = f"(r.status = ANY({bind(sorted(AWAITING_ANSWER), 'text[]')}) AND r.due_on < {bind(today, 'date')})"
+        conditions.append(late if overdue else f"NOT {late}")
+    if client_id:
+        # Only for callers who see the client: a partner must not learn which referral is whose.
+        conditions += [f"r.client_id = {bind(client_id, 'uuid')}", client_visible_sql(principal, "r.client_id", bind)]
+    cursor = typed_cursor(page, [date.fromisoformat, uuid.UUID]).cursor
+    if cursor is not None:
+        # As text: asyncpg sends date.max (the open end) as 'infinity', after which nothing sorts.
+        conditions.append(f"({_DUE_ORDER}, r.id) > ({bind(cursor[0].isoformat(), 'text')}::date, "
+                          f"{bind(cursor[1], 'uuid')})")
+    sql = (f"SELECT {_LIST_COLUMNS}, {sides} FROM referral r WHERE {' AND '.join(conditions)} "
+           f"ORDER BY {_DUE_ORDER}, r.id LIMIT {page.limit + 1}")
+    found = await (await unit.driver()).fetch(sql, *bind.values)
+    rows = [(*read_fields(principal, r, r["sender"], r["receiver"], r["sees_client"], today), r["client_id"])
+            for r in found[: page.limit]]
+    if len(found) > page.limit and rows:
+        last = found[page.limit - 1]
+        return rows, encode_cursor([(last["due_on"] or _FAR_FUTURE).isoformat(), str(last["id"])])
+    return rows, None
+
+
+_LIST_COLUMNS = ", ".join(f"r.{name}" for name in _READ_COLUMNS)
+_DUE_ORDER = f"coalesce(r.due_on, {OPEN_END_SQL})"
+
+
+async def _by_change(unit: RequestUnit, principal: Principal, page: PageParams, today: date, *, box: str | None,
+                     status: str | None, purpose: str | None, overdue: bool | None, client_id: uuid.UUID | None,
+                     ) -> tuple[list[_Listed], str | None]:
+    """The `updated_since` form (offline copies catching up): the ORM statement, by change."""
+    assert page.updated_since is not None
     if box == "incoming":
         scope = referrals_addressed_to(principal)
     elif box == "outgoing":
         scope = referrals_sent_by(principal)
     else:
         scope = referrals_visible_to(principal)
-    filters: list[Any] = [scope]
+    filters: list[Any] = [scope, Referral.updated_at > page.updated_since]
     if status:
         filters.append(Referral.status == status)
     if purpose:
         filters.append(Referral.purpose == purpose)
     if overdue is not None:
-        clause = overdue_clause(today_tokyo())
+        clause = overdue_clause(today)
         filters.append(clause if overdue else ~clause)
     if client_id:
-        # Only for callers who see the client: a partner must not learn which referral is whose.
         filters += [Referral.client_id == client_id, client_visible(principal, Referral.client_id)]
     stmt = select(Referral, *relation_columns(principal)).where(*filters)
-    if page.updated_since is not None:
-        stmt = stmt.where(Referral.updated_at > page.updated_since)
-        order: list[Any] = [Referral.updated_at, Referral.id]
-        parsers: list[Any] = [datetime.fromisoformat, uuid.UUID]
-
-        def key(s: Seen) -> list[Any]:
-            return [s.referral.updated_at.isoformat(), str(s.referral.id)]
-    else:
-        order = [func.coalesce(Referral.due_on, literal_column(OPEN_END_SQL, Date())), Referral.id]
-        parsers = [date.fromisoformat, uuid.UUID]
-
-        def key(s: Seen) -> list[Any]:
-            return [(s.referral.due_on or _FAR_FUTURE).isoformat(), str(s.referral.id)]
-    rows = (await unit.session.execute(keyset(stmt, order, typed_cursor(page, parsers)))).all()
-    items, cursor = cut([seen_from_row(r) for r in rows], page, key)
-    for s in items:
-        unit.audit("read", "referral", resource_id=s.referral.id, client_id=s.referral.client_id, subject="list")
-    return items, cursor
+    stmt = keyset(stmt, [Referral.updated_at, Referral.id], typed_cursor(page, [datetime.fromisoformat, uuid.UUID]))
+    seen, cursor = cut([seen_from_row(r) for r in (await unit.session.execute(stmt)).all()], page,
+                       lambda s: [s.referral.updated_at.isoformat(), str(s.referral.id)])
+    return [(*read_fields(principal, {name: getattr(s.referral, name) for name in _READ_COLUMNS}, s.sender,
+                          s.receiver, s.sees_client, today), s.referral.client_id) for s in seen], cursor
 
 
 async def is_sender_of(unit: RequestUnit, principal: Principal, referral_id: uuid.UUID) -> bool:

@@ -21,9 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.cli import alembic_config
 from api.config import Settings
+from api.db import scopes
 from api.db.engine import create_database, create_engine, drop_database
-from api.db.models import Client, Episode, Programme
-from api.db.scopes import clients_visible_sql, clients_visible_to, episodes_visible_sql, episodes_visible_to
+from api.db.models import Client, Episode, Programme, Referral
+from api.db.scopes import Binds, clients_visible_sql, clients_visible_to, episodes_visible_sql, episodes_visible_to
 from api.db.unit import RequestUnit
 from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
@@ -33,6 +34,7 @@ from api.problems import Problem
 from api.services import clients as client_service
 from api.services import episodes as episode_service
 from api.services import read_models as views
+from api.services import referrals as referral_service
 from api.services import shaping
 from bench.generate import Scale, generate
 
@@ -98,8 +100,9 @@ async def test_the_sql_scope_selects_the_clients_the_expression_selects(
         driver = await unit.driver()
         for principal in principals:
             expected = set((await session.scalars(select(Client.id).where(clients_visible_to(principal)))).all())
-            where, args = clients_visible_sql(principal, "c", 1)
-            got = {r["id"] for r in await driver.fetch(f"SELECT c.id FROM client c WHERE {where}", *args)}
+            bind = Binds()
+            where = clients_visible_sql(principal, "c", bind)
+            got = {r["id"] for r in await driver.fetch(f"SELECT c.id FROM client c WHERE {where}", *bind.values)}
             assert got == expected, f"{principal.role} {principal.id}: {len(got ^ expected)} clients differ"
             seen_some += bool(expected)
     assert seen_some >= 20, "the dataset gave too few principals any client to compare"
@@ -183,8 +186,9 @@ async def test_the_sql_episode_scope_selects_what_the_expression_selects(
         driver = await RequestUnit(session=session, context={}).driver()
         for principal in principals:
             expected = set((await session.scalars(select(Episode.id).where(episodes_visible_to(principal)))).all())
-            where, args = episodes_visible_sql(principal, "e", 1)
-            got = {r["id"] for r in await driver.fetch(f"SELECT e.id FROM episode e WHERE {where}", *args)}
+            bind = Binds()
+            where = episodes_visible_sql(principal, "e", bind)
+            got = {r["id"] for r in await driver.fetch(f"SELECT e.id FROM episode e WHERE {where}", *bind.values)}
             assert got == expected, f"{principal.role} {principal.id}: {len(got ^ expected)} episodes differ"
             seen_some += bool(expected)
     assert seen_some >= 20
@@ -248,3 +252,82 @@ async def test_episode_pages_are_the_orm_pages(factory: async_sessionmaker[Async
             assert by_id[episode.id] == views.episode_read(episode, programme)
         compared += len(expected)
     assert compared > 0
+
+
+_REFERRAL_RULES = [
+    (scopes.referrals_sent_by, scopes.referrals_sent_by_sql),
+    (scopes.referrals_addressed_to, scopes.referrals_addressed_to_sql),
+    (scopes.referrals_of_visible_clients, scopes.referrals_of_visible_clients_sql),
+    (scopes.referrals_visible_to, scopes.referrals_visible_sql),
+]
+
+
+@pytest.mark.parametrize(("expression", "sql"), _REFERRAL_RULES, ids=lambda f: getattr(f, "__name__", ""))
+async def test_the_sql_referral_rules_select_what_the_expressions_select(
+        factory: async_sessionmaker[AsyncSession], principals: list[Principal], expression: Any, sql: Any) -> None:
+    seen_some = 0
+    async with factory() as session:
+        driver = await RequestUnit(session=session, context={}).driver()
+        for principal in principals:
+            expected = set((await session.scalars(select(Referral.id).where(expression(principal)))).all())
+            bind = scopes.Binds()
+            where = sql(principal, "r", bind)
+            got = {r["id"] for r in await driver.fetch(f"SELECT r.id FROM referral r WHERE {where}", *bind.values)}
+            assert got == expected, f"{principal.role} {principal.id}: {len(got ^ expected)} referrals differ"
+            seen_some += bool(expected)
+    assert seen_some >= 5
+
+
+@pytest.mark.parametrize("box", ["incoming", "outgoing", None])
+@pytest.mark.parametrize("filters", [{}, {"overdue": True}, {"overdue": False}, {"status": "requested"}],
+                         ids=["all", "overdue", "not-overdue", "requested"])
+async def test_referral_pages_are_the_orm_pages(factory: async_sessionmaker[AsyncSession],
+                                                principals: list[Principal], box: str | None,
+                                                filters: dict[str, Any]) -> None:
+    today = today_tokyo()
+    # Of each role that has referrals, the principal with the most of them in this box.
+    counted: list[tuple[int, Principal]] = []
+    scope = {"incoming": scopes.referrals_addressed_to, "outgoing": scopes.referrals_sent_by,
+             None: scopes.referrals_visible_to}[box]
+    async with factory() as session:
+        for principal in principals:
+            n = await session.scalar(select(func.count()).select_from(Referral).where(scope(principal)))
+            counted.append((n or 0, principal))
+    chosen = {}
+    for n, principal in sorted(counted, key=lambda c: -c[0]):
+        if n and principal.role not in chosen:
+            chosen[principal.role] = principal
+    assert chosen, "no principal has referrals in this box"
+    for principal in chosen.values():
+        conditions: list[Any] = [scope(principal)]
+        if "status" in filters:
+            conditions.append(Referral.status == filters["status"])
+        if "overdue" in filters:
+            late = referral_service.overdue_clause(today)
+            conditions.append(late if filters["overdue"] else ~late)
+        async with factory() as session:
+            expected = list((await session.scalars(select(Referral.id).where(*conditions).order_by(
+                func.coalesce(Referral.due_on, date(9999, 12, 31)), Referral.id))).all())
+            some = [referral_service.seen_from_row(r) for r in (await session.execute(
+                select(Referral, *referral_service.relation_columns(principal))
+                .where(Referral.id.in_(expected[:6])))).all()]
+        got: list[Any] = []
+        cursor: list[Any] | None = None
+        while True:
+            async with factory() as session:
+                unit = RequestUnit(session=session, context={})
+                page = PageParams(limit=23, cursor=cursor, updated_since=None)
+                items, next_cursor = await referral_service.list_visible(
+                    unit, principal, page, box=box, status=filters.get("status"), purpose=None,
+                    overdue=filters.get("overdue"), client_id=None)
+                owners = dict((await session.execute(select(Referral.id, Referral.client_id).where(
+                    Referral.id.in_([i.id for i in items])))).all())
+                assert [e.client_id for e in unit.events] == [owners[i.id] for i in items], "audit names the client"
+            got += items
+            if next_cursor is None:
+                break
+            cursor = decode_cursor(next_cursor)
+        assert [r.id for r in got] == expected, f"{principal.role}"
+        by_id = {r.id: r for r in got}
+        for seen in some:
+            assert by_id[seen.referral.id] == views.referral_read(principal, seen)
