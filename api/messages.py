@@ -473,6 +473,8 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     "audit.after_checkpoint": ("The event is at position {position}, after that checkpoint.",
                                "この記録は位置{position}にあり、そのチェックポイントより後です。"),
     # ---- statistics
+    "stats.release_pending": ("These figures are being computed for the first time; try again shortly.",
+                              "この統計は初めて集計しているところです。しばらくしてから再度お試しください。"),
     "stats.years_reversed": ("fiscal_year_from is after fiscal_year_to.",
                              "fiscal_year_from が fiscal_year_to より後です。"),
     "stats.years_range": ("Fiscal years run from {first} to the current one ({current}).",

@@ -27,6 +27,7 @@ from api.schemas.stats import BranchLoad, Figure, FiscalYearLabel, StatRow, Stat
 from api.services.consultations import staff_work
 from api.services.guard import require
 from api.services.stats_releases import Fresh, Release, release
+from api.services.stats_releases import releases as release_years
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,20 +240,21 @@ async def table(unit: RequestUnit, reader: async_sessionmaker[AsyncSession], pri
     require(unit, principal, Action.statistics_read, resource_type="statistics")
     stat = STATISTICS[name]
     today = today_tokyo()
-    async with reader() as session:
-        axes = await _axes(session)
+    # The axes (programme and branch codes) through the request's own connection: a second one from
+    # the same pool per request starved the pool under load (every request holding one, waiting for
+    # another).
+    axes = await _axes(unit.session)
     filters = check_filters(axes, fiscal_year_from, fiscal_year_to, programme_code, branch_code, today)
     years = [fiscal_year(today)] if name == "episode-status" else filters.period.years
-    releases: dict[int, Release] = {}
-    for fy in years:
-        # Counted on the reader, stored through the request's unit (the primary): one never nests the other.
-        async def compute(fy: int = fy) -> Fresh:
-            async with reader() as session:
-                by_year = await _tallies(session, stat, principal, rules.Period(fy, fy), today)
-            return publish_cube(by_year.get(fy, {}), protection.threshold, protection.bound)
 
-        releases[fy] = await release(unit, stat.release_of or name, fy, today, protection.snapshot_seconds,
-                                     protection.threshold, compute)
+    # Counted on the reader, only when a release is (re)made, by the one request holding its lock.
+    async def compute(fy: int) -> Fresh:
+        async with reader() as session:
+            by_year = await _tallies(session, stat, principal, rules.Period(fy, fy), today)
+        return publish_cube(by_year.get(fy, {}), protection.threshold, protection.bound)
+
+    releases = await release_years(unit, stat.release_of or name, years, today, protection.snapshot_seconds,
+                                   protection.threshold, compute)
     unit.audit("read", "statistics", subject=name,
                detail={"fiscal_years": [years[0], years[-1]], "programme_code": programme_code,
                        "branch_code": branch_code})
@@ -314,8 +316,7 @@ async def workload(unit: RequestUnit, reader: async_sessionmaker[AsyncSession], 
     require(unit, principal, Action.statistics_read, resource_type="statistics")
     today = today_tokyo()
     per_worker = can(principal, Action.workload_per_worker_read) is None
-    async with reader() as session:
-        axes = await _axes(session)
+    axes = await _axes(unit.session)  # on the request's connection: see `table`
     filters = check_filters(axes, fiscal_year_from, fiscal_year_to, None, branch_code, today)
     first = fiscal_year_bounds(filters.period.first)[0]
     last = min(fiscal_year_bounds(filters.period.last)[1], today)

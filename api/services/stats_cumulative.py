@@ -88,8 +88,7 @@ async def table(unit: RequestUnit, reader: async_sessionmaker[AsyncSession], pri
                 programme_code: str | None, branch_code: str | None) -> CumulativeTable:
     require(unit, principal, Action.statistics_read, resource_type="statistics")
     today = today_tokyo()
-    async with reader() as session:
-        axes = await _axes(session)
+    axes = await _axes(unit.session)  # on the request's connection: see `table`
     first, last = _default_range(fiscal_year_from, fiscal_year_to, today)
     filters: Filters = check_filters(axes, first, last, programme_code, branch_code, today)
     period = filters.period

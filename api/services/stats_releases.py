@@ -17,7 +17,8 @@ or re-drawn. Every read is still authorised and audited; releases only decide wh
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -27,6 +28,8 @@ from sqlalchemy import text
 
 from api.db.unit import RequestUnit
 from api.domain.fiscal import fiscal_year_bounds
+from api.messages import msg
+from api.problems import Problem
 
 Figures = dict[str, Any]
 
@@ -46,47 +49,104 @@ class Release:
     figures: Figures
 
 
-_READ = text("SELECT payload, computed_at > now() - make_interval(secs => :age) AS young "
-             "FROM stats_snapshot WHERE key = :key")
+_READ = text("SELECT key, payload, computed_at > now() - make_interval(secs => :age) AS young "
+             "FROM stats_snapshot WHERE key = ANY(:keys)")
 # Held until the request commits, i.e. until the release it makes is visible to the others.
 _TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(7102, hashtext(:key))")
-_LOCK = text("SELECT pg_advisory_xact_lock(7102, hashtext(:key))")
 _STORE = text(
     "INSERT INTO stats_snapshot (key, computed_at, payload) VALUES (:key, now(), CAST(:payload AS jsonb)) "
     "ON CONFLICT (key) DO UPDATE SET computed_at = excluded.computed_at, payload = excluded.payload"
 )
+# How often a request that found no release at all looks again while another computes the first,
+# and for how long before it answers 503 rather than hold the caller.
+_POLL_S = 0.05
+_WAIT_S = 30.0
 
 
 def changed_records(before: Mapping[str, int], after: Mapping[str, int]) -> int:
     return sum(abs(after.get(k, 0) - before.get(k, 0)) for k in before.keys() | after.keys())
 
 
+def _key(name: str, fy: int) -> str:
+    return f"release:{name}:{fy}"
+
+
+async def _read(unit: RequestUnit, keys: Sequence[str], min_age_s: int) -> dict[str, Any]:
+    rows = (await unit.session.execute(_READ, {"keys": list(keys), "age": max(min_age_s, 0)})).all()
+    return {row.key: row for row in rows}
+
+
 async def release(unit: RequestUnit, name: str, fy: int, today: date, min_age_s: int, threshold: int,
                   compute: Callable[[], Awaitable[Fresh]]) -> Release:
     """The release of one statistic for one fiscal year, made or replaced under the rules above."""
-    key = f"release:{name}:{fy}"
-    row = (await unit.session.execute(_READ, {"key": key, "age": max(min_age_s, 0)})).first()
+    return (await releases(unit, name, [fy], today, min_age_s, threshold, lambda _: compute()))[fy]
+
+
+async def releases(unit: RequestUnit, name: str, years: Sequence[int], today: date, min_age_s: int, threshold: int,
+                   compute: Callable[[int], Awaitable[Fresh]]) -> dict[int, Release]:
+    """`release` for several fiscal years, the standing ones read in one statement (a dashboard
+    asks for three years at every refresh). May commit and hand the request's connection back to the
+    pool while it waits for another request's first release: call it before the request writes
+    anything of its own (the audit rows are the unit's, written when it commits)."""
+    standing = await _read(unit, [_key(name, fy) for fy in years], min_age_s)
+    made: dict[int, Release] = {}
+    for fy in years:
+        key = _key(name, fy)
+        row = standing.get(key)
+        if row is not None:
+            current = _release_of(row.payload)
+            if current.final or (row.young and min_age_s > 0):
+                made[fy] = current
+                continue
+            if not await unit.session.scalar(_TRY_LOCK, {"key": key}):
+                # Single flight: another request (any worker, any instance) is making the next release;
+                # this one answers the standing release instead of computing it a second time.
+                made[fy] = current
+                continue
+        else:
+            first = await _first_release(unit, key, min_age_s)
+            if first is not None:
+                made[fy] = first
+                continue
+        made[fy] = await _make(unit, key, row, fy, today, threshold, compute)
+    return made
+
+
+async def _first_release(unit: RequestUnit, key: str, min_age_s: int) -> Release | None:
+    """Nothing to answer yet. Either this request takes the lock (None: it computes the first
+    release), or another is computing it: then wait for that one's, without holding a pooled
+    connection meanwhile (the computing request needs one to count on, and a full pool of waiters
+    blocked on the lock would starve it until the pool timed out)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + _WAIT_S
+    while True:
+        if await unit.session.scalar(_TRY_LOCK, {"key": key}):
+            row = (await _read(unit, [key], min_age_s)).get(key)  # made while we asked for the lock?
+            return None if row is None else _release_of(row.payload)
+        # The connection goes back to the pool while we wait; a release this request already made
+        # for another year (and its lock) is committed rather than lost.
+        await unit.session.commit()
+        if loop.time() > deadline:
+            raise Problem("unavailable", msg("stats.release_pending"), headers={"Retry-After": "5"})
+        await asyncio.sleep(_POLL_S)
+        row = (await _read(unit, [key], min_age_s)).get(key)
+        if row is not None:
+            return _release_of(row.payload)
+
+
+def _release_of(stored: Mapping[str, Any]) -> Release:
+    return Release(date.fromisoformat(stored["released_on"]), stored["final"], stored["figures"])
+
+
+async def _make(unit: RequestUnit, key: str, row: Any, fy: int, today: date, threshold: int,
+                compute: Callable[[int], Awaitable[Fresh]]) -> Release:
+    """Compute the year's figures (this request holds the key's lock) and store the release."""
     closed = today > fiscal_year_bounds(fy)[1]
-    if row is not None:
-        stored = row.payload
-        current = Release(date.fromisoformat(stored["released_on"]), stored["final"], stored["figures"])
-        if current.final or (row.young and min_age_s > 0):
-            return current
-        if not await unit.session.scalar(_TRY_LOCK, {"key": key}):
-            # Single flight: another request (any worker, any instance) is making the next release;
-            # this one answers the standing release instead of computing it a second time.
-            return current
-    else:
-        # Nothing to answer yet: wait for whoever is computing the first release, then take it.
-        await unit.session.execute(_LOCK, {"key": key})
-        again = (await unit.session.execute(_READ, {"key": key, "age": max(min_age_s, 0)})).first()
-        if again is not None:
-            stored = again.payload
-            return Release(date.fromisoformat(stored["released_on"]), stored["final"], stored["figures"])
-    fresh = await compute()
+    fresh = await compute(fy)
     if row is not None and changed_records(row.payload["leaves"], fresh.leaves) < threshold:
         # Too few changes to publish: the release stands (checked again after the interval), and
         # once the year has closed it stands as the year's final one.
+        current = _release_of(row.payload)
         current = Release(current.released_on, closed, current.figures)
         await _store(unit, key, current, row.payload["leaves"])
         return current
