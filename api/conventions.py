@@ -29,7 +29,7 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def if_match(
+async def if_match(
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=64,
                                           description='The ETag last read, e.g. "3"')] = None,
 ) -> int:

@@ -54,7 +54,7 @@ async def get_unit(request: Request) -> AsyncIterator[RequestUnit]:
 UnitDep = Annotated[RequestUnit, Depends(get_unit)]
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

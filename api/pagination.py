@@ -51,7 +51,7 @@ def decode_cursor(cursor: str) -> list[Any]:
     return values
 
 
-def page_params(
+async def page_params(
     request: Request,
     limit: Annotated[int | None, Query(ge=1, le=1000, description="Page size (capped by the server)")] = None,
     cursor: Annotated[str | None, Query(max_length=512)] = None,

@@ -15,7 +15,10 @@ from typing import Any, ParamSpec, TypeVar
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from starlette._utils import get_route_path
 from starlette.responses import Response
+from starlette.routing import Match
+from starlette.types import Scope
 
 from api.db.unit import RequestUnit
 from api.messages import msg
@@ -41,6 +44,15 @@ class CommitRoute(APIRoute):
         super().__init__(path, endpoint, **kwargs)
         if strict:
             query_names.update(_query_names(self.dependant))
+        self._literal_prefix = path.split("{", 1)[0]
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        # The router asks every route in turn until one matches (~170 of them); FastAPI's own test
+        # costs ~13 µs a route, ~2 ms for a request to one of the last. A path that does not start
+        # with the route's literal part cannot match its (anchored) pattern: answered at once.
+        if not get_route_path(scope).startswith(self._literal_prefix):
+            return Match.NONE, {}
+        return super().matches(scope)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

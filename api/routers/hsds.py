@@ -31,7 +31,7 @@ router = APIRouter(tags=["hsds"], route_class=CommitRoute)
 HSDS_PER_PAGE_MAX = 200
 
 
-def _paging(
+async def _paging(
     search: Annotated[str | None, Query(max_length=100, description="Text in a name or description")] = None,
     modified_after: Annotated[datetime | None, Query(description="Only records changed after this instant")] = None,
     page: Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1")] = 1,

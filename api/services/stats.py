@@ -4,15 +4,16 @@ method (api.domain.cell_key) and published as dated releases (api.services.stats
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, case, cast, func, literal, select
+from sqlalchemy import Date, Integer, Select, case, cast, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.db.models import Branch, Client, Episode, EpisodeStatusChange, Programme, UserAccount, WorkerDayLoad
+from api.db.models import Client, Episode, EpisodeStatusChange, Programme, UserAccount, WorkerDayLoad
 from api.db.scopes import episodes_counted_for_statistics
 from api.db.unit import RequestUnit
 from api.domain import statistics as rules
@@ -173,10 +174,14 @@ STATISTICS: Mapping[str, Statistic] = {
 }
 
 
+_AXES = text("SELECT ARRAY(SELECT code FROM programme ORDER BY code) AS programmes, "
+              "ARRAY(SELECT code FROM branch ORDER BY sort_order, code) AS branches")
+
+
 async def _axes(session: AsyncSession) -> Axes:
-    programmes = (await session.scalars(select(Programme.code).order_by(Programme.code))).all()
-    branches = (await session.scalars(select(Branch.code).order_by(Branch.sort_order, Branch.code))).all()
-    return Axes(list(programmes), list(branches))
+    """The programme and branch codes a table runs over (one round trip: every table asks)."""
+    row = (await session.execute(_AXES)).one()
+    return Axes(list(row.programmes), list(row.branches))
 
 
 async def _tallies(session: AsyncSession, stat: Statistic, principal: Principal, period: rules.Period,
@@ -259,6 +264,43 @@ async def table(unit: RequestUnit, reader: async_sessionmaker[AsyncSession], pri
                detail={"fiscal_years": [years[0], years[-1]], "programme_code": programme_code,
                        "branch_code": branch_code})
 
+    stamps = tuple((fy, r.stamp) for fy, r in releases.items())
+    key = (name, tuple(years), programme_code, branch_code, protection, tuple(axes.programmes), tuple(axes.branches),
+           stamps)
+    if all(stamp is not None for _, stamp in stamps) and (built := _BUILT.get(key)) is not None:
+        return built
+    made = _build_table(name, stat, years, releases, axes, protection, programme_code, branch_code)
+    if all(stamp is not None for _, stamp in stamps):
+        _BUILT.put(key, made)
+    return made
+
+
+class _Recent:
+    """The tables this worker built lately, keyed by everything a table is built from: the query,
+    the axes and each release's stamp (a new release has a new stamp, so it is never answered from
+    here). A dashboard asks the same few tables over and over; building one is ~200 pydantic objects."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[Any, StatTable] = OrderedDict()
+
+    def get(self, key: Any) -> StatTable | None:
+        found = self.items.get(key)
+        if found is not None:
+            self.items.move_to_end(key)
+        return found
+
+    def put(self, key: Any, table: StatTable) -> None:
+        self.items[key] = table
+        if len(self.items) > self.size:
+            self.items.popitem(last=False)
+
+
+_BUILT = _Recent(256)
+
+
+def _build_table(name: str, stat: Statistic, years: list[int], releases: dict[int, Release], axes: Axes,
+                 protection: Protection, programme_code: str | None, branch_code: str | None) -> StatTable:
     def row(category: rules.Category | None, programme: str | None, branch: str | None) -> StatRow:
         label = category or rules.ALL
         at = cube_key((category.code if category else None, programme, branch))

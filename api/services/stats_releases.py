@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import orjson
@@ -47,10 +47,16 @@ class Release:
     released_on: date
     final: bool
     figures: Figures
+    # When the stored release was written (None for one made by this request): what a worker may
+    # key anything built from the figures on, since the figures change only with it.
+    stamp: datetime | None = None
 
 
-_READ = text("SELECT key, payload, computed_at > now() - make_interval(secs => :age) AS young "
+# The true counts (`leaves`) stay in the database unless a release is being remade: most reads only answer.
+_READ = text("SELECT key, payload - 'leaves' AS payload, computed_at, "
+             "computed_at > now() - make_interval(secs => :age) AS young "
              "FROM stats_snapshot WHERE key = ANY(:keys)")
+_LEAVES = text("SELECT payload -> 'leaves' FROM stats_snapshot WHERE key = :key")
 # Held until the request commits, i.e. until the release it makes is visible to the others.
 _TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(7102, hashtext(:key))")
 _STORE = text(
@@ -94,7 +100,7 @@ async def releases(unit: RequestUnit, name: str, years: Sequence[int], today: da
         key = _key(name, fy)
         row = standing.get(key)
         if row is not None:
-            current = _release_of(row.payload)
+            current = _release_of(row.payload, row.computed_at)
             if current.final or (row.young and min_age_s > 0):
                 made[fy] = current
                 continue
@@ -122,7 +128,7 @@ async def _first_release(unit: RequestUnit, key: str, min_age_s: int) -> Release
     while True:
         if await unit.session.scalar(_TRY_LOCK, {"key": key}):
             row = (await _read(unit, [key], min_age_s)).get(key)  # made while we asked for the lock?
-            return None if row is None else _release_of(row.payload)
+            return None if row is None else _release_of(row.payload, row.computed_at)
         # The connection goes back to the pool while we wait; a release this request already made
         # for another year (and its lock) is committed rather than lost.
         await unit.session.commit()
@@ -131,11 +137,11 @@ async def _first_release(unit: RequestUnit, key: str, min_age_s: int) -> Release
         await asyncio.sleep(_POLL_S)
         row = (await _read(unit, [key], min_age_s)).get(key)
         if row is not None:
-            return _release_of(row.payload)
+            return _release_of(row.payload, row.computed_at)
 
 
-def _release_of(stored: Mapping[str, Any]) -> Release:
-    return Release(date.fromisoformat(stored["released_on"]), stored["final"], stored["figures"])
+def _release_of(stored: Mapping[str, Any], stamp: datetime | None = None) -> Release:
+    return Release(date.fromisoformat(stored["released_on"]), stored["final"], stored["figures"], stamp)
 
 
 async def _make(unit: RequestUnit, key: str, row: Any, fy: int, today: date, threshold: int,
@@ -143,12 +149,13 @@ async def _make(unit: RequestUnit, key: str, row: Any, fy: int, today: date, thr
     """Compute the year's figures (this request holds the key's lock) and store the release."""
     closed = today > fiscal_year_bounds(fy)[1]
     fresh = await compute(fy)
-    if row is not None and changed_records(row.payload["leaves"], fresh.leaves) < threshold:
+    leaves = None if row is None else await unit.session.scalar(_LEAVES, {"key": key})
+    if leaves is not None and changed_records(leaves, fresh.leaves) < threshold:
         # Too few changes to publish: the release stands (checked again after the interval), and
         # once the year has closed it stands as the year's final one.
         current = _release_of(row.payload)
         current = Release(current.released_on, closed, current.figures)
-        await _store(unit, key, current, row.payload["leaves"])
+        await _store(unit, key, current, leaves)
         return current
     made = Release(today, closed, fresh.figures)
     await _store(unit, key, made, fresh.leaves)
