@@ -58,7 +58,19 @@ class CommitRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def route_handler(request: Request) -> Response:
-            response = await handler(request)
+            try:
+                response = await handler(request)
+            except BaseException:
+                # Raised before the endpoint ran (a guard refusing in a dependency, a bad parameter)
+                # or by it: the work rolls back, the durable audit events are written (api.deps.get_unit).
+                unit: RequestUnit | None = getattr(request.state, "unit", None)
+                if unit is not None:
+                    await unit.fail()
+                raise
+            finally:
+                unit = getattr(request.state, "unit", None)
+                if unit is not None:
+                    await unit.session.close()
             if request.method in ("GET", "HEAD") and response.status_code == 200:
                 return not_modified(request, response) or response
             return response

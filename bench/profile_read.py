@@ -4,7 +4,8 @@ server, no HTTP client: a scope, one `receive`, the sent messages collected), ti
 CPU (`time.process_time`: the app and the database driver; the PostgreSQL backend's CPU is not
 counted). Each scenario runs `--runs` times and the median is reported, for our app and for the
 floor (bench/floor_app.py: the same SQL on raw asyncpg + Starlette) in the same process, so the
-ratio floor/ours is the issue's "fraction of the floor" in CPU, free of the machine's load.
+ratio floor/ours is the issue's "fraction of the floor" in CPU, free of the machine's load (the runs
+interleave the two apps scenario by scenario; the ratio is the median of the runs' ratios).
 With `--profile SCENARIO` prints the top of a cProfile (CPU timer) of our app on that scenario.
 
     DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/iko_profile python -m bench.profile_read -n 300

@@ -26,14 +26,23 @@ class RequestUnit:
     events: list[PendingEvent] = field(default_factory=list)
     finished: bool = False
 
+    # The driver connection of the session's current transaction, remembered with that transaction.
+    _transaction: Any = None
+    _driver: Any = None
+
     async def driver(self) -> asyncpg.Connection:
         """The driver connection the session holds (checked out now if it holds none), for the
-        statements that skip SQLAlchemy's execution path: the principal, the hot reads
-        (api.db.hot_reads) and the audit rows. Same connection, so same transaction once the session
-        has begun one; asked of the session every time, never kept (a commit hands it back)."""
+        statements that skip SQLAlchemy's execution path: the principal, the hot reads and the audit
+        rows. Same connection, so same transaction once the session has begun one. Remembered for as
+        long as the session's transaction is the same one (a commit or rollback ends it and hands the
+        connection back: the next call asks the session again)."""
+        current = self.session.sync_session.get_transaction()
+        if current is not None and current is self._transaction and current.is_active:
+            return self._driver
         connection = await self.session.connection()
         raw = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
         assert raw is not None
+        self._transaction, self._driver = self.session.sync_session.get_transaction(), raw
         return raw
 
     def set_actor(
