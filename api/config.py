@@ -125,6 +125,9 @@ class Settings(BaseSettings):
         default=None, description="When set, /metrics asks for `Authorization: Bearer <token>`.")
     audit_log_origin: str = Field(default="setagaya-iko.example/audit-log", max_length=200, pattern=r"^\S+$",
                                   description="The log's name in its signed checkpoints.")
+    audit_sealer_in_service: bool = Field(
+        default=True, description="Run the audit sealer as a background task of every worker (one seals at a time); "
+                                  "off: run `python -m api sealer` as a process of its own")
     audit_seal_interval_s: float = Field(default=0.5, gt=0, le=60, description="Pause between sealing rounds.")
     audit_seal_batch: int = Field(default=50_000, ge=1, description="Most events sealed in one round.")
     audit_unsealed_max_age_s: float = Field(default=60.0, gt=0,
