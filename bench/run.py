@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -330,6 +331,48 @@ def run_wrk(url: str, lines: list[Line], duration: int, connections: int, thread
     raise RuntimeError(f"wrk failed: {out.stdout}\n{out.stderr}")
 
 
+class SealLag:
+    """Samples the audit log's seal lag (age of the oldest event not yet in the log, what
+    `seal_lag_s` of /v1/audit/checkpoints/latest reports) every 0.25 s while a scenario runs."""
+
+    SQL = """
+        WITH last AS (SELECT e.xid, e.seq FROM audit_leaf l JOIN audit_event e ON e.seq = l.event_seq
+                      ORDER BY l.leaf_index DESC LIMIT 1)
+        SELECT coalesce(extract(epoch FROM clock_timestamp() - min(a.at)), 0)::float8 FROM audit_event a
+        WHERE (a.xid, a.seq) > (coalesce((SELECT xid FROM last), -1), coalesce((SELECT seq FROM last), 0))"""
+
+    def __init__(self, url: str) -> None:
+        self.dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._sample()), daemon=True)
+
+    async def _sample(self) -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            while not self._stop.is_set():
+                self.samples.append(await conn.fetchval(self.SQL))
+                await asyncio.sleep(0.25)
+        finally:
+            await conn.close()
+
+    def __enter__(self) -> SealLag:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def p99(self) -> float | None:
+        if not self.samples:
+            return None
+        ordered = sorted(self.samples)
+        return round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 2)
+
+
 # --------------------------------------------------------------------------------- database ----
 
 @dataclass
@@ -469,11 +512,13 @@ def bench_app(app: str, workers: int, url: str, scenarios: list[Scenario], fx: F
                 continue
             if args.warmup:
                 run_wrk(server.url, lines, args.warmup, args.connections, args.threads)
-            figures = run_wrk(server.url, lines, args.duration, args.connections, args.threads)
-            row = {"app": app, "workers": workers, "scenario": sc.name, **figures, "rss_mb": server.rss_mb()}
+            with SealLag(url) as lag:
+                figures = run_wrk(server.url, lines, args.duration, args.connections, args.threads)
+            row = {"app": app, "workers": workers, "scenario": sc.name, **figures, "rss_mb": server.rss_mb(),
+                   "seal_lag_p99_s": lag.p99()}
             print(f"  {app:<5} w{workers} {sc.name:<20} {row['rps']:>9,.0f} req/s  p50 {row['p50_ms']:>7.2f} ms  "
-                  f"p99 {row['p99_ms']:>7.2f} ms  errors {row['errors']}  rss {row['rss_mb']} MB",
-                  file=sys.stderr, flush=True)
+                  f"p99 {row['p99_ms']:>7.2f} ms  errors {row['errors']}  rss {row['rss_mb']} MB  "
+                  f"seal lag p99 {row['seal_lag_p99_s']} s", file=sys.stderr, flush=True)
             out.append(row)
     finally:
         os.killpg(sealer.pid, signal.SIGTERM)
@@ -536,6 +581,11 @@ def markdown(run: Run) -> str:
         lines.append(f"| {s['label']} | skipped: {s['why']} |" + " |" * (len(head) - 2))
     if extra:
         lines += [""] + [f"- {e}" for e in extra]
+    lags = [(r, r["seal_lag_p99_s"]) for r in run.results if r.get("seal_lag_p99_s") is not None]
+    if lags:
+        lines += ["", "Seal lag p99 (s) during each scenario (age of the oldest unsealed audit event, sampled every "
+                  "0.25 s): " + ", ".join(f"{r['app']} {r['workers']}w {r['scenario']} {lag}" for r, lag in lags),
+                  f"Worst: {max(lag for _, lag in lags)} s."]
     errors = [r for r in run.results if r["errors"]]
     if errors:
         lines += ["", "Non-2xx or socket errors: " + ", ".join(
