@@ -60,19 +60,12 @@ async def root(conn: AsyncConnection, size: int) -> bytes:
     return merkle.fold(await chunk_hashes(conn, merkle.perfect_chunks(0, size)))
 
 
-async def cache_subtrees(conn: AsyncConnection, old_size: int, new_size: int,
-                         known: tuple[int, Sequence[bytes]] | None = None) -> None:
-    """Cache the complete subtrees that end in (old_size, new_size]. `known`: (first index, hashes)
-    of leaves the caller has just appended, which need not be read back."""
+async def cache_subtrees(conn: AsyncConnection, old_size: int, new_size: int) -> None:
+    """Cache the complete subtrees that end in (old_size, new_size]."""
     first_block, end_block = old_size >> SUBTREE_MIN_LEVEL, new_size >> SUBTREE_MIN_LEVEL
     if end_block <= first_block:
         return
-    start, end = first_block * BLOCK, end_block * BLOCK
-    known_from, known_hashes = known if known is not None else (end, [])
-    read_to = max(start, min(end, known_from))  # below it from the table, from it on the caller's
-    leaves = await leaf_hashes(conn, start, read_to) if read_to > start else []
-    if read_to < end:
-        leaves += known_hashes[read_to - known_from:end - known_from]
+    leaves = await leaf_hashes(conn, first_block * BLOCK, end_block * BLOCK)
     level = SUBTREE_MIN_LEVEL
     new: dict[int, bytes] = {
         b: merkle.root_of_leaves(leaves[(b - first_block) * BLOCK:(b - first_block + 1) * BLOCK])

@@ -58,44 +58,33 @@ async def _log_end(conn: AsyncConnection) -> tuple[int, int, int]:
     return (0, -1, 0) if last is None else (last.leaf_index + 1, last.xid, last.seq)
 
 
-# A round's events and leaves go over the driver connection (the round's own transaction): the
-# sealer must keep up with every request's audit rows, and SQLAlchemy's row processing and
-# executemany were most of its CPU per event.
-_EVENTS = (f"SELECT seq, {', '.join(fmt.LEAF_FIELDS)} FROM audit_event "
-           "WHERE (xid, seq) > ($1::bigint, $2::bigint) AND xid < $3::bigint ORDER BY xid, seq LIMIT $4::int")
-_LEAVES = ("INSERT INTO audit_leaf (leaf_index, event_seq, leaf_hash) "
-           "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[])")
-
-
-async def _driver(conn: AsyncConnection) -> Any:
-    return (await conn.get_raw_connection()).driver_connection
-
-
 async def extend(conn: AsyncConnection, events: list[Any], size: int, signer: Signer) -> Sealed | None:
     """Append `events` (rows with `seq` and the leaf fields) after `size` leaves, cache the completed
     subtrees and sign a checkpoint of the new size. Nothing when the latest checkpoint already
     covers every leaf. Runs in the caller's transaction."""
-    rows = [getattr(e, "_mapping", e) for e in events]
-    hashes = [merkle.leaf_hash(fmt.leaf_bytes(row)) for row in rows]
-    if rows:
-        await (await _driver(conn)).execute(_LEAVES, list(range(size, size + len(rows))),
-                                            [row["seq"] for row in rows], hashes)
-    new_size = size + len(rows)
+    if events:
+        await conn.execute(insert(AuditLeaf), [
+            {"leaf_index": size + i, "event_seq": e.seq, "leaf_hash": merkle.leaf_hash(fmt.leaf_bytes(e._mapping))}
+            for i, e in enumerate(events)])
+    new_size = size + len(events)
     signed = await conn.scalar(select(func.max(AuditCheckpoint.tree_size)))
     if signed is not None and signed == new_size:
         return None
-    await merkle_store.cache_subtrees(conn, signed or 0, new_size, known=(size, hashes))
+    await merkle_store.cache_subtrees(conn, signed or 0, new_size)
     root = await merkle_store.root(conn, new_size)
     await conn.execute(insert(AuditCheckpoint),
                        [signer.checkpoint(new_size, root, datetime.now(UTC))])
-    return Sealed(new_size, len(rows))
+    return Sealed(new_size, len(events))
 
 
 async def seal_round(conn: AsyncConnection, signer: Signer, batch: int = 50_000) -> Sealed | None:
     """Seal what has become sealable, in the caller's transaction."""
     horizon = await conn.scalar(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))
     size, last_xid, last_seq = await _log_end(conn)
-    events = await (await _driver(conn)).fetch(_EVENTS, last_xid, last_seq, horizon, batch)
+    events = (await conn.execute(
+        select(*LEAF_COLUMNS)
+        .where(tuple_(AuditEvent.xid, AuditEvent.seq) > tuple_(last_xid, last_seq), AuditEvent.xid < horizon)
+        .order_by(AuditEvent.xid, AuditEvent.seq).limit(batch))).all()
     return await extend(conn, list(events), size, signer)
 
 
