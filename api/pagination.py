@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar, cast
@@ -88,6 +89,22 @@ def _bound(value: Any, type_: Any) -> ColumnElement[Any]:
     if isinstance(value, date) and not isinstance(value, datetime) and value == date.max:
         return sql_cast(literal(value.isoformat()), Date())
     return literal(value, type_=type_)
+
+
+def after_sql(columns: str, values: Sequence[Any], bind: Callable[[Any, str], str]) -> str:
+    """`after` for a statement written as SQL text (the hot reads): `(columns) > (values…)`, each value
+    bound with its type by `bind` (api.db.scopes.Binds)."""
+    return f"({columns}) > ({', '.join(_placeholder(v, bind) for v in values)})"
+
+
+def _placeholder(value: Any, bind: Callable[[Any, str], str]) -> str:
+    if isinstance(value, datetime):
+        return bind(value, "timestamptz")
+    if isinstance(value, date):
+        return f"{bind(value.isoformat(), 'text')}::date"  # as text, for date.max: see `_bound`
+    if isinstance(value, uuid.UUID):
+        return bind(value, "uuid")
+    return bind(value, "text")
 
 
 def keyset(stmt: SelectT, columns: Sequence[Any], params: PageParams, *, descending: bool = False) -> SelectT:

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import TypeAdapter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,10 +21,11 @@ from api.domain.kana import kana_sort_key
 from api.domain.principal import Principal
 from api.domain.roles import Role
 from api.messages import msg
-from api.pagination import PageParams, after, cut, encode_cursor, keyset, typed_cursor
+from api.pagination import PageParams, after, after_sql, cut, keyset, typed_cursor
 from api.problems import Problem, id_taken, invalid_field, refuse_nulls
 from api.schemas.clients import ClientCreate, ClientRead, ClientUpdate, DuplicateCandidate
 from api.services.guard import invisible, require
+from api.services.shaping import read_page
 
 _TEAM_ROLE_OF = {
     Role.supervisor: "supervisor", Role.caseworker: "caseworker", Role.mental_care_worker: "mental_care_worker",
@@ -148,7 +148,6 @@ async def deactivate(unit: RequestUnit, principal: Principal, client_id: uuid.UU
 # other query uses; tests/api/test_hot_reads.py checks both select the same rows and give the same
 # JSON as the ORM path.
 _READ_COLUMNS = ", ".join(f"c.{name}" for name in ClientRead.model_fields)
-_PAGE = TypeAdapter(list[ClientRead])
 
 
 async def read(unit: RequestUnit, principal: Principal, client_id: uuid.UUID) -> ClientRead:
@@ -181,17 +180,12 @@ async def _first_pages(unit: RequestUnit, principal: Principal, page: PageParams
         conditions.append("c.active")
     cursor = typed_cursor(page, [str, str, uuid.UUID]).cursor
     if cursor is not None:
-        kana_sort, kana, last_id = cursor
-        conditions.append(f"(c.kana_sort, c.kana, c.id) > "
-                          f"({bind(kana_sort, 'varchar')}, {bind(kana, 'text')}, {bind(last_id, 'uuid')})")
+        conditions.append(after_sql("c.kana_sort, c.kana, c.id", cursor, bind))
     sql = (f"SELECT {_READ_COLUMNS}, c.kana_sort FROM client c WHERE {' AND '.join(conditions)} "
            f"ORDER BY c.kana_sort, c.kana, c.id LIMIT {page.limit + 1}")
-    rows = await (await unit.driver()).fetch(sql, *bind.values)
-    items = _PAGE.validate_python([dict(r) for r in rows[: page.limit]])
-    next_cursor = None
-    if len(rows) > page.limit and items:
-        last = rows[page.limit - 1]
-        next_cursor = encode_cursor([last["kana_sort"], last["kana"], str(last["id"])])
+    rows, next_cursor = cut(await (await unit.driver()).fetch(sql, *bind.values), page,
+                            lambda r: [r["kana_sort"], r["kana"], str(r["id"])])
+    items: list[ClientRead] = read_page(ClientRead, [dict(r) for r in rows])
     for c in items:
         unit.audit("read", "client", resource_id=c.id, client_id=c.id, subject="list")
     return items, next_cursor

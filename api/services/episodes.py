@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,12 +32,13 @@ from api.domain.fiscal import today_tokyo
 from api.domain.principal import Principal
 from api.domain.transitions import IllegalTransition
 from api.messages import msg
-from api.pagination import PageParams, cut, encode_cursor, keyset, typed_cursor
+from api.pagination import PageParams, after_sql, cut, typed_cursor
 from api.problems import Problem, field_error, id_taken, illegal_transition, invalid_field, invalid_fields
 from api.schemas.episodes import EpisodeCreate, EpisodeRead, TransitionRequest
 from api.services import clients as client_service
 from api.services import consents as consent_service
 from api.services.guard import invisible, require
+from api.services.shaping import read_page
 
 _ACTION_POLICY = {
     EpisodeAction.START: Action.episode_decide,
@@ -265,7 +265,6 @@ _DERIVED = ("programme_code", "overdue", "allowed_actions")
 _STORED = tuple(name for name in EpisodeRead.model_fields if name not in _DERIVED)
 _LIST_COLUMNS = ", ".join([*(f"e.{name}" for name in _STORED), "p.code AS programme_code"])
 _LIST_ORDER = f"coalesce(e.planned_end, {OPEN_END_SQL})"
-_PAGE = TypeAdapter(list[EpisodeRead])
 
 
 def derived(status: str, planned_end: date | None, today: date) -> dict[str, Any]:
@@ -285,30 +284,10 @@ async def list_visible(unit: RequestUnit, principal: Principal, page: PageParams
                        client_id: uuid.UUID | None, planned_end_within_days: int | None, overdue: bool | None,
                        ) -> tuple[list[EpisodeRead], str | None]:
     """A page of visible episodes, by planned end (open-ended last); with `updated_since`, by change.
-    The planned-end order is the hot read: one pre-built statement on the driver connection, the
-    scope as SQL text (`episodes_visible_sql`; tests/api/test_hot_reads.py holds it to the ORM's)."""
+    A hot read: one statement written as SQL on the driver connection, the scope as SQL text
+    (`episodes_visible_sql`; tests/api/test_hot_reads.py holds it to the expression)."""
     require(unit, principal, Action.client_list, resource_type="episode")
     today = today_tokyo()
-    if page.updated_since is None:
-        items, cursor = await _by_planned_end(unit, principal, page, today, programme_code=programme_code,
-                                              branch_code=branch_code, status=status, lead_worker_id=lead_worker_id,
-                                              client_id=client_id, planned_end_within_days=planned_end_within_days,
-                                              overdue=overdue)
-    else:
-        items, cursor = await _by_change(unit, principal, page, today, programme_code=programme_code,
-                                         branch_code=branch_code, status=status, lead_worker_id=lead_worker_id,
-                                         client_id=client_id, planned_end_within_days=planned_end_within_days,
-                                         overdue=overdue)
-    for episode in items:
-        unit.audit("read", "episode", resource_id=episode.id, client_id=episode.client_id, subject="list")
-    return items, cursor
-
-
-async def _by_planned_end(unit: RequestUnit, principal: Principal, page: PageParams, today: date, *,
-                          programme_code: str | None, branch_code: str | None, status: str | None,
-                          lead_worker_id: uuid.UUID | None, client_id: uuid.UUID | None,
-                          planned_end_within_days: int | None, overdue: bool | None,
-                          ) -> tuple[list[EpisodeRead], str | None]:
     bind = Binds()
     conditions = [episodes_visible_sql(principal, "e", bind)]
     if programme_code:
@@ -330,51 +309,28 @@ async def _by_planned_end(unit: RequestUnit, principal: Principal, page: PagePar
         if overdue is not None:
             late = f"(e.status = ANY({running}) AND e.planned_end < {day})"
             conditions.append(late if overdue else f"NOT {late}")
-    cursor = typed_cursor(page, [date.fromisoformat, uuid.UUID]).cursor
+    if page.updated_since is None:
+        order, parse = _LIST_ORDER, date.fromisoformat
+
+        def key(e: EpisodeRead) -> list[Any]:
+            return [(e.planned_end or _FAR_FUTURE).isoformat(), str(e.id)]
+    else:
+        conditions.append(f"e.updated_at > {bind(page.updated_since, 'timestamptz')}")
+        order, parse = "e.updated_at", datetime.fromisoformat
+
+        def key(e: EpisodeRead) -> list[Any]:
+            return [e.updated_at.isoformat(), str(e.id)]
+    cursor = typed_cursor(page, [parse, uuid.UUID]).cursor
     if cursor is not None:
-        # As text: asyncpg sends date.max (the open end) as 'infinity', after which nothing sorts.
-        conditions.append(f"({_LIST_ORDER}, e.id) > ({bind(cursor[0].isoformat(), 'text')}::date, "
-                          f"{bind(cursor[1], 'uuid')})")
+        conditions.append(after_sql(f"{order}, e.id", cursor, bind))
     sql = (f"SELECT {_LIST_COLUMNS} FROM episode e JOIN programme p ON p.id = e.programme_id "
-           f"WHERE {' AND '.join(conditions)} ORDER BY {_LIST_ORDER}, e.id LIMIT {page.limit + 1}")
+           f"WHERE {' AND '.join(conditions)} ORDER BY {order}, e.id LIMIT {page.limit + 1}")
     rows = await (await unit.driver()).fetch(sql, *bind.values)
-    items = _PAGE.validate_python([{**r, **derived(r["status"], r["planned_end"], today)}
-                                   for r in rows[: page.limit]])
-    if len(rows) > page.limit and items:
-        last = items[-1]
-        return items, encode_cursor([(last.planned_end or _FAR_FUTURE).isoformat(), str(last.id)])
-    return items, None
-
-
-async def _by_change(unit: RequestUnit, principal: Principal, page: PageParams, today: date, *,
-                     programme_code: str | None, branch_code: str | None, status: str | None,
-                     lead_worker_id: uuid.UUID | None, client_id: uuid.UUID | None,
-                     planned_end_within_days: int | None, overdue: bool | None,
-                     ) -> tuple[list[EpisodeRead], str | None]:
-    """The `updated_since` form (offline copies catching up): the ORM statement, by change."""
-    assert page.updated_since is not None
-    filters: list[Any] = [episodes_visible_to(principal), Episode.updated_at > page.updated_since]
-    if programme_code:
-        filters.append(Programme.code == programme_code)
-    if branch_code:
-        filters.append(Episode.branch_code == branch_code)
-    if status:
-        filters.append(Episode.status == status)
-    if lead_worker_id:
-        filters.append(Episode.lead_worker_id == lead_worker_id)
-    if client_id:
-        filters.append(Episode.client_id == client_id)
-    if planned_end_within_days is not None:
-        filters += [Episode.status.in_(sorted(RUNNING_STATUSES)), Episode.planned_end >= today,
-                    Episode.planned_end <= today + timedelta(days=planned_end_within_days)]
-    if overdue is not None:
-        late = Episode.status.in_(sorted(RUNNING_STATUSES)) & (Episode.planned_end < today)
-        filters.append(late if overdue else ~late)
-    stmt = select(Episode, Programme).join(Programme, Programme.id == Episode.programme_id).where(*filters)
-    stmt = keyset(stmt, [Episode.updated_at, Episode.id], typed_cursor(page, [datetime.fromisoformat, uuid.UUID]))
-    rows = [(r[0], r[1]) for r in (await unit.session.execute(stmt)).all()]
-    page_rows, cursor = cut(rows, page, lambda row: [row[0].updated_at.isoformat(), str(row[0].id)])
-    return [read_model(episode, programme) for episode, programme in page_rows], cursor
+    items, next_cursor = cut(read_page(EpisodeRead, [{**r, **derived(r["status"], r["planned_end"], today)}
+                                                     for r in rows]), page, key)
+    for episode in items:
+        unit.audit("read", "episode", resource_id=episode.id, client_id=episode.client_id, subject="list")
+    return items, next_cursor
 
 
 def is_overdue(episode: Episode, today: date | None = None) -> bool:

@@ -10,10 +10,9 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,7 +57,7 @@ from api.domain.referral_transitions import (
 )
 from api.domain.transitions import IllegalTransition
 from api.messages import msg
-from api.pagination import PageParams, cut, encode_cursor, keyset, typed_cursor
+from api.pagination import PageParams, after_sql, cut, typed_cursor
 from api.problems import Problem, id_taken, illegal_transition, invalid_field
 from api.schemas.referrals import ReferralCreate, ReferralPartnerRead, ReferralRead, ReferralTransition
 from api.services import consents as consent_service
@@ -66,6 +65,7 @@ from api.services import referral_vacancy
 from api.services import refusals as refusal_service
 from api.services.events import emit
 from api.services.guard import invisible, require
+from api.services.shaping import read_page
 
 EVENT_OF_ACTION = {
     ReferralAction.SEND: "referral.sent", ReferralAction.RECEIVE: "referral.received",
@@ -138,14 +138,9 @@ def _page_models(pairs: Sequence[tuple[type[BaseModel], dict[str, Any]]]) -> lis
     out: list[Any] = [None] * len(pairs)
     for model in {m for m, _ in pairs}:
         places = [i for i, (m, _) in enumerate(pairs) if m is model]
-        for i, item in zip(places, _adapter(model).validate_python([pairs[i][1] for i in places]), strict=True):
+        for i, item in zip(places, read_page(model, [pairs[i][1] for i in places]), strict=True):
             out[i] = item
     return out
-
-
-@cache
-def _adapter(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
-    return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
 def relation_columns(principal: Principal) -> list[Any]:
@@ -388,31 +383,12 @@ async def list_visible(unit: RequestUnit, principal: Principal, page: PageParams
                        status: str | None, purpose: str | None, overdue: bool | None, client_id: uuid.UUID | None,
                        ) -> tuple[list[ReferralRead | ReferralPartnerRead], str | None]:
     """A page of the caller's referrals (both boxes, or one), by due date (open-ended last); with
-    `updated_since`, by change. The due-date order is a hot read (the incoming box of a partner's
-    system): one pre-built statement on the driver connection, the scope and the caller's sides as
-    SQL text (`referrals_*_sql`; tests/api/test_hot_reads.py holds them to the expressions)."""
+    `updated_since`, by change. A hot read (the incoming box of a partner's system): one statement
+    written as SQL on the driver connection, the scope and the caller's sides as SQL text
+    (`referrals_*_sql`; tests/api/test_hot_reads.py holds them to the expressions)."""
     if can(principal, Action.referral_answer) is not None:
         require(unit, principal, Action.referral_send, resource_type="referral")
     today = today_tokyo()
-    if page.updated_since is None:
-        rows, cursor = await _by_due_date(unit, principal, page, today, box=box, status=status, purpose=purpose,
-                                          overdue=overdue, client_id=client_id)
-    else:
-        rows, cursor = await _by_change(unit, principal, page, today, box=box, status=status, purpose=purpose,
-                                        overdue=overdue, client_id=client_id)
-    items = _page_models([(model, fields) for model, fields, _ in rows])
-    for item, (_, _, of_client) in zip(items, rows, strict=True):
-        # The row names the client even when the caller's view does not (a partner's audit trail).
-        unit.audit("read", "referral", resource_id=item.id, client_id=of_client, subject="list")
-    return items, cursor
-
-
-_Listed = tuple[type[ReferralRead] | type[ReferralPartnerRead], dict[str, Any], uuid.UUID]
-
-
-async def _by_due_date(unit: RequestUnit, principal: Principal, page: PageParams, today: date, *, box: str | None,
-                       status: str | None, purpose: str | None, overdue: bool | None, client_id: uuid.UUID | None,
-                       ) -> tuple[list[_Listed], str | None]:
     bind = Binds()
     sides = (f"{referrals_sent_by_sql(principal, 'r', bind)} AS sender, "
              f"{referrals_addressed_to_sql(principal, 'r', bind)} AS receiver, "
@@ -433,53 +409,33 @@ async def _by_due_date(unit: RequestUnit, principal: Principal, page: PageParams
     if client_id:
         # Only for callers who see the client: a partner must not learn which referral is whose.
         conditions += [f"r.client_id = {bind(client_id, 'uuid')}", client_visible_sql(principal, "r.client_id", bind)]
-    cursor = typed_cursor(page, [date.fromisoformat, uuid.UUID]).cursor
+    if page.updated_since is None:
+        order, parse = _DUE_ORDER, date.fromisoformat
+
+        def key(r: Any) -> list[Any]:
+            return [(r["due_on"] or _FAR_FUTURE).isoformat(), str(r["id"])]
+    else:
+        conditions.append(f"r.updated_at > {bind(page.updated_since, 'timestamptz')}")
+        order, parse = "r.updated_at", datetime.fromisoformat
+
+        def key(r: Any) -> list[Any]:
+            return [r["updated_at"].isoformat(), str(r["id"])]
+    cursor = typed_cursor(page, [parse, uuid.UUID]).cursor
     if cursor is not None:
-        # As text: asyncpg sends date.max (the open end) as 'infinity', after which nothing sorts.
-        conditions.append(f"({_DUE_ORDER}, r.id) > ({bind(cursor[0].isoformat(), 'text')}::date, "
-                          f"{bind(cursor[1], 'uuid')})")
+        conditions.append(after_sql(f"{order}, r.id", cursor, bind))
     sql = (f"SELECT {_LIST_COLUMNS}, {sides} FROM referral r WHERE {' AND '.join(conditions)} "
-           f"ORDER BY {_DUE_ORDER}, r.id LIMIT {page.limit + 1}")
-    found = await (await unit.driver()).fetch(sql, *bind.values)
-    rows = [(*read_fields(principal, r, r["sender"], r["receiver"], r["sees_client"], today), r["client_id"])
-            for r in found[: page.limit]]
-    if len(found) > page.limit and rows:
-        last = found[page.limit - 1]
-        return rows, encode_cursor([(last["due_on"] or _FAR_FUTURE).isoformat(), str(last["id"])])
-    return rows, None
+           f"ORDER BY {order}, r.id LIMIT {page.limit + 1}")
+    found, next_cursor = cut(await (await unit.driver()).fetch(sql, *bind.values), page, key)
+    items = _page_models([read_fields(principal, r, r["sender"], r["receiver"], r["sees_client"], today)
+                          for r in found])
+    for item, row in zip(items, found, strict=True):
+        # The row names the client even when the caller's view does not (a partner's audit trail).
+        unit.audit("read", "referral", resource_id=item.id, client_id=row["client_id"], subject="list")
+    return items, next_cursor
 
 
 _LIST_COLUMNS = ", ".join(f"r.{name}" for name in _READ_COLUMNS)
 _DUE_ORDER = f"coalesce(r.due_on, {OPEN_END_SQL})"
-
-
-async def _by_change(unit: RequestUnit, principal: Principal, page: PageParams, today: date, *, box: str | None,
-                     status: str | None, purpose: str | None, overdue: bool | None, client_id: uuid.UUID | None,
-                     ) -> tuple[list[_Listed], str | None]:
-    """The `updated_since` form (offline copies catching up): the ORM statement, by change."""
-    assert page.updated_since is not None
-    if box == "incoming":
-        scope = referrals_addressed_to(principal)
-    elif box == "outgoing":
-        scope = referrals_sent_by(principal)
-    else:
-        scope = referrals_visible_to(principal)
-    filters: list[Any] = [scope, Referral.updated_at > page.updated_since]
-    if status:
-        filters.append(Referral.status == status)
-    if purpose:
-        filters.append(Referral.purpose == purpose)
-    if overdue is not None:
-        clause = overdue_clause(today)
-        filters.append(clause if overdue else ~clause)
-    if client_id:
-        filters += [Referral.client_id == client_id, client_visible(principal, Referral.client_id)]
-    stmt = select(Referral, *relation_columns(principal)).where(*filters)
-    stmt = keyset(stmt, [Referral.updated_at, Referral.id], typed_cursor(page, [datetime.fromisoformat, uuid.UUID]))
-    seen, cursor = cut([seen_from_row(r) for r in (await unit.session.execute(stmt)).all()], page,
-                       lambda s: [s.referral.updated_at.isoformat(), str(s.referral.id)])
-    return [(*read_fields(principal, {name: getattr(s.referral, name) for name in _READ_COLUMNS}, s.sender,
-                          s.receiver, s.sees_client, today), s.referral.client_id) for s in seen], cursor
 
 
 async def is_sender_of(unit: RequestUnit, principal: Principal, referral_id: uuid.UUID) -> bool:

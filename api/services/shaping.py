@@ -169,6 +169,11 @@ def _many(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
     return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
+def read_page(model: type[BaseModel], rows: Sequence[Any]) -> list[Any]:
+    """Read models of a page from its rows' column values (mappings), validated in one call."""
+    return _many(model).validate_python(rows)
+
+
 def shape_many_as(role: Role, records: Sequence[BaseModel]) -> list[dict[str, Any]]:
     """`shape_as` for a page of records at once (the same fields, the same JSON): one serialiser
     call for the page instead of one per record, when the records are of one read model."""

@@ -61,6 +61,10 @@ async def factory(server_url: str) -> AsyncIterator[async_sessionmaker[AsyncSess
             # Ends today: still on the team today.
             await conn.execute(text("UPDATE care_team_member SET to_date = :d WHERE id IN "
                                     "(SELECT id FROM care_team_member ORDER BY id OFFSET 200 LIMIT 50)"), {"d": today})
+            # Changes spread over 50 minutes, many at the same instant (the id breaks the tie).
+            for table in ("episode", "referral"):
+                await conn.execute(text(f"UPDATE {table} SET updated_at = updated_at "
+                                        "+ (abs(hashtext(id::text)) % 50) * interval '1 minute'"))
             await conn.execute(text("UPDATE client SET kana = 'ア%_/' || kana WHERE id IN "
                                     "(SELECT id FROM client ORDER BY id LIMIT 40)"))
         yield async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
@@ -202,8 +206,10 @@ async def test_the_sql_episode_scope_selects_what_the_expression_selects(
     {"overdue": False},
     {"planned_end_within_days": 400},
 ], ids=["all", "active", "benchmark-filters", "overdue", "not-overdue", "ending-within"])
+@pytest.mark.parametrize("by_change", [False, True], ids=["by-planned-end", "updated-since"])
 async def test_episode_pages_are_the_orm_pages(factory: async_sessionmaker[AsyncSession],
-                                               principals: list[Principal], filters: dict[str, Any]) -> None:
+                                               principals: list[Principal], filters: dict[str, Any],
+                                               by_change: bool) -> None:
     users = [p for p in principals if p.kind == "user"]
     chosen = [next(p for p in users if p.role == role) for role in
               (Role.supervisor, Role.caseworker, Role.coordinator, Role.mental_care_worker)]
@@ -224,10 +230,15 @@ async def test_episode_pages_are_the_orm_pages(factory: async_sessionmaker[Async
         if "planned_end_within_days" in filters:
             conditions += [Episode.status.in_(running), Episode.planned_end >= today,
                            Episode.planned_end <= today + timedelta(days=filters["planned_end_within_days"])]
+        order: list[Any] = [func.coalesce(Episode.planned_end, date(9999, 12, 31)), Episode.id]
         async with factory() as session:
+            since = await _median_change(session, Episode.updated_at) if by_change else None
+            if since is not None:
+                conditions.append(Episode.updated_at > since)
+                order = [Episode.updated_at, Episode.id]
             expected = list((await session.scalars(
                 select(Episode.id).join(Programme, Programme.id == Episode.programme_id).where(*conditions)
-                .order_by(func.coalesce(Episode.planned_end, date(9999, 12, 31)), Episode.id))).all())
+                .order_by(*order))).all())
             some = (await session.execute(select(Episode, Programme).join(Programme).where(
                 Episode.id.in_(expected[:5])))).all()
         got: list[Any] = []
@@ -235,7 +246,7 @@ async def test_episode_pages_are_the_orm_pages(factory: async_sessionmaker[Async
         while True:
             async with factory() as session:
                 unit = RequestUnit(session=session, context={})
-                page = PageParams(limit=29, cursor=cursor, updated_since=None)
+                page = PageParams(limit=29, cursor=cursor, updated_since=since)
                 items, next_cursor = await episode_service.list_visible(
                     unit, principal, page, programme_code=filters.get("programme_code"),
                     branch_code=filters.get("branch_code"), status=filters.get("status"), lead_worker_id=None,
@@ -252,6 +263,11 @@ async def test_episode_pages_are_the_orm_pages(factory: async_sessionmaker[Async
             assert by_id[episode.id] == views.episode_read(episode, programme)
         compared += len(expected)
     assert compared > 0
+
+
+async def _median_change(session: AsyncSession, column: Any) -> Any:
+    """An `updated_since` that leaves about half the rows (the dataset spreads its changes out)."""
+    return await session.scalar(select(func.percentile_disc(0.5).within_group(column.asc())))
 
 
 _REFERRAL_RULES = [
@@ -281,9 +297,10 @@ async def test_the_sql_referral_rules_select_what_the_expressions_select(
 @pytest.mark.parametrize("box", ["incoming", "outgoing", None])
 @pytest.mark.parametrize("filters", [{}, {"overdue": True}, {"overdue": False}, {"status": "requested"}],
                          ids=["all", "overdue", "not-overdue", "requested"])
+@pytest.mark.parametrize("by_change", [False, True], ids=["by-due-date", "updated-since"])
 async def test_referral_pages_are_the_orm_pages(factory: async_sessionmaker[AsyncSession],
                                                 principals: list[Principal], box: str | None,
-                                                filters: dict[str, Any]) -> None:
+                                                filters: dict[str, Any], by_change: bool) -> None:
     today = today_tokyo()
     # Of each role that has referrals, the principal with the most of them in this box.
     counted: list[tuple[int, Principal]] = []
@@ -305,9 +322,13 @@ async def test_referral_pages_are_the_orm_pages(factory: async_sessionmaker[Asyn
         if "overdue" in filters:
             late = referral_service.overdue_clause(today)
             conditions.append(late if filters["overdue"] else ~late)
+        order: list[Any] = [func.coalesce(Referral.due_on, date(9999, 12, 31)), Referral.id]
         async with factory() as session:
-            expected = list((await session.scalars(select(Referral.id).where(*conditions).order_by(
-                func.coalesce(Referral.due_on, date(9999, 12, 31)), Referral.id))).all())
+            since = await _median_change(session, Referral.updated_at) if by_change else None
+            if since is not None:
+                conditions.append(Referral.updated_at > since)
+                order = [Referral.updated_at, Referral.id]
+            expected = list((await session.scalars(select(Referral.id).where(*conditions).order_by(*order))).all())
             some = [referral_service.seen_from_row(r) for r in (await session.execute(
                 select(Referral, *referral_service.relation_columns(principal))
                 .where(Referral.id.in_(expected[:6])))).all()]
@@ -316,7 +337,7 @@ async def test_referral_pages_are_the_orm_pages(factory: async_sessionmaker[Asyn
         while True:
             async with factory() as session:
                 unit = RequestUnit(session=session, context={})
-                page = PageParams(limit=23, cursor=cursor, updated_since=None)
+                page = PageParams(limit=23, cursor=cursor, updated_since=since)
                 items, next_cursor = await referral_service.list_visible(
                     unit, principal, page, box=box, status=filters.get("status"), purpose=None,
                     overdue=filters.get("overdue"), client_id=None)
